@@ -1,0 +1,139 @@
+# This file is a part of the jldepot project. License is MIT.
+#
+#   make            build usr/bin/jldepot and usr/lib/libjldepot.a
+#   make test       every test, normally and under ASan+UBSan (installs deps)
+#   make demo       the main job on the sample depot (installs deps)
+#   make bench      the benchmarks (figures, not pass/fail)
+#   make fuzz       the fuzz targets, longer (FUZZ_SECONDS per target)
+#   make deps       install missing Debian packages
+#   make check-format / make format
+#
+# New files need no edit here: src/*.c are runtime files except src/jldepot*.c
+# (the tool); test/unit/test-*.c, test/tools/*.c, test/fuzz/fuzz-*.c and
+# test/bench/bench-*.c each become one program.
+
+include Make.inc
+
+TOP := $(CURDIR)
+ifeq ($(SANITIZE),1)
+USRDIR := $(BUILDDIR)/usr
+else
+USRDIR := usr
+endif
+
+RUNTIME_SRCS := $(sort $(filter-out src/jldepot%.c,$(wildcard src/*.c)))
+RUNTIME_CXX_SRCS := $(sort $(wildcard src/*.cpp))
+TOOL_SRCS    := $(sort $(wildcard src/jldepot*.c))
+RUNTIME_HDRS := $(wildcard src/*.h)
+RUNTIME_OBJS := $(RUNTIME_SRCS:src/%.c=$(BUILDDIR)/obj/%.o) \
+                $(RUNTIME_CXX_SRCS:src/%.cpp=$(BUILDDIR)/obj/%.o)
+TOOL_OBJS    := $(TOOL_SRCS:src/%.c=$(BUILDDIR)/obj/%.o)
+LIB          := $(USRDIR)/lib/libjldepot.a
+TOOL         := $(USRDIR)/bin/jldepot
+
+UNIT_SRCS  := $(sort $(wildcard test/unit/test-*.c))
+UNIT_BINS  := $(UNIT_SRCS:test/unit/%.c=$(BUILDDIR)/test/unit/%)
+TTOOL_SRCS := $(sort $(wildcard test/tools/*.c))
+TTOOL_BINS := $(TTOOL_SRCS:test/tools/%.c=$(BUILDDIR)/test/tools/%)
+FUZZ_SRCS  := $(sort $(wildcard test/fuzz/fuzz-*.c))
+FUZZ_BINS  := $(FUZZ_SRCS:test/fuzz/%.c=$(BUILDDIR)/test/fuzz/%)
+BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
+BENCH_BINS := $(BENCH_SRCS:test/bench/%.c=$(BUILDDIR)/test/bench/%)
+FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp test/*.c test/*.h test/*/*.c test/*/*.h)
+
+RUNTIME_CFLAGS := $(JCFLAGS) $(call pkgcflags,$(RUNTIME_PKGS))
+RUNTIME_LIBS   := $(call pkglibs,$(RUNTIME_PKGS)) -lm
+TOOL_CFLAGS    := $(RUNTIME_CFLAGS) $(call pkgcflags,$(TOOL_PKGS))
+TOOL_LIBS      := $(call pkglibs,$(TOOL_PKGS)) $(RUNTIME_LIBS)
+TEST_CFLAGS    := $(TOOL_CFLAGS) $(call pkgcflags,$(TEST_PKGS)) -Itest
+TEST_LIBS      := $(call pkglibs,$(TEST_PKGS)) $(TOOL_LIBS)
+FUZZ_SAN       := $(if $(filter 1,$(SANITIZE)),-fsanitize=fuzzer$(,)address$(,)undefined -fno-sanitize-recover=all,-fsanitize=fuzzer)
+, := ,
+
+.PHONY: all tool lib tests test test-build demo bench fuzz deps check-format format clean distclean
+.DEFAULT_GOAL := all
+
+all: tool
+
+tool: $(TOOL)
+lib: $(LIB)
+
+$(BUILDDIR)/obj/jldepot%.o: src/jldepot%.c $(RUNTIME_HDRS) Make.inc
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -c $< -o $@
+
+$(BUILDDIR)/obj/%.o: src/%.c $(RUNTIME_HDRS) Make.inc
+	@mkdir -p $(@D)
+	$(CC) $(RUNTIME_CFLAGS) -c $< -o $@
+
+$(BUILDDIR)/obj/%.o: src/%.cpp $(RUNTIME_HDRS) Make.inc
+	@mkdir -p $(@D)
+	$(CXX) $(filter-out -std=gnu99 -Wold-style-definition -Wstrict-prototypes,$(RUNTIME_CFLAGS)) -std=c++17 $(shell $(LLVM_CONFIG) --cxxflags 2>/dev/null | sed 's/-fno-exceptions//') -c $< -o $@
+
+$(LIB): $(RUNTIME_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(TOOL): $(TOOL_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(JLDFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(TOOL_LIBS)
+
+$(BUILDDIR)/test/testutil.o: test/testutil.c test/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+
+$(BUILDDIR)/test/unit/%: test/unit/%.c $(BUILDDIR)/test/testutil.o $(LIB) $(RUNTIME_HDRS) test/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(LIB) $(TEST_LIBS)
+
+$(BUILDDIR)/test/tools/%: test/tools/%.c $(LIB) $(RUNTIME_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -Itest -o $@ $< $(LIB) $(TOOL_LIBS)
+
+$(BUILDDIR)/test/bench/%: test/bench/%.c $(LIB) $(RUNTIME_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TOOL_CFLAGS) -Itest -o $@ $< $(LIB) $(TOOL_LIBS)
+
+# Fuzz targets compile the runtime sources themselves, with coverage.
+$(BUILDDIR)/test/fuzz/%: test/fuzz/%.c $(RUNTIME_SRCS) $(RUNTIME_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) -g -O1 -std=gnu99 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(FUZZ_SAN) \
+	    $(call pkgcflags,$(RUNTIME_PKGS)) -o $@ $< $(RUNTIME_SRCS) $(RUNTIME_LIBS)
+
+tests: $(TOOL) $(UNIT_BINS) $(TTOOL_BINS) $(FUZZ_BINS) $(BENCH_BINS)
+
+# --- the README's two commands ------------------------------------------------
+test: deps
+	$(MAKE) check-format
+	$(MAKE) tests
+	$(MAKE) SANITIZE=1 tests
+	bash test/runtests.sh $(BUILDROOT)/release $(BUILDROOT)/asan
+
+demo: deps
+	$(MAKE) tests
+	bash contrib/demo.sh
+
+bench: deps
+	$(MAKE) tests
+	bash test/bench/run.sh
+
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	$(MAKE) SANITIZE=1 tests
+	bash test/fuzz/run.sh $(BUILDROOT)/asan $(FUZZ_SECONDS)
+
+deps:
+	@bash contrib/install-deps.sh $(DEB_PKGS)
+
+check-format:
+	@command -v $(CLANG_FORMAT) >/dev/null || { echo "$(CLANG_FORMAT) missing: run make deps"; exit 1; }
+	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_SRCS)
+
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_SRCS)
+
+clean:
+	rm -rf $(BUILDROOT) usr
+
+distclean: clean

@@ -1,0 +1,78 @@
+// This file is a part of Julia. License is MIT: https://julialang.org/license
+
+/*
+  depotpath.h: the depot path model.  A depot is a set of role roots; a token
+  (`@depot`, `@artifacts`, `@compiled`, `@cache`) names a role, never a
+  directory.  This header owns: path normalization, building DEPOT_PATH the
+  way Julia does, classic and XDG layouts, tokenize (absolute path -> token
+  form) and resolve (token form -> absolute path, containing depot first).
+
+  Every function returns a JL_DEPOT_E_* code (depot_errors.h) unless noted.
+  Strings returned through `char **out` are malloc'ed and owned by the caller.
+*/
+
+#ifndef JL_DEPOT_PATH_H
+#define JL_DEPOT_PATH_H
+
+#include "depot_support.h"
+#include "depot_errors.h"
+
+typedef enum {
+    JL_DEPOT_ROLE_DEPOT = 0, // @depot      packages, dev, registries, environments
+    JL_DEPOT_ROLE_ARTIFACTS, // @artifacts  artifact store
+    JL_DEPOT_ROLE_COMPILED,  // @compiled   precompile caches
+    JL_DEPOT_ROLE_CACHE,     // @cache      scratch spaces
+    JL_DEPOT_NROLES
+} jl_depot_role_t;
+
+typedef enum { JL_DEPOT_LAYOUT_CLASSIC = 0, JL_DEPOT_LAYOUT_XDG = 1 } jl_depot_layout_t;
+
+// Inputs from which the depot stack is built.  jl_depot_config_from_env fills
+// it from the process environment; tests and the tool fill it by hand.
+typedef struct {
+    const char *depot_path;     // JULIA_DEPOT_PATH; NULL when unset
+    const char *julia_bindir;   // Sys.BINDIR (for the bundled depots); may be NULL
+    const char *home;           // the user's home directory; may be NULL
+    const char *xdg_data_home;  // NULL or "" when unset
+    const char *xdg_cache_home; // NULL or "" when unset
+    const char *layout;         // the XDG opt-in switch's value (see doc/); NULL when unset
+    char list_sep;              // ':' (';' on Windows)
+    int casefold;               // -1: platform default, 0: off, 1: on
+} jl_depot_config_t;
+
+typedef struct jl_depot_stack_t jl_depot_stack_t;
+
+// Token names, indexed by role ("@depot", ...).
+JL_DLLEXPORT const char *jl_depot_token_name(jl_depot_role_t role) JL_NOTSAFEPOINT;
+
+// Lexical normalization of an absolute path: `.`, `..`, duplicate and trailing
+// separators removed.  No file system access.
+JL_DLLEXPORT int jl_depot_normalize(const char *path, char **out) JL_NOTSAFEPOINT;
+
+JL_DLLEXPORT void jl_depot_config_from_env(jl_depot_config_t *cfg) JL_NOTSAFEPOINT;
+JL_DLLEXPORT int jl_depot_stack_new(const jl_depot_config_t *cfg,
+                                    jl_depot_stack_t **out) JL_NOTSAFEPOINT;
+JL_DLLEXPORT void jl_depot_stack_free(jl_depot_stack_t *s) JL_NOTSAFEPOINT;
+JL_DLLEXPORT size_t jl_depot_stack_size(const jl_depot_stack_t *s) JL_NOTSAFEPOINT;
+// The root of `role` in depot `i` (normalized, absolute); NULL when out of range.
+JL_DLLEXPORT const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
+                                       jl_depot_role_t role) JL_NOTSAFEPOINT;
+
+// Tokenize `path`.  `target` is the index of the depot that will hold the
+// cache (tried first), or -1.  On JL_DEPOT_E_OK *out is the token form; on
+// JL_DEPOT_E_NOT_RELOCATABLE *out is the normalized absolute path (the caller
+// may still record it); on any other error *out is NULL.
+JL_DLLEXPORT int jl_depot_tokenize(jl_depot_stack_t *s, long target, const char *path,
+                                   char **out) JL_NOTSAFEPOINT;
+
+// Resolve a token form (an absolute path is returned normalized).  When
+// `cachefile` is given, its containing depot is tried first.
+JL_DLLEXPORT int jl_depot_resolve(jl_depot_stack_t *s, const char *cachefile, const char *tokenized,
+                                  char **out) JL_NOTSAFEPOINT;
+
+// The index of the depot whose @compiled root holds `cachefile` (symlinks
+// considered); JL_DEPOT_E_CACHE_OUTSIDE_DEPOTS when none does.
+JL_DLLEXPORT int jl_depot_containing(jl_depot_stack_t *s, const char *cachefile,
+                                     size_t *depot) JL_NOTSAFEPOINT;
+
+#endif // JL_DEPOT_PATH_H

@@ -1,0 +1,51 @@
+// This file is a part of the jldepot tool. License is MIT.
+
+/*
+  jldepot.h: what the jldepot subcommands share: the command table, the exit
+  codes, and the depot-stack options every command accepts.
+  Not a runtime file: the tool may use json-c and other Debian libraries.
+*/
+
+#ifndef JLDEPOT_H
+#define JLDEPOT_H
+
+#include <stdio.h>
+#include "depotpath.h"
+
+// Exit codes of every subcommand.
+#define JLDEPOT_EXIT_OK       0 // success / all fresh / valid
+#define JLDEPOT_EXIT_REJECTED 1 // an input was rejected, a check failed
+#define JLDEPOT_EXIT_USAGE    2 // usage error, or an input that cannot be parsed
+
+// XX(name, one-line summary)
+#define JLDEPOT_COMMANDS(XX)                                 \
+    XX(layout, "print the depot stack and every role root")  \
+    XX(tokenize, "turn absolute paths into role-token form") \
+    XX(resolve, "turn role-token paths into absolute paths") \
+    XX(inspect, "show every field of a cache file (.ji)")    \
+    XX(crc32c, "print the CRC-32C of files, as Julia computes it")
+
+#define XX(name, summary) int jldepot_cmd_##name(int argc, char **argv);
+JLDEPOT_COMMANDS(XX)
+#undef XX
+
+// The options every command that needs a depot stack accepts:
+//   --depot-path LIST   use LIST instead of JULIA_DEPOT_PATH
+//   --layout classic|xdg
+//   --julia-home DIR    Julia's bindir, for the bundled depots
+// jldepot_stack_option() consumes one such option from argv at *i (advancing
+// *i past its value) and returns 1, or returns 0 when argv[*i] is not one of
+// them, or -1 after printing a usage error.
+typedef struct {
+    jl_depot_config_t cfg;
+} jldepot_stack_opts_t;
+
+void jldepot_stack_opts_init(jldepot_stack_opts_t *o);
+int jldepot_stack_option(jldepot_stack_opts_t *o, int argc, char **argv, int *i);
+// Builds the stack; prints "jldepot: <message>" and returns NULL on error.
+jl_depot_stack_t *jldepot_stack_build(const jldepot_stack_opts_t *o);
+
+// "jldepot: " + formatted message + newline on stderr.
+void jldepot_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif // JLDEPOT_H

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# This file is a part of the jldepot project. License is MIT.
+#
+# runtests.sh BUILDDIR...: run every test of each build (one process per unit
+# test, so a crash cannot hide the others; each fuzz target briefly; each
+# scenario script), print a TAP-style line per test and one final
+# "N passed, N failed" line.  Exit status 0 only when nothing failed.
+#
+# Scenario scripts (test/scenario/*.sh) get JLDEPOT, BUILDDIR, USRDIR,
+# TOP and FIXTURES in their environment and print "ok - NAME" or
+# "not ok - NAME" per check; a script that exits non-zero without saying
+# "not ok" counts as one failure.
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+export JL_TEST_FIXTURES="$top/test/fixtures"
+FUZZ_RUNS=${FUZZ_RUNS:-20000}
+passed=0
+failed=0
+failures=()
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/jldepot-testlogs-XXXXXX")
+trap 'rm -rf "$logdir"' EXIT
+
+report() { # status name logfile
+    if [ "$1" = ok ]; then
+        passed=$((passed + 1))
+        echo "ok $((passed + failed)) - $2"
+    else
+        failed=$((failed + 1))
+        failures+=("$2")
+        echo "not ok $((passed + failed)) - $2"
+        if [ -n "${3:-}" ] && [ -s "$3" ]; then tail -n 25 "$3" | sed 's/^/#   /'; fi
+    fi
+}
+
+for build in "$@"; do
+    label=$(basename "$build")
+    usr="$build/usr"
+    [ "$label" = release ] && usr="$top/usr"
+    export BUILDDIR="$top/$build" USRDIR="$usr" JLDEPOT="$usr/bin/jldepot" TOP="$top" \
+        FIXTURES="$top/test/fixtures"
+    if [ "$label" = asan ]; then
+        export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+        export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    else
+        unset ASAN_OPTIONS UBSAN_OPTIONS
+    fi
+    # unit tests
+    for bin in "$build"/test/unit/test-*; do
+        [ -x "$bin" ] || continue
+        unit=$(basename "$bin")
+        names=$("$bin" --list 2>/dev/null)
+        if [ -z "$names" ]; then report fail "$label/$unit (cannot list tests)"; continue; fi
+        while IFS= read -r t; do
+            log="$logdir/out"
+            if "$bin" "$t" >"$log" 2>&1 && ! grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$log"; then
+                report ok "$label/$unit/$t"
+            else
+                report fail "$label/$unit/$t" "$log"
+            fi
+        done <<<"$names"
+    done
+    # fuzz targets, briefly, on their seed corpus
+    for bin in "$build"/test/fuzz/fuzz-*; do
+        [ -x "$bin" ] || continue
+        name=$(basename "$bin")
+        seeds="$top/test/fuzz/corpus/${name#fuzz-}"
+        work=$(mktemp -d "$logdir/corpus-XXXXXX")
+        args=("$work")
+        [ -d "$seeds" ] && args+=("$seeds")
+        log="$logdir/out"
+        if "$bin" -runs="$FUZZ_RUNS" -seed=1 -max_len=65536 "${args[@]}" >"$log" 2>&1; then
+            report ok "$label/fuzz/$name ($FUZZ_RUNS runs)"
+        else
+            report fail "$label/fuzz/$name" "$log"
+        fi
+        rm -rf "$work"
+    done
+    # scenario tests
+    for s in test/scenario/*.sh; do
+        [ -f "$s" ] || continue
+        name=$(basename "$s" .sh)
+        log="$logdir/out"
+        bash "$s" >"$log" 2>&1
+        rc=$?
+        nlines=0
+        while IFS= read -r line; do
+            case "$line" in
+                "ok - "*) report ok "$label/scenario/$name/${line#ok - }"; nlines=$((nlines+1)) ;;
+                "not ok - "*) report fail "$label/scenario/$name/${line#not ok - }" "$log"; nlines=$((nlines+1)) ;;
+            esac
+        done <"$log"
+        if [ "$rc" -ne 0 ] && ! grep -q "^not ok - " "$log"; then
+            report fail "$label/scenario/$name (exit $rc)" "$log"
+        elif [ "$nlines" -eq 0 ]; then
+            report fail "$label/scenario/$name (no checks ran)" "$log"
+        fi
+    done
+done
+
+if [ "$failed" -gt 0 ]; then
+    echo "# failed:"
+    printf '#   %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
