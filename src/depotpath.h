@@ -58,17 +58,30 @@ JL_DLLEXPORT size_t jl_depot_stack_size(const jl_depot_stack_t *s) JL_NOTSAFEPOI
 JL_DLLEXPORT const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
                                        jl_depot_role_t role) JL_NOTSAFEPOINT;
 
+// Flags of jl_depot_tokenize.
+// UPSTREAM: emit only `@depot` (classic roots), exactly as upstream Julia
+// 1.11-1.13 writes it, for caches that an unpatched Julia must read.
+#define JL_DEPOT_TOKENIZE_UPSTREAM 0x1
+
 // Tokenize `path`.  `target` is the index of the depot that will hold the
 // cache (tried first), or -1.  On JL_DEPOT_E_OK *out is the token form; on
 // JL_DEPOT_E_NOT_RELOCATABLE *out is the normalized absolute path (the caller
 // may still record it); on any other error *out is NULL.
-JL_DLLEXPORT int jl_depot_tokenize(jl_depot_stack_t *s, long target, const char *path,
-                                   char **out) JL_NOTSAFEPOINT;
+JL_DLLEXPORT int jl_depot_tokenize(jl_depot_stack_t *s, long target, unsigned flags,
+                                   const char *path, char **out) JL_NOTSAFEPOINT;
+
+// Flags of jl_depot_resolve.
+// NOSTAT: pure string work, no file-system access: the candidate in the
+// containing depot (or DEPOT_PATH[1] without a cache file) is returned.
+#define JL_DEPOT_RESOLVE_NOSTAT 0x1
 
 // Resolve a token form (an absolute path is returned normalized).  When
-// `cachefile` is given, its containing depot is tried first.
-JL_DLLEXPORT int jl_depot_resolve(jl_depot_stack_t *s, const char *cachefile, const char *tokenized,
-                                  char **out) JL_NOTSAFEPOINT;
+// `cachefile` is given, its containing depot is tried first, then the other
+// depots in DEPOT_PATH order; the first candidate that exists wins.  When none
+// exists: JL_DEPOT_E_UNRESOLVED_TOKEN, with *out set to the first candidate
+// (so the caller can name the file it looked for).
+JL_DLLEXPORT int jl_depot_resolve(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
+                                  const char *tokenized, char **out) JL_NOTSAFEPOINT;
 
 // The index of the depot whose @compiled root holds `cachefile` (symlinks
 // considered); JL_DEPOT_E_CACHE_OUTSIDE_DEPOTS when none does.
