@@ -41,6 +41,7 @@ BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
 BENCH_BINS := $(BENCH_SRCS:test/bench/%.c=$(BUILDDIR)/test/bench/%)
 FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp test/*.c test/*.h test/*/*.c test/*/*.h)
 
+, := ,
 RUNTIME_CFLAGS := $(JCFLAGS) $(call pkgcflags,$(RUNTIME_PKGS))
 RUNTIME_LIBS   := $(call pkglibs,$(RUNTIME_PKGS)) -lm
 TOOL_CFLAGS    := $(RUNTIME_CFLAGS) $(call pkgcflags,$(TOOL_PKGS))
@@ -48,7 +49,6 @@ TOOL_LIBS      := $(call pkglibs,$(TOOL_PKGS)) $(RUNTIME_LIBS)
 TEST_CFLAGS    := $(TOOL_CFLAGS) $(call pkgcflags,$(TEST_PKGS)) -Itest
 TEST_LIBS      := $(call pkglibs,$(TEST_PKGS)) $(TOOL_LIBS)
 FUZZ_SAN       := $(if $(filter 1,$(SANITIZE)),-fsanitize=fuzzer$(,)address$(,)undefined -fno-sanitize-recover=all,-fsanitize=fuzzer)
-, := ,
 
 .PHONY: all tool lib tests test test-build demo bench fuzz deps check-format format clean distclean
 .DEFAULT_GOAL := all
