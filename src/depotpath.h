@@ -38,7 +38,15 @@ typedef struct {
     const char *layout;         // the XDG opt-in switch's value (see doc/); NULL when unset
     char list_sep;              // ':' (';' on Windows)
     int casefold;               // -1: platform default, 0: off, 1: on
+    // Storage jl_depot_config_from_env uses for the home directory.
+    char home_storage[1024];
 } jl_depot_config_t;
+
+// The environment variable of the XDG opt-in switch: "classic" (default) or "xdg".
+#define JL_DEPOT_LAYOUT_ENV "JULIA_DEPOT_LAYOUT"
+
+// The longest path (in bytes) any function here accepts or produces.
+#define JL_DEPOT_PATH_MAX 32767
 
 typedef struct jl_depot_stack_t jl_depot_stack_t;
 
@@ -87,5 +95,53 @@ JL_DLLEXPORT int jl_depot_resolve(jl_depot_stack_t *s, const char *cachefile, un
 // considered); JL_DEPOT_E_CACHE_OUTSIDE_DEPOTS when none does.
 JL_DLLEXPORT int jl_depot_containing(jl_depot_stack_t *s, const char *cachefile,
                                      size_t *depot) JL_NOTSAFEPOINT;
+
+// ---- additions: explicit lengths, caller buffers, stack queries ----------
+
+// "classic" / "xdg"; NULL for an unknown value.
+JL_DLLEXPORT const char *jl_depot_layout_name(jl_depot_layout_t layout) JL_NOTSAFEPOINT;
+// Parse a layout name: NULL or "" or "classic" -> classic, "xdg" -> xdg;
+// anything else JL_DEPOT_E_UNKNOWN_LAYOUT.
+JL_DLLEXPORT int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layout) JL_NOTSAFEPOINT;
+JL_DLLEXPORT jl_depot_layout_t jl_depot_layout_of(const jl_depot_stack_t *s,
+                                                  size_t i) JL_NOTSAFEPOINT;
+JL_DLLEXPORT int jl_depot_casefold_of(const jl_depot_stack_t *s, size_t i) JL_NOTSAFEPOINT;
+
+// jl_depot_normalize of `len` bytes (which may contain a NUL: JL_DEPOT_E_NUL_BYTE).
+// A drive-letter path (`C:\x`, `C:/x`) is returned unchanged.
+JL_DLLEXPORT int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOINT;
+
+// jl_depot_tokenize / jl_depot_resolve of `len` bytes, writing into the caller's
+// buffer `buf` of `bufsize` bytes (NUL-terminated; *outlen excludes the NUL).
+// Output that does not fit gives JL_DEPOT_E_PATH_TOO_LONG; a buffer of
+// JL_DEPOT_PATH_MAX + 1 bytes always suffices.  *depot (may be NULL) receives
+// the index of the depot whose root matched or that the result lies in, or -1.
+// The resolve variant takes the containing depot's index (-1: none) instead of
+// a cache file, so callers that resolve many names look it up once.
+JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, unsigned flags,
+                                       const char *path, size_t len, char *buf, size_t bufsize,
+                                       size_t *outlen, long *depot) JL_NOTSAFEPOINT;
+JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsigned flags,
+                                      const char *tokenized, size_t len, char *buf, size_t bufsize,
+                                      size_t *outlen, long *depot) JL_NOTSAFEPOINT;
+// Malloc'ing variants with explicit lengths (same contract as the C-string ones).
+JL_DLLEXPORT int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned flags,
+                                     const char *path, size_t len, char **out) JL_NOTSAFEPOINT;
+JL_DLLEXPORT int jl_depot_resolve_n(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
+                                    const char *tokenized, size_t len, char **out) JL_NOTSAFEPOINT;
+
+// The role a token form starts with: JL_DEPOT_E_OK and *role when `p` is
+// `@token` or `@token/...` (or `@token\...`) with a known token;
+// JL_DEPOT_E_UNKNOWN_TOKEN for `@name` / `@name/...` with an unknown name;
+// JL_DEPOT_E_RELATIVE_PATH when `p` is no token form at all.
+JL_DLLEXPORT int jl_depot_token_role(const char *p, size_t len,
+                                     jl_depot_role_t *role) JL_NOTSAFEPOINT;
+
+// Compute the realpaths of every root now (otherwise done lazily, once, on
+// the first path that matches no root as given).  A stack is not thread-safe:
+// callers that share one lock it, or call this first and then only read.
+JL_DLLEXPORT void jl_depot_stack_prepare(jl_depot_stack_t *s) JL_NOTSAFEPOINT;
+
+#include "depotpath_namemap.h"
 
 #endif // JL_DEPOT_PATH_H

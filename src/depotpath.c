@@ -1,0 +1,1355 @@
+// This file is a part of Julia. License is MIT: https://julialang.org/license
+
+/*
+  depotpath.c: the depot path model.  Owns lexical path normalization,
+  building DEPOT_PATH the way Julia's init_depot_path does (plus the XDG
+  opt-in layout), tokenize (absolute path -> `@token/rest`), resolve
+  (`@token/rest` -> absolute path, containing depot first) and the containing
+  depot of a cache file.  The memoized map lives in depotpath_namemap.c.
+
+  Comparison of a path against the role roots: bytes first; then, when the
+  path or the root has non-ASCII bytes or the depot folds case, their NFC
+  (and case-folded) forms via utf8proc; only when that matches no root, the
+  realpath of the path against the realpaths of the roots (computed once per
+  stack).  The remainder after a root keeps the input's own bytes.
+*/
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+#include <utf8proc.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "depotpath.h"
+
+#if defined(__APPLE__) || defined(_WIN32)
+#define JL_DEPOT_CASEFOLD_DEFAULT 1
+#else
+#define JL_DEPOT_CASEFOLD_DEFAULT 0
+#endif
+
+static const char *const jl_depot_tokens[JL_DEPOT_NROLES] = {"@depot", "@artifacts", "@compiled",
+                                                             "@cache"};
+static const size_t jl_depot_token_lens[JL_DEPOT_NROLES] = {6, 10, 9, 6};
+// The sub-directory of each role in a classic depot.
+static const char *const jl_depot_classic_sub[JL_DEPOT_NROLES] = {"", "/artifacts", "/compiled",
+                                                                  "/scratchspaces"};
+
+// One spelling of a root (as given, or its realpath).
+typedef struct {
+    char *path; // normalized, absolute; NULL when absent
+    size_t len;
+    size_t ncomp; // number of components ("/" has 0)
+    char *key;    // NFC (+ casefold) form; NULL when not needed or not valid UTF-8
+    size_t keylen;
+    int ascii; // path is 7-bit
+} jl_depot_spelling_t;
+
+typedef struct {
+    jl_depot_layout_t layout;
+    int casefold;
+    jl_depot_spelling_t given[JL_DEPOT_NROLES];
+    jl_depot_spelling_t real[JL_DEPOT_NROLES];
+} jl_depot_entry_t;
+
+struct jl_depot_stack_t {
+    size_t n;
+    size_t cap;
+    jl_depot_entry_t *d;
+    int real_done;
+};
+
+// ---- small helpers ----------------------------------------------------------
+
+static int is_ascii(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    unsigned char acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= (unsigned char)p[i];
+    return acc < 0x80;
+}
+
+static size_t count_comps(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    if (n <= 1)
+        return 0;
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += p[i] == '/';
+    return c;
+}
+
+// NFC (and case-folded) form of p[0..n); malloc'ed, or NULL when p is not
+// valid UTF-8 (such bytes compare bytewise only).
+static char *mkkey(const char *p, size_t n, int fold, size_t *klen) JL_NOTSAFEPOINT
+{
+    utf8proc_uint8_t *dst = NULL;
+    int opt = UTF8PROC_STABLE | UTF8PROC_COMPOSE | (fold ? UTF8PROC_CASEFOLD : 0);
+    utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)p, (utf8proc_ssize_t)n, &dst,
+                                      (utf8proc_option_t)opt);
+    if (r < 0) {
+        free(dst);
+        return NULL;
+    }
+    *klen = (size_t)r;
+    return (char *)dst;
+}
+
+static void spelling_set(jl_depot_spelling_t *sp, char *path, size_t len, int fold) JL_NOTSAFEPOINT
+{
+    sp->path = path;
+    sp->len = len;
+    sp->ncomp = count_comps(path, len);
+    sp->ascii = is_ascii(path, len);
+    sp->key = NULL;
+    sp->keylen = 0;
+    if (!sp->ascii || fold)
+        sp->key = mkkey(path, len, fold, &sp->keylen);
+}
+
+static void spelling_free(jl_depot_spelling_t *sp) JL_NOTSAFEPOINT
+{
+    free(sp->path);
+    free(sp->key);
+    memset(sp, 0, sizeof(*sp));
+}
+
+// A drive-letter path: `C:\...`, `C:/...` or `C:`.
+static int is_drive_path(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    return n >= 2 && ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) &&
+           p[1] == ':' && (n == 2 || p[2] == '\\' || p[2] == '/');
+}
+
+static int check_input(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    if (p == NULL || n == 0)
+        return JL_DEPOT_E_EMPTY_PATH;
+    if (n > JL_DEPOT_PATH_MAX)
+        return JL_DEPOT_E_PATH_TOO_LONG;
+    if (memchr(p, '\0', n) != NULL)
+        return JL_DEPOT_E_NUL_BYTE;
+    return JL_DEPOT_E_OK;
+}
+
+// ---- the hot path: one pass over the bytes, word at a time ----------------------
+
+#define JL_DEPOT_SCAN_NUL      0x1 // a NUL byte
+#define JL_DEPOT_SCAN_NONASCII 0x2 // a byte >= 0x80
+#define JL_DEPOT_SCAN_UNNORMAL 0x4 // an empty, `.` or `..` component, or a trailing `/`
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    (defined(__GNUC__) || defined(__clang__))
+#define JL_DEPOT_SWAR 1
+#else
+#define JL_DEPOT_SWAR 0
+#endif
+
+#define JL_DEPOT_ONES  0x0101010101010101ULL
+#define JL_DEPOT_HIGHS 0x8080808080808080ULL
+#define JL_DEPOT_LOWS  0x7f7f7f7f7f7f7f7fULL
+
+// 0x80 in every byte of w equal to the byte repeated in pat (exact, no carries).
+static inline uint64_t swar_eq(uint64_t w, uint64_t pat) JL_NOTSAFEPOINT
+{
+    uint64_t x = w ^ pat;
+    return ~(((x & JL_DEPOT_LOWS) + JL_DEPOT_LOWS) | x) & JL_DEPOT_HIGHS;
+}
+
+// p[j - 1] is '/' and p[j] is '/' or '.': does an empty, `.` or `..` component start here?
+static inline int bad_after_slash(const char *p, size_t n, size_t j) JL_NOTSAFEPOINT
+{
+    if (p[j] == '/')
+        return 1;
+    if (j + 1 == n || p[j + 1] == '/')
+        return 1;
+    return p[j + 1] == '.' && (j + 2 == n || p[j + 2] == '/');
+}
+
+// Scan p[0..n) (which starts with '/' or is empty) for NUL bytes, non-ASCII
+// bytes and anything normalization would change.
+static unsigned scan_path(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    unsigned flags = 0;
+    uint64_t hi = 0;
+    int prev_slash = 0;
+    size_t i = 0;
+#ifdef __SSE2__
+    // 16 bytes at a time: one bit per byte
+    const __m128i vslash = _mm_set1_epi8('/'), vdot = _mm_set1_epi8('.');
+    const __m128i vfe = _mm_set1_epi8((char)0xfe), vzero = _mm_setzero_si128();
+    unsigned hi16 = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        unsigned sl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vslash));
+        unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, vfe), vdot));
+        hi16 |= (unsigned)_mm_movemask_epi8(v);
+        if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, vzero)))
+            flags |= JL_DEPOT_SCAN_NUL;
+        unsigned cand = ((sl << 1) | (unsigned)prev_slash) & dot;
+        while (cand) {
+            if (bad_after_slash(p, n, i + (size_t)__builtin_ctz(cand)))
+                flags |= JL_DEPOT_SCAN_UNNORMAL;
+            cand &= cand - 1;
+        }
+        prev_slash = (int)((sl >> 15) & 1);
+    }
+    if (hi16)
+        flags |= JL_DEPOT_SCAN_NONASCII;
+#endif
+#if JL_DEPOT_SWAR
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        hi |= w;
+        if (swar_eq(w, 0))
+            flags |= JL_DEPOT_SCAN_NUL;
+        uint64_t sl = swar_eq(w, JL_DEPOT_ONES * '/');
+        uint64_t dot = swar_eq(w & ~JL_DEPOT_ONES, JL_DEPOT_ONES * '.'); // '.' or '/'
+        uint64_t cand = (sl << 8) & dot;
+        if (prev_slash && (dot & 0x80) && bad_after_slash(p, n, i))
+            flags |= JL_DEPOT_SCAN_UNNORMAL;
+        while (cand) {
+            if (bad_after_slash(p, n, i + ((size_t)__builtin_ctzll(cand) >> 3)))
+                flags |= JL_DEPOT_SCAN_UNNORMAL;
+            cand &= cand - 1;
+        }
+        prev_slash = (int)(sl >> 63);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        hi |= c;
+        if (c == 0)
+            flags |= JL_DEPOT_SCAN_NUL;
+        if (prev_slash && (c == '/' || c == '.') && bad_after_slash(p, n, i))
+            flags |= JL_DEPOT_SCAN_UNNORMAL;
+        prev_slash = c == '/';
+    }
+    if (hi & JL_DEPOT_HIGHS)
+        flags |= JL_DEPOT_SCAN_NONASCII;
+    if (n > 1 && p[n - 1] == '/')
+        flags |= JL_DEPOT_SCAN_UNNORMAL;
+    return flags;
+}
+
+// memcmp(a, b, n) == 0, inlined for the short strings of the hot path.
+static inline int bytes_eq(const char *a, const char *b, size_t n) JL_NOTSAFEPOINT
+{
+    if (n >= 8) {
+        uint64_t x, y;
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return 0;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i])
+            return 0;
+    }
+    return 1;
+}
+
+// Lexical normalization of the components of p[0..n) appended to dst (which
+// holds *dlen bytes: "" or an absolute prefix with no trailing separator).
+// `bslash` also splits on `\`.  `..` above the start: clamped when `floor` is
+// 0 (like normpath("/..") == "/"), JL_DEPOT_E_TOKEN_ESCAPE otherwise.
+// dst must have room for n + 1 bytes beyond *dlen.
+static int normalize_into(const char *p, size_t n, int bslash, size_t floor, char *dst,
+                          size_t *dlen) JL_NOTSAFEPOINT
+{
+    size_t d = *dlen;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && (p[i] == '/' || (bslash && p[i] == '\\')))
+            i++;
+        if (i >= n)
+            break;
+        size_t st = i;
+        while (i < n && !(p[i] == '/' || (bslash && p[i] == '\\')))
+            i++;
+        size_t cl = i - st;
+        if (cl == 1 && p[st] == '.')
+            continue;
+        if (cl == 2 && p[st] == '.' && p[st + 1] == '.') {
+            if (d <= floor) {
+                if (floor)
+                    return JL_DEPOT_E_TOKEN_ESCAPE;
+                continue;
+            }
+            while (d > floor && dst[d - 1] != '/')
+                d--;
+            if (d > floor)
+                d--; // drop the separator
+            continue;
+        }
+        dst[d++] = '/';
+        memcpy(dst + d, p + st, cl);
+        d += cl;
+    }
+    *dlen = d;
+    return JL_DEPOT_E_OK;
+}
+
+// Normalize the absolute path p[0..n) into dst (room for n + 1 bytes).
+static size_t normalize_abs(const char *p, size_t n, char *dst) JL_NOTSAFEPOINT
+{
+    size_t d = 0;
+    normalize_into(p, n, 0, 0, dst, &d);
+    if (d == 0)
+        dst[d++] = '/';
+    dst[d] = '\0';
+    return d;
+}
+
+JL_DLLEXPORT const char *jl_depot_token_name(jl_depot_role_t role) JL_NOTSAFEPOINT
+{
+    if ((unsigned)role >= JL_DEPOT_NROLES)
+        return NULL;
+    return jl_depot_tokens[role];
+}
+
+JL_DLLEXPORT const char *jl_depot_layout_name(jl_depot_layout_t layout) JL_NOTSAFEPOINT
+{
+    switch (layout) {
+    case JL_DEPOT_LAYOUT_CLASSIC:
+        return "classic";
+    case JL_DEPOT_LAYOUT_XDG:
+        return "xdg";
+    }
+    return NULL;
+}
+
+JL_DLLEXPORT int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layout) JL_NOTSAFEPOINT
+{
+    if (name == NULL || name[0] == '\0' || strcmp(name, "classic") == 0) {
+        *layout = JL_DEPOT_LAYOUT_CLASSIC;
+        return JL_DEPOT_E_OK;
+    }
+    if (strcmp(name, "xdg") == 0) {
+        *layout = JL_DEPOT_LAYOUT_XDG;
+        return JL_DEPOT_E_OK;
+    }
+    return JL_DEPOT_E_UNKNOWN_LAYOUT;
+}
+
+JL_DLLEXPORT int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOINT
+{
+    *out = NULL;
+    int err = check_input(path, len);
+    if (err)
+        return err;
+    char *dst = (char *)malloc(len + 2);
+    if (dst == NULL)
+        return JL_DEPOT_E_NOMEM;
+    if (is_drive_path(path, len)) {
+        memcpy(dst, path, len);
+        dst[len] = '\0';
+    }
+    else if (path[0] != '/') {
+        free(dst);
+        return JL_DEPOT_E_RELATIVE_PATH;
+    }
+    else {
+        normalize_abs(path, len, dst);
+    }
+    *out = dst;
+    return JL_DEPOT_E_OK;
+}
+
+JL_DLLEXPORT int jl_depot_normalize(const char *path, char **out) JL_NOTSAFEPOINT
+{
+    return jl_depot_normalize_n(path, path ? strlen(path) : 0, out);
+}
+
+JL_DLLEXPORT int jl_depot_token_role(const char *p, size_t n, jl_depot_role_t *role) JL_NOTSAFEPOINT
+{
+    if (n < 2 || p[0] != '@')
+        return JL_DEPOT_E_RELATIVE_PATH;
+    size_t i = 1;
+    while (i < n && ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+                     (p[i] >= '0' && p[i] <= '9') || p[i] == '_'))
+        i++;
+    if (i == 1 || (i < n && p[i] != '/' && p[i] != '\\'))
+        return JL_DEPOT_E_RELATIVE_PATH; // `@depot-1.11/...`, `@/x`: not a token form
+    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+        if (jl_depot_token_lens[r] == i && memcmp(p, jl_depot_tokens[r], i) == 0) {
+            *role = (jl_depot_role_t)r;
+            return JL_DEPOT_E_OK;
+        }
+    }
+    return JL_DEPOT_E_UNKNOWN_TOKEN;
+}
+
+// ---- building the stack -------------------------------------------------------
+
+JL_DLLEXPORT void jl_depot_config_from_env(jl_depot_config_t *cfg) JL_NOTSAFEPOINT
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->depot_path = getenv("JULIA_DEPOT_PATH");
+    cfg->julia_bindir = getenv("JULIA_BINDIR");
+    size_t sz = sizeof(cfg->home_storage);
+    if (uv_os_homedir(cfg->home_storage, &sz) == 0)
+        cfg->home = cfg->home_storage;
+    cfg->xdg_data_home = getenv("XDG_DATA_HOME");
+    cfg->xdg_cache_home = getenv("XDG_CACHE_HOME");
+    cfg->layout = getenv(JL_DEPOT_LAYOUT_ENV);
+    cfg->list_sep = JL_PATH_LIST_SEP;
+    cfg->casefold = -1;
+}
+
+// Join up to three pieces and normalize; a relative result is made absolute
+// against the current directory.  NULL on error (*err set).
+static char *mkpath3(const char *a, size_t alen, const char *b, size_t blen, const char *c,
+                     int *err, size_t *outlen) JL_NOTSAFEPOINT
+{
+    size_t clen = c ? strlen(c) : 0;
+    char cwd[JL_DEPOT_PATH_MAX + 1];
+    size_t cwdlen = 0;
+    if (alen == 0 || a[0] != '/') {
+        size_t sz = sizeof(cwd);
+        if (uv_cwd(cwd, &sz) != 0) {
+            *err = JL_DEPOT_E_IO;
+            return NULL;
+        }
+        cwdlen = sz;
+    }
+    size_t total = cwdlen + 1 + alen + blen + clen;
+    if (total > JL_DEPOT_PATH_MAX) {
+        *err = JL_DEPOT_E_PATH_TOO_LONG;
+        return NULL;
+    }
+    char *raw = (char *)malloc(total + 1);
+    char *dst = (char *)malloc(total + 2);
+    if (raw == NULL || dst == NULL) {
+        free(raw);
+        free(dst);
+        *err = JL_DEPOT_E_NOMEM;
+        return NULL;
+    }
+    size_t k = 0;
+    if (cwdlen) {
+        memcpy(raw, cwd, cwdlen);
+        k = cwdlen;
+        raw[k++] = '/';
+    }
+    memcpy(raw + k, a, alen);
+    k += alen;
+    if (blen)
+        memcpy(raw + k, b, blen);
+    k += blen;
+    if (clen)
+        memcpy(raw + k, c, clen);
+    k += clen;
+    *outlen = normalize_abs(raw, k, dst);
+    free(raw);
+    return dst;
+}
+
+static int stack_grow(jl_depot_stack_t *s) JL_NOTSAFEPOINT
+{
+    if (s->n < s->cap)
+        return JL_DEPOT_E_OK;
+    size_t cap = s->cap ? 2 * s->cap : 4;
+    jl_depot_entry_t *d = (jl_depot_entry_t *)realloc(s->d, cap * sizeof(*d));
+    if (d == NULL)
+        return JL_DEPOT_E_NOMEM;
+    s->d = d;
+    s->cap = cap;
+    return JL_DEPOT_E_OK;
+}
+
+static void entry_free(jl_depot_entry_t *e) JL_NOTSAFEPOINT
+{
+    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+        spelling_free(&e->given[r]);
+        spelling_free(&e->real[r]);
+    }
+}
+
+static int find_depot(const jl_depot_stack_t *s, const char *root, size_t len) JL_NOTSAFEPOINT
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const jl_depot_spelling_t *g = &s->d[i].given[JL_DEPOT_ROLE_DEPOT];
+        if (g->len == len && memcmp(g->path, root, len) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+// Append (or, with `front`, insert first) a depot with the given role roots
+// (taken over); a depot whose @depot root is already present is dropped, as
+// init_depot_path does with `path in DEPOT_PATH || push!(...)`.
+static int stack_add(jl_depot_stack_t *s, jl_depot_layout_t layout, int fold,
+                     char *roots[JL_DEPOT_NROLES], size_t lens[JL_DEPOT_NROLES],
+                     int front) JL_NOTSAFEPOINT
+{
+    int dup = find_depot(s, roots[JL_DEPOT_ROLE_DEPOT], lens[JL_DEPOT_ROLE_DEPOT]);
+    int err = JL_DEPOT_E_OK;
+    if (dup >= 0 && !front)
+        goto drop;
+    if ((err = stack_grow(s)) != JL_DEPOT_E_OK)
+        goto drop;
+    if (dup >= 0) { // front insertion of a depot listed later: move it first
+        jl_depot_entry_t old = s->d[dup];
+        memmove(s->d + dup, s->d + dup + 1, (s->n - dup - 1) * sizeof(*s->d));
+        s->n--;
+        entry_free(&old);
+    }
+    jl_depot_entry_t e;
+    memset(&e, 0, sizeof(e));
+    e.layout = layout;
+    e.casefold = fold;
+    for (int r = 0; r < JL_DEPOT_NROLES; r++)
+        spelling_set(&e.given[r], roots[r], lens[r], fold);
+    if (front) {
+        memmove(s->d + 1, s->d, s->n * sizeof(*s->d));
+        s->d[0] = e;
+    }
+    else {
+        s->d[s->n] = e;
+    }
+    s->n++;
+    return JL_DEPOT_E_OK;
+drop:
+    for (int r = 0; r < JL_DEPOT_NROLES; r++)
+        free(roots[r]);
+    return err;
+}
+
+static char *mkpath(const char *a, size_t alen, const char *b, const char *c, int *err,
+                    size_t *outlen) JL_NOTSAFEPOINT
+{
+    return mkpath3(a, alen, b, b ? strlen(b) : 0, c, err, outlen);
+}
+
+static int add_classic(jl_depot_stack_t *s, int fold, const char *a, size_t alen, const char *b,
+                       size_t blen, int front) JL_NOTSAFEPOINT
+{
+    char *roots[JL_DEPOT_NROLES] = {NULL};
+    size_t lens[JL_DEPOT_NROLES] = {0};
+    int err = JL_DEPOT_E_OK;
+    roots[0] = mkpath3(a, alen, b, blen, NULL, &err, &lens[0]);
+    if (roots[0] == NULL)
+        return err;
+    for (int r = 1; r < JL_DEPOT_NROLES; r++) {
+        roots[r] = mkpath(roots[0], lens[0], jl_depot_classic_sub[r], NULL, &err, &lens[r]);
+        if (roots[r] == NULL) {
+            for (int q = 0; q < r; q++)
+                free(roots[q]);
+            return err;
+        }
+    }
+    return stack_add(s, JL_DEPOT_LAYOUT_CLASSIC, fold, roots, lens, front);
+}
+
+static int usable(const char *v) JL_NOTSAFEPOINT
+{
+    return v != NULL && v[0] == '/';
+}
+
+// The user depot: ~/.julia, or the XDG split depot.  Omitted (returns OK)
+// when its location cannot be known (no home directory and no XDG values).
+static int add_user(jl_depot_stack_t *s, const jl_depot_config_t *cfg, jl_depot_layout_t layout,
+                    int fold, int front) JL_NOTSAFEPOINT
+{
+    const char *home = cfg->home && cfg->home[0] ? cfg->home : NULL;
+    if (layout == JL_DEPOT_LAYOUT_CLASSIC) {
+        if (home == NULL)
+            return JL_DEPOT_E_OK;
+        return add_classic(s, fold, home, strlen(home), "/.julia", 7, front);
+    }
+    // XDG Base Directory spec: unset, empty or relative values are ignored.
+    const char *data = usable(cfg->xdg_data_home) ? cfg->xdg_data_home : NULL;
+    const char *cache = usable(cfg->xdg_cache_home) ? cfg->xdg_cache_home : NULL;
+    if ((data == NULL || cache == NULL) && home == NULL)
+        return JL_DEPOT_E_OK;
+    char *roots[JL_DEPOT_NROLES] = {NULL};
+    size_t lens[JL_DEPOT_NROLES] = {0};
+    int err = JL_DEPOT_E_OK;
+    if (data)
+        roots[0] = mkpath(data, strlen(data), "/julia", NULL, &err, &lens[0]);
+    else
+        roots[0] = mkpath(home, strlen(home), "/.local/share", "/julia", &err, &lens[0]);
+    if (roots[0] == NULL)
+        return err;
+    char *croot;
+    size_t crootlen;
+    if (cache)
+        croot = mkpath(cache, strlen(cache), "/julia", NULL, &err, &crootlen);
+    else
+        croot = mkpath(home, strlen(home), "/.cache", "/julia", &err, &crootlen);
+    if (croot == NULL) {
+        free(roots[0]);
+        return err;
+    }
+    roots[1] = mkpath(roots[0], lens[0], "/artifacts", NULL, &err, &lens[1]);
+    if (roots[1])
+        roots[2] = mkpath(croot, crootlen, "/compiled", NULL, &err, &lens[2]);
+    if (roots[2])
+        roots[3] = mkpath(croot, crootlen, "/scratchspaces", NULL, &err, &lens[3]);
+    free(croot);
+    if (roots[3] == NULL) {
+        for (int r = 0; r < JL_DEPOT_NROLES; r++)
+            free(roots[r]);
+        return err;
+    }
+    return stack_add(s, JL_DEPOT_LAYOUT_XDG, fold, roots, lens, front);
+}
+
+// append_bundled_depot_path!: <bindir>/../local/share/julia, <bindir>/../share/julia.
+static int add_bundled(jl_depot_stack_t *s, const jl_depot_config_t *cfg, int fold) JL_NOTSAFEPOINT
+{
+    const char *b = cfg->julia_bindir;
+    if (b == NULL || b[0] == '\0')
+        return JL_DEPOT_E_OK;
+    int err = add_classic(s, fold, b, strlen(b), "/../local/share/julia", 21, 0);
+    if (err)
+        return err;
+    return add_classic(s, fold, b, strlen(b), "/../share/julia", 15, 0);
+}
+
+JL_DLLEXPORT void jl_depot_stack_free(jl_depot_stack_t *s) JL_NOTSAFEPOINT
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        entry_free(&s->d[i]);
+    free(s->d);
+    free(s);
+}
+
+JL_DLLEXPORT int jl_depot_stack_new(const jl_depot_config_t *cfg,
+                                    jl_depot_stack_t **out) JL_NOTSAFEPOINT
+{
+    *out = NULL;
+    jl_depot_layout_t layout;
+    int err = jl_depot_layout_parse(cfg->layout, &layout);
+    if (err)
+        return err;
+    int fold = cfg->casefold < 0 ? JL_DEPOT_CASEFOLD_DEFAULT : cfg->casefold != 0;
+    char sep = cfg->list_sep ? cfg->list_sep : JL_PATH_LIST_SEP;
+    jl_depot_stack_t *s = (jl_depot_stack_t *)calloc(1, sizeof(*s));
+    if (s == NULL)
+        return JL_DEPOT_E_NOMEM;
+    const char *str = cfg->depot_path;
+    if (str == NULL) {
+        // JULIA_DEPOT_PATH unset: [user depot, bundled depots...]
+        err = add_user(s, cfg, layout, fold, 0);
+        if (!err)
+            err = add_bundled(s, cfg, fold);
+    }
+    else if (str[0] != '\0') {
+        // Every empty entry appends the bundled depots; the user depot is put
+        // first only when the first entry is empty (base/initdefs.jl, 1.11+).
+        int first_given = 0;
+        size_t i = 0;
+        const char *p = str;
+        for (;; i++) {
+            const char *e = strchr(p, sep);
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            if (len == 0) {
+                err = add_bundled(s, cfg, fold);
+            }
+            else {
+                if (i == 0)
+                    first_given = 1;
+                const char *home = cfg->home && cfg->home[0] ? cfg->home : NULL;
+                if (p[0] == '~' && (len == 1 || p[1] == '/') && home != NULL) // expanduser
+                    err = add_classic(s, fold, home, strlen(home), p + 1, len - 1, 0);
+                else
+                    err = add_classic(s, fold, p, len, NULL, 0, 0);
+            }
+            if (err || e == NULL)
+                break;
+            p = e + 1;
+        }
+        if (!err && !first_given)
+            err = add_user(s, cfg, layout, fold, 1);
+    }
+    if (err) {
+        jl_depot_stack_free(s);
+        return err;
+    }
+    *out = s;
+    return JL_DEPOT_E_OK;
+}
+
+// ---- stack queries ------------------------------------------------------------
+
+JL_DLLEXPORT size_t jl_depot_stack_size(const jl_depot_stack_t *s) JL_NOTSAFEPOINT
+{
+    return s ? s->n : 0;
+}
+
+JL_DLLEXPORT const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
+                                       jl_depot_role_t role) JL_NOTSAFEPOINT
+{
+    if (s == NULL || i >= s->n || (unsigned)role >= JL_DEPOT_NROLES)
+        return NULL;
+    return s->d[i].given[role].path;
+}
+
+JL_DLLEXPORT jl_depot_layout_t jl_depot_layout_of(const jl_depot_stack_t *s,
+                                                  size_t i) JL_NOTSAFEPOINT
+{
+    if (s == NULL || i >= s->n)
+        return JL_DEPOT_LAYOUT_CLASSIC;
+    return s->d[i].layout;
+}
+
+JL_DLLEXPORT int jl_depot_casefold_of(const jl_depot_stack_t *s, size_t i) JL_NOTSAFEPOINT
+{
+    if (s == NULL || i >= s->n)
+        return 0;
+    return s->d[i].casefold;
+}
+
+static char *sys_realpath(const char *p) JL_NOTSAFEPOINT
+{
+    uv_fs_t req;
+    char *res = NULL;
+    if (uv_fs_realpath(NULL, &req, p, NULL) == 0 && req.ptr != NULL)
+        res = strdup((const char *)req.ptr);
+    uv_fs_req_cleanup(&req);
+    return res;
+}
+
+JL_DLLEXPORT void jl_depot_stack_prepare(jl_depot_stack_t *s) JL_NOTSAFEPOINT
+{
+    if (s == NULL || s->real_done)
+        return;
+    s->real_done = 1;
+    for (size_t i = 0; i < s->n; i++) {
+        jl_depot_entry_t *e = &s->d[i];
+        for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+            char *rp = sys_realpath(e->given[r].path);
+            if (rp != NULL)
+                spelling_set(&e->real[r], rp, strlen(rp), e->casefold);
+        }
+    }
+}
+
+// ---- matching -----------------------------------------------------------------
+
+// A path being matched, with its NFC keys computed on demand.
+typedef struct {
+    const char *p;
+    size_t n;
+    int ascii;
+    char *key[2];
+    size_t keylen[2];
+    signed char keystate[2]; // 0: not computed, 1: valid, -1: not valid UTF-8
+} jl_depot_view_t;
+
+static void view_init(jl_depot_view_t *v, const char *p, size_t n, int ascii) JL_NOTSAFEPOINT
+{
+    v->p = p;
+    v->n = n;
+    v->ascii = ascii < 0 ? is_ascii(p, n) : ascii;
+    v->key[0] = v->key[1] = NULL;
+    v->keylen[0] = v->keylen[1] = 0;
+    v->keystate[0] = v->keystate[1] = 0;
+}
+
+static void view_free(jl_depot_view_t *v) JL_NOTSAFEPOINT
+{
+    free(v->key[0]);
+    free(v->key[1]);
+}
+
+static const char *view_key(jl_depot_view_t *v, int fold, size_t *klen) JL_NOTSAFEPOINT
+{
+    if (v->keystate[fold] == 0) {
+        v->key[fold] = mkkey(v->p, v->n, fold, &v->keylen[fold]);
+        v->keystate[fold] = v->key[fold] ? 1 : -1;
+    }
+    *klen = v->keylen[fold];
+    return v->keystate[fold] > 0 ? v->key[fold] : NULL;
+}
+
+// Is the normalized root r[0..rl) a component-wise prefix of p[0..n)?
+static inline int prefix_match(const char *p, size_t n, const char *r, size_t rl) JL_NOTSAFEPOINT
+{
+    if (rl == 1)
+        return n >= 1 && p[0] == '/';
+    return n >= rl && (n == rl || p[rl] == '/') && bytes_eq(p, r, rl);
+}
+
+// The offset in p of what follows its first m components ("" or "/...").
+static size_t comp_offset(const char *p, size_t n, size_t m) JL_NOTSAFEPOINT
+{
+    if (m == 0)
+        return n == 1 ? 1 : 0;
+    size_t seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '/' && ++seen == m + 1)
+            return i;
+    }
+    return n;
+}
+
+// Does the root spelling `sp` match v by its NFC (and case-folded) key?
+static int key_match(jl_depot_view_t *v, const jl_depot_spelling_t *sp, int fold,
+                     size_t *off) JL_NOTSAFEPOINT
+{
+    if (!fold && v->ascii && sp->ascii)
+        return 0;
+    size_t kl;
+    const char *k = view_key(v, fold, &kl);
+    if (k == NULL)
+        return 0;
+    const char *rk = sp->key ? sp->key : sp->path;
+    size_t rkl = sp->key ? sp->keylen : sp->len;
+    if (!prefix_match(k, kl, rk, rkl))
+        return 0;
+    *off = comp_offset(v->p, v->n, sp->ncomp);
+    return 1;
+}
+
+// Does the root spelling `sp` match v: bytes first, then keys?  *bytes tells which.
+static int spelling_match(jl_depot_view_t *v, const jl_depot_spelling_t *sp, int fold, size_t *off,
+                          int *bytes) JL_NOTSAFEPOINT
+{
+    if (sp->path == NULL)
+        return 0;
+    if (prefix_match(v->p, v->n, sp->path, sp->len)) {
+        *off = sp->len == 1 ? (v->n == 1 ? 1 : 0) : sp->len;
+        *bytes = 1;
+        return 1;
+    }
+    *bytes = 0;
+    return key_match(v, sp, fold, off);
+}
+
+typedef struct {
+    long depot;
+    int role;
+    size_t off;
+    size_t ncomp;
+} jl_depot_match_t;
+
+// The role whose classic sub-directory starts with byte c ("artifacts",
+// "compiled", "scratchspaces"), or 0.
+static inline int classic_role_of(char c) JL_NOTSAFEPOINT
+{
+    return c == 'a'   ? JL_DEPOT_ROLE_ARTIFACTS
+           : c == 'c' ? JL_DEPOT_ROLE_COMPILED
+           : c == 's' ? JL_DEPOT_ROLE_CACHE
+                      : 0;
+}
+
+#define JL_DEPOT_CONSIDER(i_, r_, off_, ncomp_)             \
+    do {                                                    \
+        if (upstream || !found || (ncomp_) > best->ncomp) { \
+            best->depot = (i_);                             \
+            best->role = (r_);                              \
+            best->off = (off_);                             \
+            best->ncomp = (ncomp_);                         \
+            found = 1;                                      \
+            if (upstream)                                   \
+                return 1;                                   \
+        }                                                   \
+    } while (0)
+
+// The longest root (in components) among the roles in `mask`; ties go to
+// `target`, then DEPOT_PATH order.  `upstream`: classic depots only, the
+// first match in DEPOT_PATH order wins (replace_depot_path).
+static int find_root(jl_depot_stack_t *s, jl_depot_view_t *v, long target, unsigned mask,
+                     int upstream, int real, jl_depot_match_t *best) JL_NOTSAFEPOINT
+{
+    int found = 0;
+    size_t n = s->n;
+    if (target >= 0 && (size_t)target >= n)
+        target = -1;
+    for (size_t k = 0; k <= n; k++) {
+        long i;
+        if (k == 0) {
+            if (target < 0)
+                continue;
+            i = target;
+        }
+        else {
+            i = (long)(k - 1);
+            if (i == target)
+                continue;
+        }
+        jl_depot_entry_t *e = &s->d[i];
+        if (upstream && e->layout != JL_DEPOT_LAYOUT_CLASSIC)
+            continue;
+        const jl_depot_spelling_t *sps = real ? e->real : e->given;
+        size_t off;
+        int bytes;
+        if (!real && e->layout == JL_DEPOT_LAYOUT_CLASSIC) {
+            // every role root of a classic depot lies under its @depot root
+            const jl_depot_spelling_t *d0 = &sps[JL_DEPOT_ROLE_DEPOT];
+            if (!spelling_match(v, d0, e->casefold, &off, &bytes))
+                continue;
+            if (mask & 1)
+                JL_DEPOT_CONSIDER(i, JL_DEPOT_ROLE_DEPOT, off, d0->ncomp);
+            if (bytes && !e->casefold && d0->len > 1) {
+                // Matched byte for byte, no folding: a sub-root can only match
+                // byte for byte too (its names are ASCII with no canonical
+                // equivalents), and its first byte tells which one.
+                if (v->n > d0->len + 1) {
+                    int r = classic_role_of(v->p[d0->len + 1]);
+                    if (r && (mask & (1u << r)) &&
+                        prefix_match(v->p, v->n, sps[r].path, sps[r].len))
+                        JL_DEPOT_CONSIDER(i, r, sps[r].len, sps[r].ncomp);
+                }
+                continue;
+            }
+            for (int r = 1; r < JL_DEPOT_NROLES; r++) {
+                if ((mask & (1u << r)) && spelling_match(v, &sps[r], e->casefold, &off, &bytes))
+                    JL_DEPOT_CONSIDER(i, r, off, sps[r].ncomp);
+            }
+            continue;
+        }
+        for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+            if ((mask & (1u << r)) && spelling_match(v, &sps[r], e->casefold, &off, &bytes))
+                JL_DEPOT_CONSIDER(i, r, off, sps[r].ncomp);
+        }
+    }
+    return found;
+}
+
+#undef JL_DEPOT_CONSIDER
+
+// The realpath of the normalized path p[0..n): of its longest existing
+// prefix, with the rest appended.  NULL when nothing resolves.
+static char *real_of_path(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    char *tmp = (char *)malloc(n + 1);
+    if (tmp == NULL)
+        return NULL;
+    memcpy(tmp, p, n);
+    tmp[n] = '\0';
+    size_t cut = n;
+    char *res = NULL;
+    for (;;) {
+        char *rp = sys_realpath(tmp);
+        if (rp != NULL) {
+            size_t rl = strlen(rp), tail = n - cut;
+            if (rl == 1 && cut > 1)
+                rl = 0; // realpath "/" followed by "/rest"
+            if (rl + tail <= JL_DEPOT_PATH_MAX && (res = (char *)malloc(rl + tail + 1)) != NULL) {
+                memcpy(res, rp, rl);
+                memcpy(res + rl, p + cut, tail);
+                res[rl + tail] = '\0';
+            }
+            free(rp);
+            break;
+        }
+        if (cut <= 1)
+            break;
+        size_t j = cut;
+        while (j > 0 && tmp[j - 1] != '/')
+            j--;
+        cut = j > 1 ? j - 1 : 1;
+        tmp[cut] = '\0';
+    }
+    free(tmp);
+    return res;
+}
+
+// Match as given, then (only when that fails) by realpath.  On success
+// *src/*srclen is the spelling the match offset refers to; *real_out must be
+// freed by the caller.
+static int match_path(jl_depot_stack_t *s, const char *p, size_t n, int ascii, long target,
+                      unsigned mask, int upstream, jl_depot_match_t *m, const char **src,
+                      size_t *srclen, char **real_out) JL_NOTSAFEPOINT
+{
+    *real_out = NULL;
+    *src = p;
+    *srclen = n;
+    if (s == NULL || s->n == 0)
+        return 0;
+    jl_depot_view_t v;
+    view_init(&v, p, n, ascii);
+    int found = find_root(s, &v, target, mask, upstream, 0, m);
+    view_free(&v);
+    if (found)
+        return 1;
+    jl_depot_stack_prepare(s);
+    char *rp = real_of_path(p, n);
+    if (rp == NULL)
+        return 0;
+    size_t rl = strlen(rp);
+    view_init(&v, rp, rl, -1);
+    found = find_root(s, &v, target, mask, upstream, 1, m);
+    view_free(&v);
+    if (!found) {
+        free(rp);
+        return 0;
+    }
+    *real_out = rp;
+    *src = rp;
+    *srclen = rl;
+    return 1;
+}
+
+static int emit2(char *buf, size_t bufsize, size_t *outlen, const char *a, size_t al, const char *b,
+                 size_t bl) JL_NOTSAFEPOINT
+{
+    if (al + bl + 1 > bufsize || al + bl > JL_DEPOT_PATH_MAX)
+        return JL_DEPOT_E_PATH_TOO_LONG;
+    memcpy(buf, a, al);
+    if (bl)
+        memcpy(buf + al, b, bl);
+    buf[al + bl] = '\0';
+    *outlen = al + bl;
+    return JL_DEPOT_E_OK;
+}
+
+// ---- tokenize -----------------------------------------------------------------
+
+static int tokenize_core(jl_depot_stack_t *s, long target, unsigned flags, const char *path,
+                         size_t len, char *buf, size_t bufsize, size_t *outlen,
+                         long *depot) JL_NOTSAFEPOINT
+{
+    long dummy;
+    if (depot == NULL)
+        depot = &dummy;
+    *depot = -1;
+    *outlen = 0;
+    if (bufsize)
+        buf[0] = '\0';
+    if (path == NULL || len == 0)
+        return JL_DEPOT_E_EMPTY_PATH;
+    if (len > JL_DEPOT_PATH_MAX)
+        return JL_DEPOT_E_PATH_TOO_LONG;
+    int err;
+    int upstream = (flags & JL_DEPOT_TOKENIZE_UPSTREAM) != 0;
+    // the hot path: an absolute path, scanned once
+    unsigned scan = path[0] == '/' ? scan_path(path, len) : 0;
+    if (scan & JL_DEPOT_SCAN_NUL)
+        return JL_DEPOT_E_NUL_BYTE;
+    if (path[0] != '/' && memchr(path, '\0', len) != NULL)
+        return JL_DEPOT_E_NUL_BYTE;
+    if (path[0] == '@') {
+        // A token form is returned as is (normalized): tokenize is idempotent.
+        jl_depot_role_t role;
+        if ((err = jl_depot_token_role(path, len, &role)) != JL_DEPOT_E_OK)
+            return err;
+        if (upstream && role != JL_DEPOT_ROLE_DEPOT) {
+            // upstream knows only @depot: go through the path it names
+            char *tmp = (char *)malloc(JL_DEPOT_PATH_MAX + 1);
+            if (tmp == NULL)
+                return JL_DEPOT_E_NOMEM;
+            size_t tl;
+            err = jl_depot_resolve_buf(s, target, JL_DEPOT_RESOLVE_NOSTAT, path, len, tmp,
+                                       JL_DEPOT_PATH_MAX + 1, &tl, NULL);
+            if (err == JL_DEPOT_E_EMPTY_DEPOT_PATH)
+                err = JL_DEPOT_E_NOT_RELOCATABLE;
+            else if (err == JL_DEPOT_E_OK)
+                err = tokenize_core(s, -1, flags, tmp, tl, buf, bufsize, outlen, depot);
+            free(tmp);
+            return err;
+        }
+        size_t tl = jl_depot_token_lens[role];
+        if (bufsize < len + 2)
+            return JL_DEPOT_E_PATH_TOO_LONG;
+        memcpy(buf, jl_depot_tokens[role], tl);
+        size_t d = tl;
+        err = normalize_into(path + tl, len - tl, tl < len && path[tl] == '\\', tl, buf, &d);
+        if (err) {
+            buf[0] = '\0';
+            return err;
+        }
+        buf[d] = '\0';
+        *outlen = d;
+        return JL_DEPOT_E_OK;
+    }
+    if (is_drive_path(path, len)) {
+        err = emit2(buf, bufsize, outlen, path, len, NULL, 0);
+        return err ? err : JL_DEPOT_E_NOT_RELOCATABLE;
+    }
+    if (path[0] != '/')
+        return JL_DEPOT_E_RELATIVE_PATH;
+    const char *p = path;
+    size_t n = len;
+    char *norm = NULL;
+    if (scan & JL_DEPOT_SCAN_UNNORMAL) {
+        if ((norm = (char *)malloc(len + 2)) == NULL)
+            return JL_DEPOT_E_NOMEM;
+        n = normalize_abs(path, len, norm);
+        p = norm;
+    }
+    unsigned mask = upstream ? 1u : (1u << JL_DEPOT_NROLES) - 1;
+    jl_depot_match_t m;
+    const char *src;
+    size_t srclen;
+    char *real;
+    int ascii = !(scan & JL_DEPOT_SCAN_NONASCII);
+    if (match_path(s, p, n, ascii, upstream ? -1 : target, mask, upstream, &m, &src, &srclen,
+                   &real)) {
+        err = emit2(buf, bufsize, outlen, jl_depot_tokens[m.role], jl_depot_token_lens[m.role],
+                    src + m.off, srclen - m.off);
+        if (!err)
+            *depot = m.depot;
+    }
+    else {
+        err = emit2(buf, bufsize, outlen, p, n, NULL, 0);
+        if (!err)
+            err = JL_DEPOT_E_NOT_RELOCATABLE;
+    }
+    free(real);
+    free(norm);
+    return err;
+}
+
+JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, unsigned flags,
+                                       const char *path, size_t len, char *buf, size_t bufsize,
+                                       size_t *outlen, long *depot) JL_NOTSAFEPOINT
+{
+    int err = tokenize_core(s, target, flags, path, len, buf, bufsize, outlen, depot);
+    // Upstream writes normpath'ed names, which keep a trailing separator
+    // (`include_dependency("dir/")`); so does the UPSTREAM form.
+    if (err == JL_DEPOT_E_OK && (flags & JL_DEPOT_TOKENIZE_UPSTREAM) && len > 1 &&
+        path[len - 1] == '/' && *outlen > 0 && buf[*outlen - 1] != '/') {
+        if (*outlen + 2 > bufsize || *outlen + 1 > JL_DEPOT_PATH_MAX)
+            return JL_DEPOT_E_PATH_TOO_LONG;
+        buf[(*outlen)++] = '/';
+        buf[*outlen] = '\0';
+    }
+    return err;
+}
+
+JL_DLLEXPORT int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned flags,
+                                     const char *path, size_t len, char **out) JL_NOTSAFEPOINT
+{
+    *out = NULL;
+    int err = check_input(path, len);
+    if (err)
+        return err;
+    size_t cap = len + 16;
+    if (path[0] == '@' && (flags & JL_DEPOT_TOKENIZE_UPSTREAM))
+        cap = JL_DEPOT_PATH_MAX + 1;
+    char *buf = (char *)malloc(cap);
+    if (buf == NULL)
+        return JL_DEPOT_E_NOMEM;
+    size_t ol;
+    err = jl_depot_tokenize_buf(s, target, flags, path, len, buf, cap, &ol, NULL);
+    if (err == JL_DEPOT_E_OK || err == JL_DEPOT_E_NOT_RELOCATABLE) {
+        char *shrunk = (char *)realloc(buf, ol + 1);
+        *out = shrunk ? shrunk : buf;
+    }
+    else {
+        free(buf);
+    }
+    return err;
+}
+
+JL_DLLEXPORT int jl_depot_tokenize(jl_depot_stack_t *s, long target, unsigned flags,
+                                   const char *path, char **out) JL_NOTSAFEPOINT
+{
+    return jl_depot_tokenize_n(s, target, flags, path, path ? strlen(path) : 0, out);
+}
+
+// ---- containing depot -----------------------------------------------------------
+
+JL_DLLEXPORT int jl_depot_containing(jl_depot_stack_t *s, const char *cachefile,
+                                     size_t *depot) JL_NOTSAFEPOINT
+{
+    size_t len = cachefile ? strlen(cachefile) : 0;
+    int err = check_input(cachefile, len);
+    if (err)
+        return err;
+    if (cachefile[0] != '/')
+        return is_drive_path(cachefile, len) ? JL_DEPOT_E_CACHE_OUTSIDE_DEPOTS
+                                             : JL_DEPOT_E_RELATIVE_PATH;
+    char *norm = (char *)malloc(len + 2);
+    if (norm == NULL)
+        return JL_DEPOT_E_NOMEM;
+    size_t n = normalize_abs(cachefile, len, norm);
+    jl_depot_match_t m;
+    const char *src;
+    size_t srclen;
+    char *real;
+    int found =
+        match_path(s, norm, n, -1, -1, 1u << JL_DEPOT_ROLE_COMPILED, 0, &m, &src, &srclen, &real);
+    free(real);
+    free(norm);
+    if (!found)
+        return JL_DEPOT_E_CACHE_OUTSIDE_DEPOTS;
+    *depot = (size_t)m.depot;
+    return JL_DEPOT_E_OK;
+}
+
+// ---- resolve --------------------------------------------------------------------
+
+static int path_exists(const char *p) JL_NOTSAFEPOINT
+{
+    uv_fs_t req;
+    int r = uv_fs_stat(NULL, &req, p, NULL);
+    uv_fs_req_cleanup(&req);
+    return r == 0;
+}
+
+static int join_root(char *buf, size_t bufsize, size_t *outlen, const jl_depot_spelling_t *root,
+                     const char *rest, size_t restlen) JL_NOTSAFEPOINT
+{
+    size_t rl = root->len;
+    if (rl == 1 && restlen > 0)
+        rl = 0; // "/" + "/rest"
+    return emit2(buf, bufsize, outlen, root->path, rl, rest, restlen);
+}
+
+JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsigned flags,
+                                      const char *tok, size_t len, char *buf, size_t bufsize,
+                                      size_t *outlen, long *depot) JL_NOTSAFEPOINT
+{
+    long dummy;
+    if (depot == NULL)
+        depot = &dummy;
+    *depot = -1;
+    *outlen = 0;
+    if (bufsize)
+        buf[0] = '\0';
+    if (tok == NULL || len == 0)
+        return JL_DEPOT_E_EMPTY_PATH;
+    if (len > JL_DEPOT_PATH_MAX)
+        return JL_DEPOT_E_PATH_TOO_LONG;
+    jl_depot_role_t role;
+    int err = jl_depot_token_role(tok, len, &role);
+    if (err == JL_DEPOT_E_OK && s != NULL && s->n > 0 && (flags & JL_DEPOT_RESOLVE_NOSTAT)) {
+        // the hot path: `@token` or `@token/rest` with a normal rest is
+        // copied behind the root as it is
+        size_t tl = jl_depot_token_lens[role];
+        if (tl == len || (tok[tl] == '/' && len - tl > 1)) { // `@depot/` is not normal
+            unsigned scan = scan_path(tok + tl, len - tl);
+            if (scan & JL_DEPOT_SCAN_NUL)
+                return JL_DEPOT_E_NUL_BYTE;
+            if (!(scan & JL_DEPOT_SCAN_UNNORMAL)) {
+                long first = containing >= 0 && (size_t)containing < s->n ? containing : 0;
+                err = join_root(buf, bufsize, outlen, &s->d[first].given[role], tok + tl, len - tl);
+                if (err == JL_DEPOT_E_OK)
+                    *depot = first;
+                else if (bufsize)
+                    buf[0] = '\0';
+                return err;
+            }
+        }
+    }
+    if (memchr(tok, '\0', len) != NULL)
+        return JL_DEPOT_E_NUL_BYTE;
+    if (err == JL_DEPOT_E_RELATIVE_PATH) {
+        // not a token form: an absolute path is returned normalized, a
+        // drive-letter path unchanged
+        if (is_drive_path(tok, len))
+            return emit2(buf, bufsize, outlen, tok, len, NULL, 0);
+        if (tok[0] != '/')
+            return JL_DEPOT_E_RELATIVE_PATH;
+        if (bufsize < len + 2)
+            return JL_DEPOT_E_PATH_TOO_LONG;
+        *outlen = normalize_abs(tok, len, buf);
+        return JL_DEPOT_E_OK;
+    }
+    if (err)
+        return err;
+    size_t tl = jl_depot_token_lens[role];
+    // normalize the rest behind a one-byte floor, so `..` above the token's
+    // root is detected as an escape
+    char small[512];
+    char *tmp = len - tl + 2 <= sizeof(small) ? small : (char *)malloc(len - tl + 2);
+    if (tmp == NULL)
+        return JL_DEPOT_E_NOMEM;
+    tmp[0] = '@';
+    size_t restlen = 1;
+    // `\` separates only in a Windows-written name (`@depot\...`); after
+    // `@depot/` it is a file-name byte, as on any POSIX file system
+    err = normalize_into(tok + tl, len - tl, tl < len && tok[tl] == '\\', 1, tmp, &restlen);
+    const char *rest = tmp + 1;
+    restlen--;
+    if (err)
+        goto done;
+    if (s == NULL || s->n == 0) {
+        err = JL_DEPOT_E_EMPTY_DEPOT_PATH;
+        goto done;
+    }
+    long first = containing >= 0 && (size_t)containing < s->n ? containing : 0;
+    err = join_root(buf, bufsize, outlen, &s->d[first].given[role], rest, restlen);
+    if (err || (flags & JL_DEPOT_RESOLVE_NOSTAT)) {
+        if (!err)
+            *depot = first;
+        goto done;
+    }
+    if (path_exists(buf)) {
+        *depot = first;
+        goto done;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        if ((long)i == first)
+            continue;
+        err = join_root(buf, bufsize, outlen, &s->d[i].given[role], rest, restlen);
+        if (err == JL_DEPOT_E_OK && path_exists(buf)) {
+            *depot = (long)i;
+            goto done;
+        }
+    }
+    // none exists: name the first candidate
+    err = join_root(buf, bufsize, outlen, &s->d[first].given[role], rest, restlen);
+    if (!err)
+        err = JL_DEPOT_E_UNRESOLVED_TOKEN;
+done:
+    if (err && err != JL_DEPOT_E_UNRESOLVED_TOKEN && bufsize) {
+        buf[0] = '\0';
+        *outlen = 0;
+    }
+    if (tmp != small)
+        free(tmp);
+    return err;
+}
+
+static size_t max_root_len(const jl_depot_stack_t *s) JL_NOTSAFEPOINT
+{
+    size_t m = 1;
+    for (size_t i = 0; s && i < s->n; i++)
+        for (int r = 0; r < JL_DEPOT_NROLES; r++)
+            if (s->d[i].given[r].len > m)
+                m = s->d[i].given[r].len;
+    return m;
+}
+
+JL_DLLEXPORT int jl_depot_resolve_n(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
+                                    const char *tokenized, size_t len, char **out) JL_NOTSAFEPOINT
+{
+    *out = NULL;
+    int err = check_input(tokenized, len);
+    if (err)
+        return err;
+    long containing = -1;
+    size_t c;
+    if (cachefile != NULL && jl_depot_containing(s, cachefile, &c) == JL_DEPOT_E_OK)
+        containing = (long)c;
+    size_t cap = max_root_len(s) + len + 2;
+    char *buf = (char *)malloc(cap);
+    if (buf == NULL)
+        return JL_DEPOT_E_NOMEM;
+    size_t ol;
+    err = jl_depot_resolve_buf(s, containing, flags, tokenized, len, buf, cap, &ol, NULL);
+    if (err == JL_DEPOT_E_OK || err == JL_DEPOT_E_UNRESOLVED_TOKEN) {
+        char *shrunk = (char *)realloc(buf, ol + 1);
+        *out = shrunk ? shrunk : buf;
+    }
+    else {
+        free(buf);
+    }
+    return err;
+}
+
+JL_DLLEXPORT int jl_depot_resolve(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
+                                  const char *tokenized, char **out) JL_NOTSAFEPOINT
+{
+    return jl_depot_resolve_n(s, cachefile, flags, tokenized, tokenized ? strlen(tokenized) : 0,
+                              out);
+}
