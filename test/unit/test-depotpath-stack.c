@@ -1,0 +1,237 @@
+// This file is a part of the jldepot project. License is MIT.
+
+/*
+  test-depotpath-stack.c: DEPOT_PATH is built exactly as Julia's
+  init_depot_path / append_bundled_depot_path! build it (base/initdefs.jl,
+  1.11+), plus the XDG opt-in layout of the user depot.
+*/
+
+#include <unistd.h>
+
+#include "testutil.h"
+#include "depotpath.h"
+
+static void base_cfg(jl_depot_config_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->home = "/home/u";
+    cfg->julia_bindir = "/opt/julia/bin";
+    cfg->list_sep = ':';
+    cfg->casefold = 0;
+}
+
+// The @depot roots joined by '|', and the layouts as a string of 'c'/'x'.
+static void check_stack_cfg(const jl_depot_config_t *cfg, const char *want, const char *layouts)
+{
+    jl_depot_stack_t *s = NULL;
+    assert_int_equal(jl_depot_stack_new(cfg, &s), JL_DEPOT_E_OK);
+    char got[4096] = "", lay[64] = "";
+    for (size_t i = 0; i < jl_depot_stack_size(s); i++) {
+        if (i)
+            strcat(got, "|");
+        strcat(got, jl_depot_root(s, i, JL_DEPOT_ROLE_DEPOT));
+        lay[i] = jl_depot_layout_of(s, i) == JL_DEPOT_LAYOUT_XDG ? 'x' : 'c';
+    }
+    if (strcmp(got, want) != 0)
+        fail_msg("JULIA_DEPOT_PATH=%s: got '%s', want '%s'",
+                 cfg->depot_path ? cfg->depot_path : "(unset)", got, want);
+    if (layouts)
+        assert_string_equal(lay, layouts);
+    jl_depot_stack_free(s);
+}
+
+static void check_stack(const char *dp, const char *want)
+{
+    jl_depot_config_t cfg;
+    base_cfg(&cfg);
+    cfg.depot_path = dp;
+    check_stack_cfg(&cfg, want, NULL);
+}
+
+#define USER    "/home/u/.julia"
+#define BUNDLED "/opt/julia/local/share/julia|/opt/julia/share/julia"
+
+static void test_julia_rules(void **state)
+{
+    (void)state;
+    check_stack(NULL, USER "|" BUNDLED);        // unset
+    check_stack("", "");                        // empty: no depot at all
+    check_stack(":", USER "|" BUNDLED);         // only empty entries: the defaults
+    check_stack("::", USER "|" BUNDLED);        // duplicates are not added twice
+    check_stack(":/x", USER "|" BUNDLED "|/x"); // leading empty: user + bundled first
+    check_stack("/x:", "/x|" BUNDLED);          // trailing empty: bundled only
+    check_stack("/x::/y", "/x|" BUNDLED "|/y"); // middle empty: bundled only
+    check_stack("/x", "/x");                    // no empty entry: exactly the list
+    check_stack("/x:/y", "/x|/y");              // order kept
+    check_stack("/x/:/y//", "/x|/y");           // trailing separators dropped
+    check_stack("/x:/x/", "/x");                // the same depot once
+    check_stack("/a/./b/../c", "/a/c");         // normalized
+    check_stack("~/d:~", "/home/u/d|/home/u");  // expanduser
+    check_stack(":" USER, USER "|" BUNDLED);    // the user depot listed again
+    check_stack("/opt/julia/share/julia:", "/opt/julia/share/julia|/opt/julia/local/share/julia");
+}
+
+static void test_bindir(void **state)
+{
+    (void)state;
+    jl_depot_config_t cfg;
+    base_cfg(&cfg);
+    cfg.julia_bindir = NULL; // without a bindir the bundled depots are omitted
+    cfg.depot_path = NULL;
+    check_stack_cfg(&cfg, USER, "c");
+    cfg.depot_path = "/x:";
+    check_stack_cfg(&cfg, "/x", "c");
+    cfg.julia_bindir = "";
+    cfg.depot_path = ":/x";
+    check_stack_cfg(&cfg, USER "|/x", "cc");
+    cfg.julia_bindir = "/usr/bin/"; // normalized: <bindir>/../local/share/julia
+    cfg.depot_path = "/x:";
+    check_stack_cfg(&cfg, "/x|/usr/local/share/julia|/usr/share/julia", "ccc");
+}
+
+static void test_relative_entries(void **state)
+{
+    (void)state;
+    char *tmp = jl_test_mkdtemp("depotpath-cwd");
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    assert_int_equal(chdir(tmp), 0);
+    char *want = jl_test_fmt("%s/rel/d|/abs|%s", tmp, tmp);
+    check_stack("rel/d/:/abs:.", want);
+    free(want);
+    jl_depot_config_t cfg;
+    base_cfg(&cfg);
+    cfg.depot_path = NULL;
+    cfg.julia_bindir = "bin"; // a relative bindir, like abspath(Sys.BINDIR, ...)
+    want = jl_test_fmt(USER "|%s/local/share/julia|%s/share/julia", tmp, tmp);
+    check_stack_cfg(&cfg, want, "ccc");
+    free(want);
+    assert_int_equal(chdir(cwd), 0);
+    jl_test_rmtree(tmp);
+    free(tmp);
+}
+
+static void test_list_separator(void **state)
+{
+    (void)state;
+    jl_depot_config_t cfg;
+    base_cfg(&cfg);
+    cfg.list_sep = ';';
+    cfg.depot_path = "/x;/y:z;";
+    check_stack_cfg(&cfg, "/x|/y:z|" BUNDLED, "cccc");
+}
+
+static void test_xdg_layout(void **state)
+{
+    (void)state;
+    jl_depot_config_t cfg;
+    base_cfg(&cfg);
+    cfg.layout = "xdg";
+    // both XDG variables unset: the spec defaults
+    check_stack_cfg(&cfg, "/home/u/.local/share/julia|" BUNDLED, "xcc");
+    jl_depot_stack_t *s = NULL;
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_ARTIFACTS),
+                        "/home/u/.local/share/julia/artifacts");
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED),
+                        "/home/u/.cache/julia/compiled");
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_CACHE),
+                        "/home/u/.cache/julia/scratchspaces");
+    jl_depot_stack_free(s);
+    // set values win; relative and empty values are ignored (XDG spec)
+    cfg.xdg_data_home = "/xd/";
+    cfg.xdg_cache_home = "relative/cache";
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_DEPOT), "/xd/julia");
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_ARTIFACTS), "/xd/julia/artifacts");
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED),
+                        "/home/u/.cache/julia/compiled");
+    jl_depot_stack_free(s);
+    cfg.xdg_data_home = "";
+    cfg.xdg_cache_home = "/xc";
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_DEPOT), "/home/u/.local/share/julia");
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED), "/xc/julia/compiled");
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_CACHE), "/xc/julia/scratchspaces");
+    jl_depot_stack_free(s);
+    // explicit entries stay classic; the empty-entry rules are unchanged
+    cfg.xdg_cache_home = NULL;
+    cfg.depot_path = "/x";
+    check_stack_cfg(&cfg, "/x", "c");
+    cfg.depot_path = ":/x";
+    check_stack_cfg(&cfg, "/home/u/.local/share/julia|" BUNDLED "|/x", "xccc");
+    cfg.depot_path = "/x:";
+    check_stack_cfg(&cfg, "/x|" BUNDLED, "ccc");
+    // no home: the XDG user depot needs both variables
+    cfg.home = NULL;
+    cfg.depot_path = NULL;
+    check_stack_cfg(&cfg, BUNDLED, "cc");
+    cfg.xdg_data_home = "/xd";
+    cfg.xdg_cache_home = "/xc";
+    check_stack_cfg(&cfg, "/xd/julia|" BUNDLED, "xcc");
+    // classic without home: no user depot
+    cfg.layout = "classic";
+    check_stack_cfg(&cfg, BUNDLED, "cc");
+}
+
+static void test_layout_switch(void **state)
+{
+    (void)state;
+    jl_depot_layout_t l;
+    assert_int_equal(jl_depot_layout_parse(NULL, &l), JL_DEPOT_E_OK);
+    assert_int_equal(l, JL_DEPOT_LAYOUT_CLASSIC);
+    assert_int_equal(jl_depot_layout_parse("", &l), JL_DEPOT_E_OK);
+    assert_int_equal(l, JL_DEPOT_LAYOUT_CLASSIC);
+    assert_int_equal(jl_depot_layout_parse("xdg", &l), JL_DEPOT_E_OK);
+    assert_int_equal(l, JL_DEPOT_LAYOUT_XDG);
+    assert_int_equal(jl_depot_layout_parse("Xdg", &l), JL_DEPOT_E_UNKNOWN_LAYOUT);
+    assert_int_equal(jl_depot_layout_parse("classic ", &l), JL_DEPOT_E_UNKNOWN_LAYOUT);
+    assert_string_equal(jl_depot_layout_name(JL_DEPOT_LAYOUT_XDG), "xdg");
+    assert_string_equal(jl_depot_layout_name(JL_DEPOT_LAYOUT_CLASSIC), "classic");
+}
+
+static void test_config_from_env(void **state)
+{
+    (void)state;
+    setenv("HOME", "/home/envuser", 1);
+    setenv("JULIA_DEPOT_PATH", ":/e", 1);
+    setenv("JULIA_BINDIR", "/j/bin", 1);
+    setenv("XDG_DATA_HOME", "/xdata", 1);
+    unsetenv("XDG_CACHE_HOME");
+    setenv(JL_DEPOT_LAYOUT_ENV, "xdg", 1);
+    jl_depot_config_t cfg;
+    jl_depot_config_from_env(&cfg);
+    assert_string_equal(cfg.home, "/home/envuser");
+    assert_string_equal(cfg.depot_path, ":/e");
+    assert_string_equal(cfg.layout, "xdg");
+    assert_null(cfg.xdg_cache_home);
+    assert_int_equal(cfg.casefold, -1);
+    assert_int_equal(cfg.list_sep, JL_PATH_LIST_SEP);
+    jl_depot_stack_t *s = NULL;
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    assert_int_equal(jl_depot_stack_size(s), 4);
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_DEPOT), "/xdata/julia");
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED),
+                        "/home/envuser/.cache/julia/compiled");
+    assert_string_equal(jl_depot_root(s, 1, JL_DEPOT_ROLE_DEPOT), "/j/local/share/julia");
+    assert_string_equal(jl_depot_root(s, 3, JL_DEPOT_ROLE_DEPOT), "/e");
+#if defined(__APPLE__) || defined(_WIN32)
+    assert_int_equal(jl_depot_casefold_of(s, 0), 1);
+#else
+    assert_int_equal(jl_depot_casefold_of(s, 0), 0);
+#endif
+    jl_depot_stack_free(s);
+    setenv(JL_DEPOT_LAYOUT_ENV, "flat", 1);
+    jl_depot_config_from_env(&cfg);
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_UNKNOWN_LAYOUT);
+    unsetenv("JULIA_DEPOT_PATH");
+    unsetenv(JL_DEPOT_LAYOUT_ENV);
+    jl_depot_config_from_env(&cfg);
+    assert_null(cfg.depot_path);
+    assert_null(cfg.layout);
+}
+
+JL_TEST_MAIN(cmocka_unit_test(test_julia_rules), cmocka_unit_test(test_bindir),
+             cmocka_unit_test(test_relative_entries), cmocka_unit_test(test_list_separator),
+             cmocka_unit_test(test_xdg_layout), cmocka_unit_test(test_layout_switch),
+             cmocka_unit_test(test_config_from_env))
