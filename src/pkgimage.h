@@ -20,9 +20,24 @@ typedef struct {
     size_t blob_size;    // the value of jl_system_image_size
 } jl_pkgimage_t;
 
-// Read `path` and locate the blob.  Returns a JL_DEPOT_E_* code; on error
+// Read `path` and locate the blob.  Returns a JL_DEPOT_E_* code: OK,
+// NOT_FOUND, IO, NOMEM, ELF_TOO_LARGE (over JL_PKGIMAGE_MAX_SIZE), ELF_NOT_ELF,
+// ELF_CLASS (not ELF64 little-endian), ELF_BAD (damaged headers or tables),
+// ELF_NO_DYNSYM, ELF_NO_IMAGE (the two symbols are not both exported) or
+// ELF_IMAGE_RANGE (the size or the data lies outside the file).  On error
 // `img` is left empty (nothing to close).
 JL_DLLEXPORT int jl_pkgimage_open(const char *path, jl_pkgimage_t *img) JL_NOTSAFEPOINT;
 JL_DLLEXPORT void jl_pkgimage_close(jl_pkgimage_t *img) JL_NOTSAFEPOINT;
+
+// Locate the blob in the `len` bytes at `buf` (a whole pkgimage file already
+// in memory), without taking ownership: on success `img->file` is NULL,
+// `img->blob` points into `buf` and `img->file_crc` is the crc32c of `buf`.
+// Returns a JL_DEPOT_E_* code; on error `img` is left empty.
+JL_DLLEXPORT int jl_pkgimage_parse(const uint8_t *buf, size_t len,
+                                   jl_pkgimage_t *img) JL_NOTSAFEPOINT;
+
+// The largest pkgimage file jl_pkgimage_open reads (4 GiB); larger files get
+// JL_DEPOT_E_ELF_TOO_LARGE.
+#define JL_PKGIMAGE_MAX_SIZE ((uint64_t)1 << 32)
 
 #endif // JL_DEPOT_PKGIMAGE_H
