@@ -143,12 +143,12 @@ static int grow(void **arr, size_t *n, size_t *cap, size_t elsz)
     return JL_DEPOT_E_OK;
 }
 
-#define PUSH(arr, n, cap, val)                                        \
-    do {                                                              \
+#define PUSH(arr, n, cap, val) \
+    do { \
         int e_ = grow((void **)&(arr), &(n), &(cap), sizeof(*(arr))); \
-        if (e_)                                                       \
-            return e_;                                                \
-        (arr)[(n)++] = (val);                                         \
+        if (e_) \
+            return e_; \
+        (arr)[(n)++] = (val); \
     } while (0)
 
 // ---- names -----------------------------------------------------------------

@@ -120,19 +120,19 @@ static inline uint32_t zeros_shift(const uint32_t t[4][256], uint32_t c)
 static uint32_t crc_long[4][256], crc_short[4][256];
 
 // Three streams over [p, p + 3*blk): returns the register after all of it.
-#define CRC32C_SSE42_3WAY(c0, p, blk, table)                      \
-    do {                                                          \
-        uint64_t c1_ = 0, c2_ = 0;                                \
-        const unsigned char *end_ = (p) + (blk);                  \
-        do {                                                      \
-            c0 = _mm_crc32_u64(c0, load_le64(p));                 \
-            c1_ = _mm_crc32_u64(c1_, load_le64((p) + (blk)));     \
+#define CRC32C_SSE42_3WAY(c0, p, blk, table) \
+    do { \
+        uint64_t c1_ = 0, c2_ = 0; \
+        const unsigned char *end_ = (p) + (blk); \
+        do { \
+            c0 = _mm_crc32_u64(c0, load_le64(p)); \
+            c1_ = _mm_crc32_u64(c1_, load_le64((p) + (blk))); \
             c2_ = _mm_crc32_u64(c2_, load_le64((p) + 2 * (blk))); \
-            (p) += 8;                                             \
-        } while ((p) < end_);                                     \
-        c0 = zeros_shift(table, (uint32_t)c0) ^ (uint32_t)c1_;    \
-        c0 = zeros_shift(table, (uint32_t)c0) ^ (uint32_t)c2_;    \
-        (p) += 2 * (blk);                                         \
+            (p) += 8; \
+        } while ((p) < end_); \
+        c0 = zeros_shift(table, (uint32_t)c0) ^ (uint32_t)c1_; \
+        c0 = zeros_shift(table, (uint32_t)c0) ^ (uint32_t)c2_; \
+        (p) += 2 * (blk); \
     } while (0)
 
 __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, const char *buf,

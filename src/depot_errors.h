@@ -19,103 +19,102 @@
 
 #include "depot_support.h"
 
-#define JL_DEPOT_ERRORS(XX)                                                                   \
-    /* general */                                                                             \
-    XX(OK, "ok", "no error occurred")                                                         \
-    XX(NOMEM, "out_of_memory", "memory could not be allocated")                               \
-    XX(INVALID_ARGUMENT, "invalid_argument", "an argument is invalid")                        \
-    XX(IO, "io_error", "the file could not be read or written")                               \
-    XX(NOT_FOUND, "not_found", "the file does not exist")                                     \
-    XX(READ_ONLY, "read_only", "the location is read-only")                                   \
-    XX(NO_SPACE, "no_space", "the file system is full")                                       \
-    /* path model */                                                                          \
-    XX(EMPTY_PATH, "empty_path", "the path is empty")                                         \
-    XX(NUL_BYTE, "nul_byte", "the path contains a NUL byte")                                  \
-    XX(RELATIVE_PATH, "relative_path", "the path is not absolute")                            \
-    XX(PATH_TOO_LONG, "path_too_long", "the path is too long")                                \
-    XX(UNKNOWN_TOKEN, "unknown_token", "the path starts with an unknown token")               \
+#define JL_DEPOT_ERRORS(XX) \
+    /* general */ \
+    XX(OK, "ok", "no error occurred") \
+    XX(NOMEM, "out_of_memory", "memory could not be allocated") \
+    XX(INVALID_ARGUMENT, "invalid_argument", "an argument is invalid") \
+    XX(IO, "io_error", "the file could not be read or written") \
+    XX(NOT_FOUND, "not_found", "the file does not exist") \
+    XX(READ_ONLY, "read_only", "the location is read-only") \
+    XX(NO_SPACE, "no_space", "the file system is full") \
+    /* path model */ \
+    XX(EMPTY_PATH, "empty_path", "the path is empty") \
+    XX(NUL_BYTE, "nul_byte", "the path contains a NUL byte") \
+    XX(RELATIVE_PATH, "relative_path", "the path is not absolute") \
+    XX(PATH_TOO_LONG, "path_too_long", "the path is too long") \
+    XX(UNKNOWN_TOKEN, "unknown_token", "the path starts with an unknown token") \
     XX(TOKEN_ESCAPE, "token_escape", "the path climbs above the root of its token with `..`") \
-    XX(UNRESOLVED_TOKEN, "unresolved_token",                                                  \
-       "the token could not be resolved in any depot on DEPOT_PATH")                          \
-    XX(NOT_RELOCATABLE, "not_relocatable", "the path is outside every depot on DEPOT_PATH")   \
-    XX(CACHE_OUTSIDE_DEPOTS, "cache_outside_depots",                                          \
-       "the cache file is not inside the compiled directory of any depot on DEPOT_PATH")      \
-    XX(EMPTY_DEPOT_PATH, "empty_depot_path", "there is no depot on DEPOT_PATH")               \
-    XX(UNKNOWN_LAYOUT, "unknown_layout", "the depot layout is neither classic nor xdg")       \
-    /* cache-file codec (appended by the codec) */                                            \
-    XX(TRUNCATED, "truncated", "the cache file is truncated")                                 \
-    XX(BAD_MAGIC, "bad_magic", "the file is not a Julia cache file")                          \
-    XX(BAD_FORMAT_VERSION, "bad_format_version",                                              \
-       "the cache file format version is not supported by this reader")                       \
-    XX(BAD_BOM, "bad_bom", "the cache file was written with a different byte order")          \
-    XX(BAD_POINTER_SIZE, "bad_pointer_size",                                                  \
-       "the cache file records a pointer size other than 4 or 8")                             \
-    XX(BAD_LENGTH, "bad_length",                                                              \
-       "a length in the cache file is negative or runs past the end of the file")             \
-    XX(NO_TERMINATOR, "no_terminator",                                                        \
-       "a string or list in the cache file has no terminator before the end")                 \
-    XX(BAD_CHECKSUM_WORD, "bad_checksum_word", "the cache file has no valid checksum word")   \
-    XX(EMPTY_WORKLIST, "empty_worklist", "the cache file provides no module")                 \
-    XX(BAD_PROVIDES, "bad_provides",                                                          \
-       "a dependency names a module the cache file does not provide")                         \
-    XX(BAD_REQUIRE_KEY, "bad_require_key", "a require key is shorter than its UUID")          \
-    XX(DEPBLOCK_SIZE, "depblock", "the dependency block size does not match its contents")    \
-    XX(LAYOUT_UNKNOWN, "layout_unknown", "the cache file layout could not be determined")     \
-    XX(SRCTEXTPOS_RANGE, "srctextpos_range", "the source-text position is out of range")      \
-    XX(DATA_RANGE, "data_range", "the data section bounds are invalid")                       \
-    XX(BAD_CLONE_TARGETS, "bad_clone_targets", "the clone-target list is malformed")          \
-    XX(TRAILING_BYTES, "trailing_bytes", "the source text does not end at the trailer")       \
-    XX(PKGIMAGE_BYTE, "pkgimage_byte", "the cache file claims to be a pkgimage blob")         \
-    XX(TOO_LARGE, "too_large", "the cache file is too large")                                 \
-    XX(CRC_JI, "crc_ji", "the cache file checksum is invalid")                                \
-    XX(DATA_CRC, "data_crc", "the data section does not match its checksum word")             \
-    XX(PKGIMAGE_MISSING, "pkgimage_missing", "the pkgimage file is missing")                  \
-    XX(CRC_SO, "crc_so", "the pkgimage checksum does not match the cache file")               \
-    XX(PKGIMAGE_BLOB, "pkgimage_blob", "the pkgimage image header is invalid")                \
-    XX(PKGIMAGE_HEADER, "pkgimage_header",                                                    \
-       "the pkgimage was built by a different Julia or with different flags")                 \
-    XX(PKGIMAGE_MODULES, "pkgimage_modules",                                                  \
-       "the pkgimage requires different modules than the cache file")                         \
-    XX(CHECKSUM_MISMATCH, "checksum_mismatch",                                                \
-       "the pkgimage data checksum does not match the cache file")                            \
-    XX(NOT_WHOLE_FILE, "not_whole_file",                                                      \
-       "the cache file was read without its data and source text")                            \
-    /* pkgimage (ELF) */                                                                      \
-    XX(ELF_TOO_LARGE, "elf_too_large", "the pkgimage is larger than 4 GiB")                   \
-    XX(ELF_NOT_ELF, "elf_not_elf", "the pkgimage is not an ELF file")                         \
-    XX(ELF_CLASS, "elf_class", "the pkgimage is not a 64-bit little-endian ELF file")         \
-    XX(ELF_BAD, "elf_bad", "the pkgimage is not a valid ELF shared object")                   \
-    XX(ELF_NO_DYNSYM, "elf_no_dynsym", "the pkgimage has no dynamic symbol table")            \
-    XX(ELF_NO_IMAGE, "elf_no_image",                                                          \
-       "the pkgimage does not export jl_system_image_data and jl_system_image_size")          \
+    XX(UNRESOLVED_TOKEN, "unresolved_token", \
+       "the token could not be resolved in any depot on DEPOT_PATH") \
+    XX(NOT_RELOCATABLE, "not_relocatable", "the path is outside every depot on DEPOT_PATH") \
+    XX(CACHE_OUTSIDE_DEPOTS, "cache_outside_depots", \
+       "the cache file is not inside the compiled directory of any depot on DEPOT_PATH") \
+    XX(EMPTY_DEPOT_PATH, "empty_depot_path", "there is no depot on DEPOT_PATH") \
+    XX(UNKNOWN_LAYOUT, "unknown_layout", "the depot layout is neither classic nor xdg") \
+    /* cache-file codec (appended by the codec) */ \
+    XX(TRUNCATED, "truncated", "the cache file is truncated") \
+    XX(BAD_MAGIC, "bad_magic", "the file is not a Julia cache file") \
+    XX(BAD_FORMAT_VERSION, "bad_format_version", \
+       "the cache file format version is not supported by this reader") \
+    XX(BAD_BOM, "bad_bom", "the cache file was written with a different byte order") \
+    XX(BAD_POINTER_SIZE, "bad_pointer_size", \
+       "the cache file records a pointer size other than 4 or 8") \
+    XX(BAD_LENGTH, "bad_length", \
+       "a length in the cache file is negative or runs past the end of the file") \
+    XX(NO_TERMINATOR, "no_terminator", \
+       "a string or list in the cache file has no terminator before the end") \
+    XX(BAD_CHECKSUM_WORD, "bad_checksum_word", "the cache file has no valid checksum word") \
+    XX(EMPTY_WORKLIST, "empty_worklist", "the cache file provides no module") \
+    XX(BAD_PROVIDES, "bad_provides", \
+       "a dependency names a module the cache file does not provide") \
+    XX(BAD_REQUIRE_KEY, "bad_require_key", "a require key is shorter than its UUID") \
+    XX(DEPBLOCK_SIZE, "depblock", "the dependency block size does not match its contents") \
+    XX(LAYOUT_UNKNOWN, "layout_unknown", "the cache file layout could not be determined") \
+    XX(SRCTEXTPOS_RANGE, "srctextpos_range", "the source-text position is out of range") \
+    XX(DATA_RANGE, "data_range", "the data section bounds are invalid") \
+    XX(BAD_CLONE_TARGETS, "bad_clone_targets", "the clone-target list is malformed") \
+    XX(TRAILING_BYTES, "trailing_bytes", "the source text does not end at the trailer") \
+    XX(PKGIMAGE_BYTE, "pkgimage_byte", "the cache file claims to be a pkgimage blob") \
+    XX(TOO_LARGE, "too_large", "the cache file is too large") \
+    XX(CRC_JI, "crc_ji", "the cache file checksum is invalid") \
+    XX(DATA_CRC, "data_crc", "the data section does not match its checksum word") \
+    XX(PKGIMAGE_MISSING, "pkgimage_missing", "the pkgimage file is missing") \
+    XX(CRC_SO, "crc_so", "the pkgimage checksum does not match the cache file") \
+    XX(PKGIMAGE_BLOB, "pkgimage_blob", "the pkgimage image header is invalid") \
+    XX(PKGIMAGE_HEADER, "pkgimage_header", \
+       "the pkgimage was built by a different Julia or with different flags") \
+    XX(PKGIMAGE_MODULES, "pkgimage_modules", \
+       "the pkgimage requires different modules than the cache file") \
+    XX(CHECKSUM_MISMATCH, "checksum_mismatch", \
+       "the pkgimage data checksum does not match the cache file") \
+    XX(NOT_WHOLE_FILE, "not_whole_file", \
+       "the cache file was read without its data and source text") \
+    /* pkgimage (ELF) */ \
+    XX(ELF_TOO_LARGE, "elf_too_large", "the pkgimage is larger than 4 GiB") \
+    XX(ELF_NOT_ELF, "elf_not_elf", "the pkgimage is not an ELF file") \
+    XX(ELF_CLASS, "elf_class", "the pkgimage is not a 64-bit little-endian ELF file") \
+    XX(ELF_BAD, "elf_bad", "the pkgimage is not a valid ELF shared object") \
+    XX(ELF_NO_DYNSYM, "elf_no_dynsym", "the pkgimage has no dynamic symbol table") \
+    XX(ELF_NO_IMAGE, "elf_no_image", \
+       "the pkgimage does not export jl_system_image_data and jl_system_image_size") \
     XX(ELF_IMAGE_RANGE, "elf_image_range", "the pkgimage's image data lies outside the file") \
-    /* loader checks (appended by the loader) */                                              \
-    XX(JULIA_VERSION_MISMATCH, "julia_version_mismatch",                                      \
-       "it was built by a different Julia version")                                           \
-    XX(JULIA_COMMIT_MISMATCH, "julia_commit_mismatch",                                        \
-       "it was built by a different Julia commit")                                            \
-    XX(JULIA_BRANCH_MISMATCH, "julia_branch_mismatch",                                        \
-       "it was built from a different Julia branch")                                          \
-    XX(OS_MISMATCH, "os_mismatch", "it was built for a different operating system")           \
-    XX(ARCH_MISMATCH, "arch_mismatch", "it was built for a different architecture")           \
-    XX(POINTER_SIZE_MISMATCH, "pointer_size_mismatch",                                        \
-       "it was built for a different pointer size")                                           \
-    XX(FORMAT_VERSION_MISMATCH, "format_version_mismatch",                                    \
-       "it contains an incompatible cache header")                                            \
-    XX(FLAGS_MISMATCH, "flags_mismatch", "the flags are mismatched")                          \
-    XX(WRONG_MODULE, "wrong_module", "it is for a different module")                          \
-    XX(WRONG_UUID, "wrong_uuid", "it is for a package with a different UUID")                 \
-    XX(DEPENDENCY_MISSING, "dependency_missing",                                              \
-       "a required dependency with its build ID is missing from the cache")                   \
-    XX(INCLUDE_DEPOTS_DIFFER, "include_depots_differ",                                        \
-       "include() sources resolve to different depots")                                       \
-    XX(DEPOT_UNRESOLVED, "depot_unresolved", "its depot could not be resolved")               \
-    XX(FILE_MISSING, "file_missing", "a dependency file does not exist")                      \
-    XX(FILE_SIZE_CHANGED, "file_size_changed", "the size of a dependency file has changed")   \
-    XX(FILE_HASH_CHANGED, "file_hash_changed", "the hash of a dependency file has changed")   \
-    XX(MTIME_CHANGED, "mtime_changed", "the mtime of a dependency file has changed")          \
-    XX(MTIME_TRACKED, "mtime_tracked", "the dependency is tracked by mtime, not by content")   \
-    XX(ABSOLUTE_PATH, "absolute_path", "the dependency is recorded by its absolute path")     \
+    /* loader checks (appended by the loader) */ \
+    XX(JULIA_VERSION_MISMATCH, "julia_version_mismatch", \
+       "it was built by a different Julia version") \
+    XX(JULIA_COMMIT_MISMATCH, "julia_commit_mismatch", "it was built by a different Julia commit") \
+    XX(JULIA_BRANCH_MISMATCH, "julia_branch_mismatch", \
+       "it was built from a different Julia branch") \
+    XX(OS_MISMATCH, "os_mismatch", "it was built for a different operating system") \
+    XX(ARCH_MISMATCH, "arch_mismatch", "it was built for a different architecture") \
+    XX(POINTER_SIZE_MISMATCH, "pointer_size_mismatch", \
+       "it was built for a different pointer size") \
+    XX(FORMAT_VERSION_MISMATCH, "format_version_mismatch", \
+       "it contains an incompatible cache header") \
+    XX(FLAGS_MISMATCH, "flags_mismatch", "the flags are mismatched") \
+    XX(WRONG_MODULE, "wrong_module", "it is for a different module") \
+    XX(WRONG_UUID, "wrong_uuid", "it is for a package with a different UUID") \
+    XX(DEPENDENCY_MISSING, "dependency_missing", \
+       "a required dependency with its build ID is missing from the cache") \
+    XX(INCLUDE_DEPOTS_DIFFER, "include_depots_differ", \
+       "include() sources resolve to different depots") \
+    XX(DEPOT_UNRESOLVED, "depot_unresolved", "its depot could not be resolved") \
+    XX(FILE_MISSING, "file_missing", "a dependency file does not exist") \
+    XX(FILE_SIZE_CHANGED, "file_size_changed", "the size of a dependency file has changed") \
+    XX(FILE_HASH_CHANGED, "file_hash_changed", "the hash of a dependency file has changed") \
+    XX(MTIME_CHANGED, "mtime_changed", "the mtime of a dependency file has changed") \
+    XX(MTIME_TRACKED, "mtime_tracked", "the dependency is tracked by mtime, not by content") \
+    XX(ABSOLUTE_PATH, "absolute_path", "the dependency is recorded by its absolute path") \
     /* debug-info mapper (appended by the mapper) */
 
 typedef enum {

@@ -848,17 +848,17 @@ static inline int classic_role_of(char c) JL_NOTSAFEPOINT
                       : 0;
 }
 
-#define JL_DEPOT_CONSIDER(i_, r_, off_, ncomp_)             \
-    do {                                                    \
+#define JL_DEPOT_CONSIDER(i_, r_, off_, ncomp_) \
+    do { \
         if (upstream || !found || (ncomp_) > best->ncomp) { \
-            best->depot = (i_);                             \
-            best->role = (r_);                              \
-            best->off = (off_);                             \
-            best->ncomp = (ncomp_);                         \
-            found = 1;                                      \
-            if (upstream)                                   \
-                return 1;                                   \
-        }                                                   \
+            best->depot = (i_); \
+            best->role = (r_); \
+            best->off = (off_); \
+            best->ncomp = (ncomp_); \
+            found = 1; \
+            if (upstream) \
+                return 1; \
+        } \
     } while (0)
 
 // The longest root (in components) among the roles in `mask`; ties go to

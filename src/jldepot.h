@@ -18,11 +18,11 @@
 #define JLDEPOT_EXIT_USAGE    2 // usage error, or an input that cannot be parsed
 
 // XX(name, one-line summary)
-#define JLDEPOT_COMMANDS(XX)                                 \
-    XX(layout, "print the depot stack and every role root")  \
+#define JLDEPOT_COMMANDS(XX) \
+    XX(layout, "print the depot stack and every role root") \
     XX(tokenize, "turn absolute paths into role-token form") \
     XX(resolve, "turn role-token paths into absolute paths") \
-    XX(inspect, "show every field of a cache file (.ji)")    \
+    XX(inspect, "show every field of a cache file (.ji)") \
     XX(crc32c, "print the CRC-32C of files, as Julia computes it")
 
 #define XX(name, summary) int jldepot_cmd_##name(int argc, char **argv);

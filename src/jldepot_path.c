@@ -96,11 +96,11 @@ jl_depot_stack_t *jldepot_stack_build(const jldepot_stack_opts_t *o)
 
 // ---- common argument loop ---------------------------------------------------------
 
-#define STACK_OPTIONS_HELP                                                                   \
+#define STACK_OPTIONS_HELP \
     "  --depot-path LIST    use LIST instead of JULIA_DEPOT_PATH (':'-separated; an empty\n" \
-    "                       entry expands to the bundled depots, a leading one also adds\n"  \
-    "                       the user depot)\n"                                               \
-    "  --layout classic|xdg the user depot's layout (overrides JULIA_DEPOT_LAYOUT)\n"        \
+    "                       entry expands to the bundled depots, a leading one also adds\n" \
+    "                       the user depot)\n" \
+    "  --layout classic|xdg the user depot's layout (overrides JULIA_DEPOT_LAYOUT)\n" \
     "  --julia-home DIR     Julia's bindir, for the bundled depots (overrides JULIA_BINDIR)\n"
 
 static void json_print(json_object *j)

@@ -22,10 +22,10 @@
 //   prog           runs every test
 //   prog --list    prints the test names, one per line
 //   prog NAME      runs the test NAME alone
-#define JL_TEST_MAIN(...)                                                            \
-    int main(int argc, char **argv)                                                  \
-    {                                                                                \
-        const struct CMUnitTest tests_[] = {__VA_ARGS__};                            \
+#define JL_TEST_MAIN(...) \
+    int main(int argc, char **argv) \
+    { \
+        const struct CMUnitTest tests_[] = {__VA_ARGS__}; \
         return jl_test_main(argc, argv, tests_, sizeof(tests_) / sizeof(tests_[0])); \
     }
 

@@ -15,12 +15,12 @@
 
 #include "cachefile.h"
 
-#define CHECK(c)                                                           \
-    do {                                                                   \
-        if (!(c)) {                                                        \
+#define CHECK(c) \
+    do { \
+        if (!(c)) { \
             fprintf(stderr, "check failed: %s (line %d)\n", #c, __LINE__); \
-            abort();                                                       \
-        }                                                                  \
+            abort(); \
+        } \
     } while (0)
 
 static int str_same(jl_cache_str_t a, jl_cache_str_t b)

@@ -922,9 +922,9 @@ int main(int argc, char **argv)
     if (pkgimage) {
         // one generic x86-64 target; inner layout of the cache's version
         uint8_t *p = clone;
-#define PUTU(v, k)                                       \
-    do {                                                 \
-        for (unsigned i_ = 0; i_ < (k); i_++)            \
+#define PUTU(v, k) \
+    do { \
+        for (unsigned i_ = 0; i_ < (k); i_++) \
             *p++ = (uint8_t)((uint64_t)(v) >> (8 * i_)); \
     } while (0)
         unsigned ws = layout == JL_CACHE_LAYOUT_M13 ? 8 : 4, nw = ws == 8 ? 6 : 11;
