@@ -291,4 +291,7 @@ JL_DLLEXPORT int jl_cachefile_rewrite_names(const jl_cachefile_t *cf, jl_cache_n
                                             void *ctx, uint8_t **out,
                                             size_t *outlen) JL_NOTSAFEPOINT;
 
+// Internal to the codec: the hash of a name (a word at a time, then a mix).
+uint64_t jl_cache_name_hash(const char *p, size_t n) JL_NOTSAFEPOINT;
+
 #endif // JL_DEPOT_CACHEFILE_H

@@ -673,9 +673,8 @@ static int parse_srctext(jl_cachefile_t *cf, src_t *s, uint64_t pos)
     return JL_DEPOT_E_OK;
 }
 
-// A small open-addressing set of the source-text names, to classify the
-// dependencies (include() sources are exactly the names with source text).
-static uint64_t name_hash(const char *p, size_t n)
+// The hash of a name, shared by the reader's and the writer's name sets.
+uint64_t jl_cache_name_hash(const char *p, size_t n)
 {
     // a word at a time (names are long and alike), then a final mix
     uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
@@ -691,6 +690,8 @@ static uint64_t name_hash(const char *p, size_t n)
     return h;
 }
 
+// A small open-addressing set of the source-text names, to classify the
+// dependencies (include() sources are exactly the names with source text).
 typedef struct {
     uint32_t idx; // srctext index + 1; 0 = empty
     uint32_t h;   // high bits of the name hash
@@ -726,7 +727,7 @@ static int classify_deps(jl_cachefile_t *cf)
             if (!tab)
                 return JL_DEPOT_E_NOMEM;
             for (size_t k = 0; k < cf->nsrctext && k < UINT32_MAX - 1; k++) {
-                uint64_t h = name_hash(cf->srctext[k].name.ptr, cf->srctext[k].name.len);
+                uint64_t h = jl_cache_name_hash(cf->srctext[k].name.ptr, cf->srctext[k].name.len);
                 size_t at = (size_t)h & (cap - 1);
                 while (tab[at].idx)
                     at = (at + 1) & (cap - 1);
@@ -734,7 +735,7 @@ static int classify_deps(jl_cachefile_t *cf)
                 tab[at].h = (uint32_t)(h >> 32);
             }
         }
-        uint64_t h = name_hash(d->path.ptr, d->path.len);
+        uint64_t h = jl_cache_name_hash(d->path.ptr, d->path.len);
         for (size_t at = (size_t)h & (cap - 1); tab[at].idx; at = (at + 1) & (cap - 1)) {
             if (tab[at].h == (uint32_t)(h >> 32) &&
                 str_eq(cf->srctext[tab[at].idx - 1].name, d->path)) {

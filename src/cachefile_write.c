@@ -267,27 +267,11 @@ typedef struct {
     size_t cap;
 } memo_map_t;
 
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-    // a word at a time (names are long and alike), then a final mix
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 29;
-    }
-    w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 32;
-    return h;
-}
-
 // Map one name through the memo (so equal names always map equally).
 static int memo_map(memo_map_t *m, jl_cache_name_mapper_t map, void *ctx, jl_cache_str_t in,
                     jl_cache_str_t *out)
 {
-    size_t h = (size_t)hash_bytes(in.ptr, in.len) & (m->cap - 1);
+    size_t h = (size_t)jl_cache_name_hash(in.ptr, in.len) & (m->cap - 1);
     while (m->tab[h].old) {
         memo_t *e = &m->tab[h];
         if (e->oldlen == in.len && memcmp(e->old, in.ptr, in.len) == 0)

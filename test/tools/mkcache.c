@@ -498,30 +498,7 @@ static void content_of(const char *path, uint64_t *fsize, uint32_t *hash, double
 
 // ---- the sysimage modules of the real Julia 1.11 fixture ----------------------------------
 
-static const struct {
-    const char *name, *uuid;
-    uint64_t bid_hi, bid_lo;
-} sysmods[] = {
-    {"Core", NULL, 0xfdfcfbfac51cf19eULL, 0x000001de7c86851bULL},
-    {"Base", NULL, 0xfdfcfbfac51cf19eULL, 0x0000032e549cfee1ULL},
-    {"Main", NULL, 0xfdfcfbfac51cf19eULL, 0x000001de7d2774d2ULL},
-    {"FileWatching", "7b1f6079-737a-58dc-b8bc-7a2ca5c1b5ee", 0xfdfcfbfac51cf19eULL,
-     0x0000033b802b5715ULL},
-    {"Libdl", "8f399da3-3557-5675-b5ff-fb832c97cbdb", 0xfdfcfbfac51cf19eULL, 0x0000033b8abb4103ULL},
-    {"Artifacts", "56f22d72-fd6d-98f1-02f0-08ddc0907c33", 0xfdfcfbfac51cf19eULL,
-     0x0000033b8c2a8c04ULL},
-    {"SHA", "ea8e919c-243c-51af-8825-aaa63cd721ce", 0xfdfcfbfac51cf19eULL, 0x0000033b9d18b752ULL},
-    {"Sockets", "6462fe0b-24de-5631-8697-dd941f90decc", 0xfdfcfbfac51cf19eULL,
-     0x0000033baaa4e147ULL},
-    {"LinearAlgebra", "37e2e46d-f89d-539d-b4ee-838fcccc9c8e", 0xfdfcfbfac51cf19eULL,
-     0x0000033bbc034019ULL},
-    {"OpenBLAS_jll", "4536629a-c528-5b80-bd46-f80d51c5b363", 0xfdfcfbfac51cf19eULL,
-     0x0000033bbcd8a1ecULL},
-    {"libblastrampoline_jll", "8e850b90-86db-534c-a0d3-1478176c7d93", 0xfdfcfbfac51cf19eULL,
-     0x0000033bbf65c93eULL},
-    {"Random", "9a3f8284-a2c9-5f02-9a11-845980a1fd5c", 0xfdfcfbfac51cf19eULL,
-     0x0000033d3dfd5c32ULL},
-};
+#include "julia111_sysmods.h"
 
 typedef struct {
     jl_cache_reqmod_t *v;
@@ -850,14 +827,14 @@ int main(int argc, char **argv)
     char *compiled = fmt("%s/compiled/v%d.%d", depot, major, minor);
     reqs_t reqs;
     memset(&reqs, 0, sizeof(reqs));
-    for (size_t i = 0; i < sizeof(sysmods) / sizeof(sysmods[0]); i++) {
+    for (size_t i = 0; i < JULIA111_NSYSMODS; i++) {
         jl_cache_reqmod_t m;
         memset(&m, 0, sizeof(m));
-        m.name = (jl_cache_str_t){sysmods[i].name, strlen(sysmods[i].name)};
-        if (sysmods[i].uuid)
-            parse_uuid(sysmods[i].uuid, &m.uuid);
-        m.build_id.hi = sysmods[i].bid_hi;
-        m.build_id.lo = sysmods[i].bid_lo;
+        m.name = (jl_cache_str_t){julia111_sysmods[i].name, strlen(julia111_sysmods[i].name)};
+        if (julia111_sysmods[i].uuid)
+            parse_uuid(julia111_sysmods[i].uuid, &m.uuid);
+        m.build_id.hi = julia111_sysmods[i].hi;
+        m.build_id.lo = julia111_sysmods[i].lo;
         add_req(&reqs, m);
     }
     for (size_t i = 0; i < sc.nusings; i++) {

@@ -19,43 +19,20 @@ static jl_cachefile_t *read_real(const char *rel)
     return cf;
 }
 
-static const struct {
-    const char *name, *uuid;
-    uint64_t hi, lo;
-} sysmods[] = {
-    {"Core", NULL, 0xfdfcfbfac51cf19eULL, 0x000001de7c86851bULL},
-    {"Base", NULL, 0xfdfcfbfac51cf19eULL, 0x0000032e549cfee1ULL},
-    {"Main", NULL, 0xfdfcfbfac51cf19eULL, 0x000001de7d2774d2ULL},
-    {"FileWatching", "7b1f6079-737a-58dc-b8bc-7a2ca5c1b5ee", 0xfdfcfbfac51cf19eULL,
-     0x0000033b802b5715ULL},
-    {"Libdl", "8f399da3-3557-5675-b5ff-fb832c97cbdb", 0xfdfcfbfac51cf19eULL, 0x0000033b8abb4103ULL},
-    {"Artifacts", "56f22d72-fd6d-98f1-02f0-08ddc0907c33", 0xfdfcfbfac51cf19eULL,
-     0x0000033b8c2a8c04ULL},
-    {"SHA", "ea8e919c-243c-51af-8825-aaa63cd721ce", 0xfdfcfbfac51cf19eULL, 0x0000033b9d18b752ULL},
-    {"Sockets", "6462fe0b-24de-5631-8697-dd941f90decc", 0xfdfcfbfac51cf19eULL,
-     0x0000033baaa4e147ULL},
-    {"LinearAlgebra", "37e2e46d-f89d-539d-b4ee-838fcccc9c8e", 0xfdfcfbfac51cf19eULL,
-     0x0000033bbc034019ULL},
-    {"OpenBLAS_jll", "4536629a-c528-5b80-bd46-f80d51c5b363", 0xfdfcfbfac51cf19eULL,
-     0x0000033bbcd8a1ecULL},
-    {"libblastrampoline_jll", "8e850b90-86db-534c-a0d3-1478176c7d93", 0xfdfcfbfac51cf19eULL,
-     0x0000033bbf65c93eULL},
-    {"Random", "9a3f8284-a2c9-5f02-9a11-845980a1fd5c", 0xfdfcfbfac51cf19eULL,
-     0x0000033d3dfd5c32ULL},
-};
+#include "julia111_sysmods.h"
 
 static void check_sysmods(const jl_cachefile_t *cf)
 {
     assert_true(cf->nreqmods >= 12);
     for (size_t i = 0; i < 12; i++) {
         const jl_cache_reqmod_t *m = &cf->reqmods[i];
-        assert_true(str_is(m->name, sysmods[i].name));
+        assert_true(str_is(m->name, julia111_sysmods[i].name));
         char u[37];
         jl_cache_uuid_format(m->uuid, u);
-        assert_string_equal(u, sysmods[i].uuid ? sysmods[i].uuid
-                                               : "00000000-0000-0000-0000-000000000000");
-        assert_true(m->build_id.hi == sysmods[i].hi);
-        assert_true(m->build_id.lo == sysmods[i].lo);
+        assert_string_equal(u, julia111_sysmods[i].uuid ? julia111_sysmods[i].uuid
+                                                        : "00000000-0000-0000-0000-000000000000");
+        assert_true(m->build_id.hi == julia111_sysmods[i].hi);
+        assert_true(m->build_id.lo == julia111_sysmods[i].lo);
     }
 }
 
