@@ -1,0 +1,638 @@
+// This file is a part of the jldepot tool. License is MIT.
+
+/*
+  jldepot_verify.c: `jldepot verify`: check caches the way Julia's loader
+  would (cacheverify.h), one line per cache, Julia's rejection lines, a
+  per-dependency breakdown with -v, JSON with --json.  Reads only: it never
+  writes into a depot.
+*/
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cacheverify.h"
+#include "jldepot.h"
+
+static const char verify_help[] =
+    "usage: jldepot verify [--json] [-v] [TARGET] [--flags 0xNN] [--ignore-pkgimage]\n"
+    "                      [OPTIONS] [DEPOT|CACHEFILE...]\n"
+    "\n"
+    "Check caches the way Julia's loader would, in its order: the header against the\n"
+    "target Julia, the flags, the pkgimage's presence, the module, the required\n"
+    "modules, every dependency (size + CRC-32C, or mtime), crc_ji, crc_so.  Prints\n"
+    "'fresh PATH' or Julia's 'Rejecting cache file PATH because REASON' per cache,\n"
+    "the reasons a cache is not relocatable, and a summary line.  Every cache in the\n"
+    "DEPOTs (compiled/v*/NAME/*.ji and compiled/v*/NAME.ji); every depot on\n"
+    "DEPOT_PATH when no argument is given.  Without --depot-path the depot stack is\n"
+    "the arguments' depots, then JULIA_DEPOT_PATH when it is set.  See doc/verify.md.\n"
+    "\n"
+    "target (default: taken from the first cache checked, and said so):\n"
+    "  --julia-version V --julia-commit C [--julia-branch B] [--os OS] [--arch ARCH]\n"
+    "  --like FILE.ji       take version, commit, branch, OS, arch, pointer size and\n"
+    "                       format version from this cache's header\n"
+    "options:\n"
+    "  --flags 0xNN         the requested cache-flags byte (default 0xa3: Julia's\n"
+    "                       default options with pkgimages)\n"
+    "  --ignore-pkgimage    skip the pkgimage (.so) checks, check the rest\n"
+    "  -v, --verbose        one line per dependency and per required module\n"
+    "  --json               one JSON document\n"
+    "exit status: 0 all fresh, 1 some cache rejected, 2 usage error or unreadable input\n"
+    "depot options:\n"
+    "  --depot-path LIST    use LIST instead of JULIA_DEPOT_PATH\n"
+    "  --layout classic|xdg the user depot's layout\n"
+    "  --julia-home DIR     Julia's bindir, for the bundled depots\n";
+
+typedef struct {
+    char **v;
+    size_t n;
+} list_t;
+
+static void list_push(list_t *l, char *s)
+{
+    char **nv = realloc(l->v, (l->n + 1) * sizeof(char *));
+    if (!nv || !s) {
+        fprintf(stderr, "jldepot: out of memory\n");
+        exit(JLDEPOT_EXIT_USAGE);
+    }
+    l->v = nv;
+    l->v[l->n++] = s;
+}
+
+static void list_free(list_t *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *xfmt(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", a, b);
+    return s;
+}
+
+static int is_vdir(const char *s)
+{
+    if (s[0] != 'v')
+        return 0;
+    const char *p = s + 1;
+    if (*p < '0' || *p > '9')
+        return 0;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    if (*p++ != '.')
+        return 0;
+    if (*p < '0' || *p > '9')
+        return 0;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return *p == '\0';
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a > b && !strcmp(s + a - b, suf);
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Every cache under a compiled root, sorted.
+static void scan_compiled(const char *root, list_t *out)
+{
+    DIR *d = opendir(root);
+    if (!d)
+        return;
+    list_t vdirs = {0};
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (is_vdir(e->d_name))
+            list_push(&vdirs, xfmt(root, e->d_name));
+    closedir(d);
+    qsort(vdirs.v, vdirs.n, sizeof(char *), cmp_str);
+    for (size_t i = 0; i < vdirs.n; i++) {
+        list_t found = {0};
+        DIR *vd = opendir(vdirs.v[i]);
+        while (vd && (e = readdir(vd)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            char *p = xfmt(vdirs.v[i], e->d_name);
+            if (has_suffix(e->d_name, ".ji") && !is_dir(p)) {
+                list_push(&found, p);
+                continue;
+            }
+            DIR *pd = is_dir(p) ? opendir(p) : NULL;
+            struct dirent *f;
+            while (pd && (f = readdir(pd)) != NULL)
+                if (has_suffix(f->d_name, ".ji"))
+                    list_push(&found, xfmt(p, f->d_name));
+            if (pd)
+                closedir(pd);
+            free(p);
+        }
+        if (vd)
+            closedir(vd);
+        qsort(found.v, found.n, sizeof(char *), cmp_str);
+        for (size_t k = 0; k < found.n; k++)
+            list_push(out, found.v[k]);
+        free(found.v);
+    }
+    list_free(&vdirs);
+}
+
+// The depot of a cache file laid out as DEPOT/compiled/vX.Y/...: NULL otherwise.
+static char *depot_of_cache(const char *abs)
+{
+    const char *p = strstr(abs, "/compiled/v");
+    const char *last = NULL;
+    while (p) {
+        last = p;
+        p = strstr(p + 1, "/compiled/v");
+    }
+    if (!last || last == abs)
+        return NULL;
+    return strndup(abs, (size_t)(last - abs));
+}
+
+static char *make_abs(const char *p)
+{
+    char *norm = NULL;
+    if (p[0] == '/') {
+        if (jl_depot_normalize(p, &norm) == JL_DEPOT_E_OK)
+            return norm;
+        return strdup(p);
+    }
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof(cwd)))
+        return strdup(p);
+    char *j = xfmt(cwd, p);
+    if (j && jl_depot_normalize(j, &norm) == JL_DEPOT_E_OK) {
+        free(j);
+        return norm;
+    }
+    return j;
+}
+
+static json_object *jhex(uint64_t v, int w)
+{
+    char b[40];
+    snprintf(b, sizeof(b), "0x%0*llx", w, (unsigned long long)v);
+    return json_object_new_string(b);
+}
+
+static json_object *juuid(jl_cache_u128_t u)
+{
+    char b[37];
+    jl_cache_uuid_format(u, b);
+    return json_object_new_string(b);
+}
+
+static json_object *jstr_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "file", json_object_new_string(r->path));
+    json_object_object_add(o, "verdict",
+                           json_object_new_string(r->status == JL_DEPOT_E_OK ? "fresh" : "stale"));
+    json_object_object_add(o, "status", json_object_new_string(jl_depot_errjson(r->status)));
+    json_object_object_add(o, "reason", jstr_or_null(r->reason));
+    json_object_object_add(o, "stale_check", json_object_new_boolean(r->stale));
+    json_object_object_add(o, "package", jstr_or_null(r->pkgname));
+    json_object_object_add(o, "depot",
+                           r->depot >= 0 ? json_object_new_string(jl_depot_root(
+                                               s, (size_t)r->depot, JL_DEPOT_ROLE_DEPOT))
+                                         : NULL);
+    json_object_object_add(o, "layout", json_object_new_string(jl_cache_layout_name(r->layout)));
+    json_object_object_add(o, "relocatable", json_object_new_boolean(r->relocatable));
+    json_object *rr = json_object_new_array();
+    for (size_t i = 0; i < r->nreloc; i++) {
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "reason",
+                               json_object_new_string(jl_depot_errjson(r->reloc[i].code)));
+        json_object_object_add(x, "path", jstr_or_null(r->reloc[i].path));
+        json_object_object_add(x, "text", json_object_new_string(r->reloc[i].text));
+        json_object_array_add(rr, x);
+    }
+    json_object_object_add(o, "relocatable_reasons", rr);
+    json_object *deps = json_object_new_array();
+    for (size_t i = 0; i < r->ndeps; i++) {
+        const jl_verify_dep_t *d = &r->deps[i];
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "kind", json_object_new_string(jl_cache_dep_kind_name(d->kind)));
+        json_object_object_add(x, "verdict",
+                               json_object_new_string(jl_verify_dep_verdict_name(d->verdict)));
+        json_object_object_add(x, "stored", json_object_new_string(d->stored ? d->stored : ""));
+        if (d->kind == JL_CACHE_DEP_REQUIRE) {
+            json_object_object_add(x, "uuid", juuid(d->req_uuid));
+            json_object_array_add(deps, x);
+            continue;
+        }
+        json_object_object_add(x, "resolved", jstr_or_null(d->resolved));
+        json_object_object_add(x, "depot",
+                               d->depot >= 0 ? json_object_new_string(jl_depot_root(
+                                                   s, (size_t)d->depot, JL_DEPOT_ROLE_DEPOT))
+                                             : NULL);
+        json_object_object_add(x, "tokenized", json_object_new_boolean(d->tokenized));
+        json_object_object_add(x, "outside_depots", json_object_new_boolean(d->outside));
+        json_object_object_add(x, "mtime_tracked", json_object_new_boolean(d->mtime_tracked));
+        if (d->mtime_tracked) {
+            json_object_object_add(x, "mtime", json_object_new_double(d->mtime));
+            json_object_object_add(x, "mtime_now", json_object_new_double(d->mtime_now));
+        }
+        else {
+            json_object_object_add(x, "size", json_object_new_uint64(d->fsize));
+            json_object_object_add(x, "size_now", json_object_new_uint64(d->fsize_now));
+            json_object_object_add(x, "crc32c", jhex(d->hash, 8));
+            json_object_object_add(x, "crc32c_now", jhex(d->hash_now, 8));
+        }
+        json_object_array_add(deps, x);
+    }
+    json_object_object_add(o, "dependencies", deps);
+    json_object *mods = json_object_new_array();
+    for (size_t i = 0; i < r->nmods; i++) {
+        const jl_verify_mod_t *m = &r->mods[i];
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "name", json_object_new_string(m->name));
+        json_object_object_add(x, "uuid", juuid(m->uuid));
+        json_object_object_add(x, "build_id", juuid(m->build_id));
+        json_object_object_add(x, "verdict",
+                               json_object_new_string(jl_verify_mod_verdict_name(m->verdict)));
+        json_object_object_add(x, "cache", jstr_or_null(m->cache));
+        json_object_array_add(mods, x);
+    }
+    json_object_object_add(o, "modules", mods);
+    return o;
+}
+
+static void print_target(const jl_cacheverify_t *v, FILE *f)
+{
+    const jl_verify_target_t *t = jl_cacheverify_target(v);
+    const char *src = jl_cacheverify_target_source(v);
+    fprintf(f, "target: Julia %s, commit \"%s\"", t->julia_version ? t->julia_version : "?",
+            t->julia_commit ? t->julia_commit : "");
+    if (t->julia_branch)
+        fprintf(f, ", branch \"%s\"", t->julia_branch);
+    fprintf(f, ", %s %s, flags 0x%02x", t->os ? t->os : "?", t->arch ? t->arch : "?",
+            (unsigned)t->flags);
+    if (src)
+        fprintf(f, " (taken from the first cache checked, %s)", src);
+    fputc('\n', f);
+}
+
+static void print_verbose(const jl_verify_result_t *r)
+{
+    for (size_t i = 0; i < r->nmods; i++) {
+        const jl_verify_mod_t *m = &r->mods[i];
+        char u[37];
+        jl_cache_uuid_format(m->uuid, u);
+        const char *what = m->verdict == JL_VERIFY_MOD_SYSIMAGE
+                               ? "assumed from the sysimage"
+                               : jl_verify_mod_verdict_name(m->verdict);
+        if (m->uuid.hi == 0 && m->uuid.lo == 0)
+            printf("    module %s: %s%s%s\n", m->name, what, m->cache ? " " : "",
+                   m->cache ? m->cache : "");
+        else
+            printf("    module %s [%s]: %s%s%s\n", m->name, u, what, m->cache ? " " : "",
+                   m->cache ? m->cache : "");
+    }
+    for (size_t i = 0; i < r->ndeps; i++) {
+        const jl_verify_dep_t *d = &r->deps[i];
+        if (d->kind == JL_CACHE_DEP_REQUIRE) {
+            printf("    require %s\n", d->stored);
+            continue;
+        }
+        printf(
+            "    %s %s %s -> %s%s%s\n", jl_verify_dep_verdict_name(d->verdict),
+            jl_cache_dep_kind_name(d->kind), d->stored, d->resolved ? d->resolved : "(unresolved)",
+            d->outside ? " (outside every depot)" : "", d->mtime_tracked ? " (mtime-tracked)" : "");
+    }
+}
+
+static int parse_flags(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 0);
+    if (errno || end == s || *end || x < 0 || x > 255)
+        return -1;
+    *out = (int)x;
+    return 0;
+}
+
+int jldepot_cmd_verify(int argc, char **argv)
+{
+    jldepot_stack_opts_t o;
+    jldepot_stack_opts_init(&o);
+    const char *env_dp = o.cfg.depot_path;
+    int json = 0, verbose = 0;
+    const char *like = NULL;
+    jl_verify_target_t t;
+    memset(&t, 0, sizeof(t));
+    t.flags = -1;
+    list_t ops = {0}, caches = {0}, opdepots = {0};
+    int rc = JLDEPOT_EXIT_OK;
+    char *dp = NULL;
+    char *like_strs[5] = {0};
+    jl_depot_stack_t *s = NULL;
+    jl_cacheverify_t *v = NULL;
+    for (int i = 1; i < argc;) {
+        int r = jldepot_stack_option(&o, argc, argv, &i);
+        if (r < 0) {
+            rc = JLDEPOT_EXIT_USAGE;
+            goto out;
+        }
+        if (r > 0)
+            continue;
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(verify_help, stdout);
+            goto out;
+        }
+        if (!strcmp(a, "--json")) {
+            json = 1;
+            i++;
+            continue;
+        }
+        if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            verbose = 1;
+            i++;
+            continue;
+        }
+        if (!strcmp(a, "--ignore-pkgimage")) {
+            t.options |= JL_VERIFY_IGNORE_PKGIMAGE;
+            i++;
+            continue;
+        }
+        static const char *const valopts[] = {
+            "--julia-version", "--julia-commit", "--julia-branch", "--os",
+            "--arch",          "--like",         "--flags"};
+        int matched = -1;
+        const char *val = NULL;
+        for (size_t k = 0; k < sizeof(valopts) / sizeof(valopts[0]); k++) {
+            size_t n = strlen(valopts[k]);
+            if (!strncmp(a, valopts[k], n) && (a[n] == '\0' || a[n] == '=')) {
+                matched = (int)k;
+                if (a[n] == '=')
+                    val = a + n + 1;
+                else if (i + 1 < argc)
+                    val = argv[++i];
+                break;
+            }
+        }
+        if (matched >= 0) {
+            if (!val) {
+                jldepot_error("verify: option '%s' requires an argument", a);
+                rc = JLDEPOT_EXIT_USAGE;
+                goto out;
+            }
+            switch (matched) {
+            case 0:
+                t.julia_version = val;
+                break;
+            case 1:
+                t.julia_commit = val;
+                break;
+            case 2:
+                t.julia_branch = val;
+                break;
+            case 3:
+                t.os = val;
+                break;
+            case 4:
+                t.arch = val;
+                break;
+            case 5:
+                like = val;
+                break;
+            case 6:
+                if (parse_flags(val, &t.flags)) {
+                    jldepot_error("verify: invalid --flags value '%s' (a byte, e.g. 0xa3)", val);
+                    rc = JLDEPOT_EXIT_USAGE;
+                    goto out;
+                }
+                break;
+            }
+            i++;
+            continue;
+        }
+        if (a[0] == '-' && a[1]) {
+            jldepot_error("verify: unknown option '%s'", a);
+            fprintf(stderr, "see 'jldepot verify --help'\n");
+            rc = JLDEPOT_EXIT_USAGE;
+            goto out;
+        }
+        list_push(&ops, make_abs(a));
+        i++;
+    }
+    if ((t.julia_version != NULL) != (t.julia_commit != NULL)) {
+        jldepot_error("verify: --julia-version and --julia-commit go together");
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    if (like && t.julia_version) {
+        jldepot_error("verify: give either --like or --julia-version/--julia-commit");
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    jl_cachefile_t *likecf = NULL;
+    if (like) {
+        int err = jl_cachefile_read_header(like, 0, &likecf);
+        if (err) {
+            jldepot_error("verify: %s: %s", like, jl_depot_strerror(err));
+            rc = JLDEPOT_EXIT_USAGE;
+            goto out;
+        }
+        jl_cache_str_t f[5] = {likecf->julia_version, likecf->git_commit, likecf->git_branch,
+                               likecf->build_os, likecf->build_arch};
+        for (int k = 0; k < 5; k++)
+            like_strs[k] = strndup(f[k].ptr ? f[k].ptr : "", f[k].len);
+        t.julia_version = like_strs[0];
+        t.julia_commit = like_strs[1];
+        t.julia_branch = like_strs[2];
+        t.os = like_strs[3];
+        t.arch = like_strs[4];
+        t.pointer_size = likecf->pointer_size;
+        t.format_version = likecf->format_version;
+        jl_cachefile_free(likecf);
+    }
+
+    // the depot stack: --depot-path, else the operands' depots (then
+    // JULIA_DEPOT_PATH when set)
+    for (size_t k = 0; k < ops.n; k++) {
+        struct stat st;
+        if (stat(ops.v[k], &st) != 0) {
+            jldepot_error("verify: %s: %s", ops.v[k], strerror(errno));
+            rc = JLDEPOT_EXIT_USAGE;
+            continue;
+        }
+        if (S_ISDIR(st.st_mode))
+            list_push(&opdepots, strdup(ops.v[k]));
+        else {
+            char *d = depot_of_cache(ops.v[k]);
+            if (d)
+                list_push(&opdepots, d);
+        }
+    }
+    if (o.cfg.depot_path == env_dp && opdepots.n > 0) {
+        size_t n = 1;
+        for (size_t k = 0; k < opdepots.n; k++)
+            n += strlen(opdepots.v[k]) + 1;
+        n += env_dp ? strlen(env_dp) + 1 : 0;
+        dp = malloc(n);
+        if (!dp) {
+            rc = JLDEPOT_EXIT_USAGE;
+            goto out;
+        }
+        dp[0] = '\0';
+        for (size_t k = 0; k < opdepots.n; k++) {
+            if (k)
+                strcat(dp, ":");
+            strcat(dp, opdepots.v[k]);
+        }
+        if (env_dp) {
+            strcat(dp, ":");
+            strcat(dp, env_dp);
+        }
+        o.cfg.depot_path = dp;
+    }
+    s = jldepot_stack_build(&o);
+    if (!s) {
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    size_t nd = jl_depot_stack_size(s);
+    if (ops.n == 0) {
+        for (size_t i = 0; i < nd; i++)
+            scan_compiled(jl_depot_root(s, i, JL_DEPOT_ROLE_COMPILED), &caches);
+    }
+    for (size_t k = 0; k < ops.n; k++) {
+        if (!is_dir(ops.v[k])) {
+            if (access(ops.v[k], F_OK) == 0)
+                list_push(&caches, strdup(ops.v[k]));
+            continue;
+        }
+        // a depot operand: its compiled root in the stack (XDG layouts put it elsewhere)
+        const char *root = NULL;
+        for (size_t i = 0; i < nd; i++)
+            if (!strcmp(jl_depot_root(s, i, JL_DEPOT_ROLE_DEPOT), ops.v[k]))
+                root = jl_depot_root(s, i, JL_DEPOT_ROLE_COMPILED);
+        char *fallback = root ? NULL : xfmt(ops.v[k], "compiled");
+        scan_compiled(root ? root : fallback, &caches);
+        free(fallback);
+    }
+
+    if (jl_cacheverify_new(s, &t, &v) != JL_DEPOT_E_OK) {
+        jldepot_error("verify: out of memory");
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    size_t nfresh = 0, nstale = 0, nnotreloc = 0, nerr = 0;
+    json_object *jarr = json ? json_object_new_array() : NULL;
+    int target_printed = 0;
+    if (!json && jl_cacheverify_target(v)->julia_version) {
+        print_target(v, stdout);
+        target_printed = 1;
+    }
+    for (size_t k = 0; k < caches.n; k++) {
+        jl_verify_result_t *r;
+        int err = jl_cacheverify_file(v, caches.v[k], &r);
+        if (err) {
+            jldepot_error("verify: %s: %s", caches.v[k], jl_depot_strerror(err));
+            nerr++;
+            continue;
+        }
+        if (!json && !target_printed) {
+            print_target(v, stdout);
+            target_printed = 1;
+        }
+        if (r->status == JL_DEPOT_E_NOT_FOUND || r->status == JL_DEPOT_E_IO) {
+            jldepot_error("verify: %s: %s", r->path, jl_depot_strerror(r->status));
+            nerr++;
+        }
+        else if (r->status == JL_DEPOT_E_OK)
+            nfresh++;
+        else
+            nstale++;
+        if (!r->relocatable)
+            nnotreloc++;
+        if (json)
+            json_object_array_add(jarr, result_json(r, s));
+        else {
+            if (r->status == JL_DEPOT_E_OK)
+                printf("fresh %s\n", r->path);
+            else
+                printf("Rejecting %scache file %s because %s\n", r->stale ? "stale " : "", r->path,
+                       r->reason ? r->reason : jl_depot_strerror(r->status));
+            for (size_t i = 0; i < r->nreloc; i++)
+                printf("  not relocatable: %s\n", r->reloc[i].text);
+            if (verbose)
+                print_verbose(r);
+        }
+        jl_verify_result_free(r);
+    }
+    if (json) {
+        json_object *doc = json_object_new_object();
+        const jl_verify_target_t *tt = jl_cacheverify_target(v);
+        json_object *jt = json_object_new_object();
+        json_object_object_add(jt, "julia_version", jstr_or_null(tt->julia_version));
+        json_object_object_add(jt, "julia_commit", jstr_or_null(tt->julia_commit));
+        json_object_object_add(jt, "julia_branch", jstr_or_null(tt->julia_branch));
+        json_object_object_add(jt, "os", jstr_or_null(tt->os));
+        json_object_object_add(jt, "arch", jstr_or_null(tt->arch));
+        json_object_object_add(jt, "pointer_size", json_object_new_int(tt->pointer_size));
+        json_object_object_add(jt, "flags", jhex((uint64_t)tt->flags, 2));
+        json_object_object_add(jt, "source", jstr_or_null(jl_cacheverify_target_source(v)));
+        json_object_object_add(doc, "target", jt);
+        json_object_object_add(doc, "caches", jarr);
+        json_object *sum = json_object_new_object();
+        json_object_object_add(sum, "fresh", json_object_new_uint64(nfresh));
+        json_object_object_add(sum, "stale", json_object_new_uint64(nstale));
+        json_object_object_add(sum, "not_relocatable", json_object_new_uint64(nnotreloc));
+        json_object_object_add(sum, "errors", json_object_new_uint64(nerr));
+        json_object_object_add(doc, "summary", sum);
+        puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(doc);
+    }
+    else {
+        if (!target_printed)
+            printf("no cache file found\n");
+        printf("%zu fresh, %zu stale, %zu not relocatable\n", nfresh, nstale, nnotreloc);
+    }
+    if (rc == JLDEPOT_EXIT_OK)
+        rc = nerr ? JLDEPOT_EXIT_USAGE : nstale ? JLDEPOT_EXIT_REJECTED : JLDEPOT_EXIT_OK;
+out:
+    jl_cacheverify_free(v);
+    if (s)
+        jl_depot_stack_free(s);
+    list_free(&caches);
+    list_free(&ops);
+    list_free(&opdepots);
+    for (int k = 0; k < 5; k++)
+        free(like_strs[k]);
+    free(dp);
+    return rc;
+}
