@@ -8,8 +8,8 @@
 # matching.  Then read a cache written by a real Julia 1.11.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-jldepot="$top/usr/bin/jldepot"
-mkcache="$top/build/release/test/tools/mkcache"
+jldepot="${JLDEPOT:-$top/usr/bin/jldepot}"
+mkcache="${MKCACHE:-$top/build/release/test/tools/mkcache}"
 [ -x "$jldepot" ] && [ -x "$mkcache" ] || { echo "demo: run 'make demo' (builds first)" >&2; exit 2; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/jldepot-demo-XXXXXX")
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
@@ -72,6 +72,17 @@ for x in d["dependencies"]:
         print(x["path"], x["resolved"], x["hash"], sep="\t")')
 done
 [ "$bad" -eq 0 ] || { echo "demo: a recorded hash does not match" >&2; exit 1; }
+
+say "Julia's loader checks, without Julia: every cache is fresh where it now is"
+run "$jldepot" verify --depot-path "$new" "$new"
+
+say "A source edited after the move makes its cache (and its dependants) stale"
+printf '\n# edited on the new machine\n' >> "$(ls -d "$new"/packages/Greeter/*)/src/greetings.jl"
+set +e
+run "$jldepot" verify --depot-path "$new" "$new"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "demo: verify should have reported the edited source" >&2; exit 1; }
 
 say "A cache written by a real Julia 1.11 (test/fixtures/julia-1.11; its .so is not shipped)"
 run "$jldepot" inspect --no-so "$top/test/fixtures/julia-1.11/depotA/compiled/v1.11/RelocBar/aMJaA_5Tr1P.ji"
