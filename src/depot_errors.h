@@ -115,6 +115,17 @@
     XX(MTIME_CHANGED, "mtime_changed", "the mtime of a dependency file has changed") \
     XX(MTIME_TRACKED, "mtime_tracked", "the dependency is tracked by mtime, not by content") \
     XX(ABSOLUTE_PATH, "absolute_path", "the dependency is recorded by its absolute path") \
+    /* relocation */ \
+    XX(RELOCATE_CRC, "relocate_crc", \
+       "the cache file does not pass its own checks, so it is not rewritten") \
+    XX(RELOCATE_CRC_SO, "relocate_crc_so", \
+       "its pkgimage does not match it, so it is not rewritten") \
+    XX(RELOCATE_NO_OLD_DEPOT, "relocate_no_old_depot", \
+       "the depot the cache was written in cannot be determined") \
+    XX(RELOCATE_VERIFY, "relocate_verify", \
+       "the rewritten cache file did not verify, so it was not written") \
+    XX(RELOCATE_CHANGED, "relocate_changed", \
+       "the cache file changed while it was being relocated") \
     /* debug-info mapper (appended by the mapper) */
 
 typedef enum {
