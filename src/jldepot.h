@@ -24,7 +24,8 @@
     XX(resolve, "turn role-token paths into absolute paths") \
     XX(inspect, "show every field of a cache file (.ji)") \
     XX(crc32c, "print the CRC-32C of files, as Julia computes it") \
-    XX(verify, "check caches the way Julia's loader would")
+    XX(verify, "check caches the way Julia's loader would") \
+    XX(relocate, "rewrite caches so they are valid where they now are")
 
 #define XX(name, summary) int jldepot_cmd_##name(int argc, char **argv);
 JLDEPOT_COMMANDS(XX)

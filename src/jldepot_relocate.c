@@ -1,0 +1,507 @@
+// This file is a part of the jldepot tool. License is MIT.
+
+/*
+  jldepot_relocate.c: `jldepot relocate [--dry-run] [--json] [--role-tokens]
+  [--refresh-mtimes] [--absolute] [depot options] DEPOT|CACHEFILE...`:
+  rewrites the caches of depots (compiled/vX.Y/<Name>/NAME.ji) or the cache files
+  given so that they are valid where they now are (cacherelocate.h).  One line
+  per cache and a summary; exit 0 when no cache was refused, 1 when one was,
+  2 on usage errors.  Manual: doc/relocate.md.
+*/
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "atomicfile.h"
+#include "cacherelocate.h"
+#include "jldepot.h"
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f, "usage: jldepot relocate [--dry-run] [--json] [--role-tokens] [--refresh-mtimes]\n"
+           "                        [--depot-path LIST] [--layout classic|xdg] [--julia-home DIR]\n"
+           "                        DEPOT|CACHEFILE...\n"
+           "\n"
+           "Rewrite the headers of cache files (every compiled/vX.Y/<Name>/*.ji of each DEPOT,\n"
+           "or the files given) so that they are valid where they now are.  A DEPOT, or the\n"
+           "depot holding a CACHEFILE, that is not on DEPOT_PATH is put in front of it.\n"
+           "\n"
+           "  --dry-run         print the plan (each path old -> new); write nothing\n"
+           "  --json            print the result as JSON\n"
+           "  --role-tokens     write role tokens (@artifacts, ...) for the patched Julia;\n"
+           "                    by default only @depot, which an unpatched Julia 1.11+ reads\n"
+           "  --refresh-mtimes  record the current mtimes of mtime-tracked dependencies\n"
+           "                    (asserts the sources are unchanged; see doc/relocate.md)\n"
+           "  --absolute        the reverse: token forms become absolute paths in the\n"
+           "                    containing depot (what Julia writes outside DEPOT_PATH)\n");
+}
+
+typedef struct {
+    char **v;
+    size_t n;
+} strlist_t;
+
+static int strlist_push(strlist_t *l, char *s)
+{
+    char **nv = s ? (char **)realloc(l->v, (l->n + 1) * sizeof(char *)) : NULL;
+    if (!nv) {
+        free(s);
+        return -1;
+    }
+    l->v = nv;
+    l->v[l->n++] = s;
+    return 0;
+}
+
+static void strlist_free(strlist_t *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *join2(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = (char *)malloc(la + lb + 2);
+    if (!s)
+        return NULL;
+    memcpy(s, a, la);
+    s[la] = '/';
+    memcpy(s + la + 1, b, lb + 1);
+    return s;
+}
+
+// The sorted entries of `dir` that satisfy `want` (NULL: every entry but . and ..).
+static int list_dir(const char *dir, int (*want)(const char *), strlist_t *out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    size_t first = out->n;
+    struct dirent *de;
+    int rc = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        if (want && !want(de->d_name))
+            continue;
+        if (strlist_push(out, join2(dir, de->d_name))) {
+            rc = -1;
+            break;
+        }
+    }
+    closedir(d);
+    qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
+    return rc;
+}
+
+static int is_version_dir(const char *name)
+{
+    return name[0] == 'v' && name[1] >= '0' && name[1] <= '9';
+}
+
+static int is_ji(const char *name)
+{
+    size_t n = strlen(name);
+    return name[0] != '.' && n > 3 && !strcmp(name + n - 3, ".ji");
+}
+
+static int is_dir(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Every compiled/vX.Y/<Name>/*.ji of `depot`.
+static int scan_depot(const char *depot, strlist_t *files)
+{
+    char *compiled = join2(depot, "compiled");
+    strlist_t vers = {0}, names = {0};
+    int rc = 0;
+    if (!compiled)
+        return -1;
+    if (is_dir(compiled) && list_dir(compiled, is_version_dir, &vers))
+        rc = -1;
+    for (size_t i = 0; !rc && i < vers.n; i++)
+        if (is_dir(vers.v[i]) && list_dir(vers.v[i], NULL, &names))
+            rc = -1;
+    for (size_t i = 0; !rc && i < names.n; i++)
+        if (is_dir(names.v[i]) && list_dir(names.v[i], is_ji, files))
+            rc = -1;
+    strlist_free(&vers);
+    strlist_free(&names);
+    free(compiled);
+    return rc;
+}
+
+// The depot of a cache file from its path: <D>/compiled/<v>/<Name>/<file>.ji.
+static char *depot_of_cachefile(const char *file)
+{
+    char *r = realpath(file, NULL);
+    if (!r)
+        return NULL;
+    for (int k = 0; k < 3; k++) {
+        char *sl = strrchr(r, '/');
+        if (!sl || sl == r) {
+            free(r);
+            return NULL;
+        }
+        *sl = '\0';
+    }
+    char *sl = strrchr(r, '/');
+    if (!sl || sl == r || strcmp(sl + 1, "compiled") != 0) {
+        free(r);
+        return NULL;
+    }
+    *sl = '\0';
+    return r;
+}
+
+static int on_stack(jl_depot_stack_t *s, const char *depot)
+{
+    for (size_t i = 0; i < jl_depot_stack_size(s); i++) {
+        const char *root = jl_depot_root(s, i, JL_DEPOT_ROLE_DEPOT);
+        if (!root)
+            continue;
+        if (!strcmp(root, depot))
+            return 1;
+        char *rr = realpath(root, NULL);
+        int eq = rr && !strcmp(rr, depot);
+        free(rr);
+        if (eq)
+            return 1;
+    }
+    return 0;
+}
+
+static json_object *jstr_n(const char *p, size_t n)
+{
+    return json_object_new_string_len(p, (int)n);
+}
+
+// Print bytes that may hold anything (NUL, control bytes) readably.
+static void put_bytes(FILE *f, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 || c == 0x7f)
+            fprintf(f, "\\x%02x", c);
+        else
+            fputc(c, f);
+    }
+}
+
+typedef struct {
+    int dry_run, json;
+    unsigned flags;
+    size_t relocated, unchanged, refused, absolute;
+    json_object *jcaches;
+} run_t;
+
+static void report_plan(run_t *run, const jl_cache_reloc_t *r)
+{
+    for (size_t i = 0; i < r->nnames; i++) {
+        const jl_cache_reloc_name_t *e = &r->names[i];
+        if (e->new_ && run->dry_run) {
+            printf("  ");
+            put_bytes(stdout, e->old.ptr, e->old.len);
+            printf(" -> ");
+            put_bytes(stdout, e->new_, e->newlen);
+            printf("\n");
+        }
+        else if (e->action == JL_CACHE_RELOC_NOT_RELOCATABLE) {
+            printf("  not relocatable: ");
+            put_bytes(stdout, e->old.ptr, e->old.len);
+            printf(" (%s)\n", jl_depot_strerror(e->err));
+        }
+    }
+    if (run->dry_run) {
+        for (size_t i = 0; i < r->nmtimes; i++) {
+            const jl_cache_reloc_mtime_t *m = &r->mtimes[i];
+            printf("  mtime ");
+            put_bytes(stdout, r->cf->deps[m->dep].path.ptr, r->cf->deps[m->dep].path.len);
+            printf(": %.17g -> %.17g\n", m->old_mtime, m->new_mtime);
+        }
+    }
+}
+
+static json_object *plan_json(const jl_cache_reloc_t *r)
+{
+    json_object *paths = json_object_new_array();
+    for (size_t i = 0; i < r->nnames; i++) {
+        const jl_cache_reloc_name_t *e = &r->names[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "old", jstr_n(e->old.ptr, e->old.len));
+        json_object_object_add(
+            o, "new", e->new_ ? jstr_n(e->new_, e->newlen) : jstr_n(e->old.ptr, e->old.len));
+        json_object_object_add(o, "action",
+                               json_object_new_string(jl_cache_reloc_action_name(e->action)));
+        if (e->action == JL_CACHE_RELOC_NOT_RELOCATABLE)
+            json_object_object_add(o, "reason", json_object_new_string(jl_depot_errjson(e->err)));
+        json_object_array_add(paths, o);
+    }
+    return paths;
+}
+
+static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
+{
+    jl_cache_reloc_t *r = NULL;
+    int detail = 0;
+    int err = jl_cache_relocate_plan(s, file, run->flags, &r, &detail);
+    const char *status;
+    if (!err && !run->dry_run)
+        err = detail = jl_cache_relocate_apply(r);
+    if (err) {
+        status = "refused";
+        run->refused++;
+        if (detail && detail != err)
+            jldepot_error("relocate: %s: %s (%s)", file, jl_depot_strerror(err),
+                          jl_depot_strerror(detail));
+        else
+            jldepot_error("relocate: %s: %s", file, jl_depot_strerror(err));
+    }
+    else if (!r->out) {
+        status = "unchanged";
+        run->unchanged++;
+    }
+    else {
+        status = run->dry_run ? "would_relocate" : "relocated";
+        run->relocated++;
+    }
+    if (r)
+        run->absolute += r->nabsolute;
+    if (run->json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "file", json_object_new_string(file));
+        json_object_object_add(o, "status", json_object_new_string(status));
+        if (err) {
+            json_object_object_add(o, "error", json_object_new_string(jl_depot_errjson(err)));
+            json_object_object_add(o, "message", json_object_new_string(jl_depot_strerror(err)));
+            if (detail && detail != err)
+                json_object_object_add(o, "detail",
+                                       json_object_new_string(jl_depot_errjson(detail)));
+        }
+        if (r) {
+            json_object_object_add(o, "layout",
+                                   json_object_new_string(jl_cache_layout_name(r->cf->layout)));
+            json_object_object_add(o, "changed", json_object_new_uint64(r->nchanged));
+            json_object_object_add(o, "not_relocatable", json_object_new_uint64(r->nabsolute));
+            if (r->old_depot)
+                json_object_object_add(o, "old_depot", json_object_new_string(r->old_depot));
+            json_object_object_add(o, "paths", plan_json(r));
+            json_object *mts = json_object_new_array();
+            for (size_t i = 0; i < r->nmtimes; i++) {
+                json_object *m = json_object_new_object();
+                json_object_object_add(m, "dependency", json_object_new_uint64(r->mtimes[i].dep));
+                json_object_object_add(m, "old", json_object_new_double(r->mtimes[i].old_mtime));
+                json_object_object_add(m, "new", json_object_new_double(r->mtimes[i].new_mtime));
+                json_object_array_add(mts, m);
+            }
+            json_object_object_add(o, "mtimes", mts);
+        }
+        json_object_array_add(run->jcaches, o);
+    }
+    else if (!err) {
+        if (r->out)
+            printf("%s %s (%zu paths%s)\n", run->dry_run ? "would relocate" : "relocated", file,
+                   r->nchanged, r->nmtimes ? ", mtimes refreshed" : "");
+        else
+            printf("unchanged %s\n", file);
+        report_plan(run, r);
+    }
+    fflush(stdout);
+    jl_cache_relocate_free(r);
+}
+
+int jldepot_cmd_relocate(int argc, char **argv)
+{
+    run_t run;
+    memset(&run, 0, sizeof(run));
+    jldepot_stack_opts_t so;
+    jldepot_stack_opts_init(&so);
+    strlist_t inputs = {0};
+    for (int i = 1; i < argc; i++) {
+        int r = jldepot_stack_option(&so, argc, argv, &i);
+        if (r < 0)
+            return JLDEPOT_EXIT_USAGE;
+        if (r > 0) { // i is now past the option and its value
+            i--;
+            continue;
+        }
+        const char *a = argv[i];
+        if (!strcmp(a, "--dry-run"))
+            run.dry_run = 1;
+        else if (!strcmp(a, "--json"))
+            run.json = 1;
+        else if (!strcmp(a, "--role-tokens"))
+            run.flags |= JL_CACHE_RELOCATE_ROLE_TOKENS;
+        else if (!strcmp(a, "--refresh-mtimes"))
+            run.flags |= JL_CACHE_RELOCATE_REFRESH_MTIMES;
+        else if (!strcmp(a, "--absolute"))
+            run.flags |= JL_CACHE_RELOCATE_ABSOLUTE;
+        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            strlist_free(&inputs);
+            return JLDEPOT_EXIT_OK;
+        }
+        else if (a[0] == '-' && a[1]) {
+            jldepot_error("relocate: unknown option '%s'", a);
+            usage(stderr);
+            strlist_free(&inputs);
+            return JLDEPOT_EXIT_USAGE;
+        }
+        else if (strlist_push(&inputs, strdup(a))) {
+            jldepot_error("relocate: %s", jl_depot_strerror(JL_DEPOT_E_NOMEM));
+            return JLDEPOT_EXIT_USAGE;
+        }
+    }
+    if (inputs.n == 0) {
+        usage(stderr);
+        return JLDEPOT_EXIT_USAGE;
+    }
+    if ((run.flags & JL_CACHE_RELOCATE_ABSOLUTE) &&
+        (run.flags & (JL_CACHE_RELOCATE_ROLE_TOKENS | JL_CACHE_RELOCATE_REFRESH_MTIMES))) {
+        jldepot_error("relocate: --absolute excludes --role-tokens and --refresh-mtimes");
+        strlist_free(&inputs);
+        return JLDEPOT_EXIT_USAGE;
+    }
+    int rc = JLDEPOT_EXIT_USAGE;
+    strlist_t files = {0}, depots = {0}, extra = {0};
+    jl_depot_stack_t *s = NULL;
+    char *dp = NULL;
+    // 1. the caches, and the depots they are in
+    for (size_t i = 0; i < inputs.n; i++) {
+        const char *in = inputs.v[i];
+        struct stat st;
+        if (stat(in, &st) != 0) {
+            jldepot_error("relocate: %s: %s", in, jl_depot_strerror(jl_depot_errno_code(errno)));
+            goto done;
+        }
+        char *depot;
+        if (S_ISDIR(st.st_mode)) {
+            depot = realpath(in, NULL);
+            if (!depot || scan_depot(depot, &files)) {
+                free(depot);
+                jldepot_error("relocate: %s: %s", in, jl_depot_strerror(JL_DEPOT_E_IO));
+                goto done;
+            }
+        }
+        else {
+            depot = depot_of_cachefile(in);
+            if (strlist_push(&files, strdup(in))) {
+                free(depot);
+                goto done;
+            }
+        }
+        if (depot && strlist_push(&depots, depot))
+            goto done;
+    }
+    // 2. the stack: the depots not on DEPOT_PATH go in front of it
+    s = jldepot_stack_build(&so);
+    if (!s)
+        goto done;
+    for (size_t i = 0; i < depots.n; i++) {
+        int seen = on_stack(s, depots.v[i]);
+        for (size_t k = 0; !seen && k < extra.n; k++)
+            seen = !strcmp(extra.v[k], depots.v[i]);
+        if (!seen && strlist_push(&extra, strdup(depots.v[i])))
+            goto done;
+    }
+    if (extra.n) {
+        size_t len = 2 + (so.cfg.depot_path ? strlen(so.cfg.depot_path) : 0);
+        for (size_t i = 0; i < extra.n; i++)
+            len += strlen(extra.v[i]) + 1;
+        if (!(dp = (char *)malloc(len)))
+            goto done;
+        dp[0] = '\0';
+        for (size_t i = 0; i < extra.n; i++) {
+            strcat(dp, extra.v[i]);
+            strcat(dp, ":");
+        }
+        // "A:" keeps Julia's rule: an empty entry expands to the default depots
+        strcat(dp, so.cfg.depot_path ? so.cfg.depot_path : "");
+        so.cfg.depot_path = dp;
+        jl_depot_stack_free(s);
+        if (!(s = jldepot_stack_build(&so)))
+            goto done;
+    }
+    jl_depot_stack_prepare(s);
+    // 3. temporary files an interrupted run left behind (older than this run)
+    struct timespec start;
+    clock_gettime(CLOCK_REALTIME, &start);
+    if (!run.dry_run) {
+        strlist_t dirs = {0};
+        for (size_t i = 0; i < files.n; i++) {
+            char *d = strdup(files.v[i]);
+            if (!d)
+                break;
+            char *sl = strrchr(d, '/');
+            if (sl)
+                *(sl == d ? sl + 1 : sl) = '\0';
+            else
+                strcpy(d, ".");
+            int seen = 0;
+            for (size_t k = 0; !seen && k < dirs.n; k++)
+                seen = !strcmp(dirs.v[k], d);
+            if (seen || strlist_push(&dirs, d)) {
+                if (seen)
+                    free(d);
+                continue;
+            }
+            size_t removed = 0;
+            jl_cache_relocate_clean_temps(d, (int64_t)start.tv_sec, (int64_t)start.tv_nsec,
+                                          &removed);
+            if (removed && !run.json)
+                printf("removed %zu stale temporary file%s in %s\n", removed,
+                       removed == 1 ? "" : "s", d);
+        }
+        strlist_free(&dirs);
+    }
+    // 4. each cache
+    if (run.json)
+        run.jcaches = json_object_new_array();
+    for (size_t i = 0; i < files.n; i++)
+        do_cache(&run, s, files.v[i]);
+    if (run.json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "dry_run", json_object_new_boolean(run.dry_run));
+        json_object_object_add(o, "caches", run.jcaches);
+        json_object_object_add(o, run.dry_run ? "would_relocate" : "relocated",
+                               json_object_new_uint64(run.relocated));
+        json_object_object_add(o, "unchanged", json_object_new_uint64(run.unchanged));
+        json_object_object_add(o, "refused", json_object_new_uint64(run.refused));
+        json_object_object_add(o, "not_relocatable", json_object_new_uint64(run.absolute));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    }
+    else {
+        printf("%zu %s, %zu unchanged, %zu refused, %zu paths not relocatable\n", run.relocated,
+               run.dry_run ? "to relocate" : "relocated", run.unchanged, run.refused, run.absolute);
+    }
+    rc = run.refused ? JLDEPOT_EXIT_REJECTED : JLDEPOT_EXIT_OK;
+done:
+    if (s)
+        jl_depot_stack_free(s);
+    free(dp);
+    strlist_free(&inputs);
+    strlist_free(&files);
+    strlist_free(&depots);
+    strlist_free(&extra);
+    return rc;
+}
