@@ -51,6 +51,13 @@ typedef struct {
 typedef struct {
     jl_depot_layout_t layout;
     int casefold;
+    // The given roots compare by bytes only when the path is ASCII: no
+    // casefold and every given root ASCII.
+    int bytes_only;
+    // The longest component-wise prefix common to all given role roots (the
+    // @depot root of a classic depot); points into one of them.
+    const char *prefix;
+    size_t prefixlen;
     jl_depot_spelling_t given[JL_DEPOT_NROLES];
     jl_depot_spelling_t real[JL_DEPOT_NROLES];
 } jl_depot_entry_t;
@@ -169,37 +176,13 @@ static inline int bad_after_slash(const char *p, size_t n, size_t j) JL_NOTSAFEP
     return p[j + 1] == '.' && (j + 2 == n || p[j + 2] == '/');
 }
 
-// Scan p[0..n) (which starts with '/' or is empty) for NUL bytes, non-ASCII
-// bytes and anything normalization would change.
-static unsigned scan_path(const char *p, size_t n) JL_NOTSAFEPOINT
+// scan_path of a short string, or without SSE2: 8 bytes at a time, then bytes.
+static unsigned scan_path_small(const char *p, size_t n) JL_NOTSAFEPOINT
 {
     unsigned flags = 0;
     uint64_t hi = 0;
     int prev_slash = 0;
     size_t i = 0;
-#ifdef __SSE2__
-    // 16 bytes at a time: one bit per byte
-    const __m128i vslash = _mm_set1_epi8('/'), vdot = _mm_set1_epi8('.');
-    const __m128i vfe = _mm_set1_epi8((char)0xfe), vzero = _mm_setzero_si128();
-    unsigned hi16 = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        unsigned sl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vslash));
-        unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, vfe), vdot));
-        hi16 |= (unsigned)_mm_movemask_epi8(v);
-        if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, vzero)))
-            flags |= JL_DEPOT_SCAN_NUL;
-        unsigned cand = ((sl << 1) | (unsigned)prev_slash) & dot;
-        while (cand) {
-            if (bad_after_slash(p, n, i + (size_t)__builtin_ctz(cand)))
-                flags |= JL_DEPOT_SCAN_UNNORMAL;
-            cand &= cand - 1;
-        }
-        prev_slash = (int)((sl >> 15) & 1);
-    }
-    if (hi16)
-        flags |= JL_DEPOT_SCAN_NONASCII;
-#endif
 #if JL_DEPOT_SWAR
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
@@ -234,6 +217,56 @@ static unsigned scan_path(const char *p, size_t n) JL_NOTSAFEPOINT
     if (n > 1 && p[n - 1] == '/')
         flags |= JL_DEPOT_SCAN_UNNORMAL;
     return flags;
+}
+
+// Scan p[0..n) (which starts with '/' or is empty) for NUL bytes, non-ASCII
+// bytes and anything normalization would change.
+static inline unsigned scan_path(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+#ifdef __SSE2__
+    if (n < 16)
+        return scan_path_small(p, n);
+    // 16 bytes at a time, one bit per byte; the last block overlaps the one
+    // before it (re-checking a byte is harmless), so there is no tail loop
+    const __m128i vslash = _mm_set1_epi8('/'), vdot = _mm_set1_epi8('.');
+    const __m128i vfe = _mm_set1_epi8((char)0xfe), vzero = _mm_setzero_si128();
+    __m128i vor = vzero, vnul = vzero;
+    unsigned flags = 0;
+    unsigned prev_slash = 0;
+    size_t i = 0;
+    for (;;) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        vor = _mm_or_si128(vor, v);
+        vnul = _mm_or_si128(vnul, _mm_cmpeq_epi8(v, vzero));
+        unsigned sl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vslash));
+        unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, vfe), vdot));
+        // '.' or '/' after a '/' that is '/', or '.' followed by '.', '/' or
+        // the block's end: only these can start an empty, `.` or `..` component
+        unsigned cand = ((sl << 1) | prev_slash) & dot & (sl | (dot >> 1) | 0x8000);
+        while (cand) {
+            if (bad_after_slash(p, n, i + (size_t)__builtin_ctz(cand)))
+                flags |= JL_DEPOT_SCAN_UNNORMAL;
+            cand &= cand - 1;
+        }
+        if (i + 16 == n)
+            break;
+        prev_slash = (sl >> 15) & 1;
+        i += 16;
+        if (i + 16 > n) {
+            i = n - 16;
+            prev_slash = p[i - 1] == '/';
+        }
+    }
+    if (_mm_movemask_epi8(vnul))
+        flags |= JL_DEPOT_SCAN_NUL;
+    if (_mm_movemask_epi8(vor))
+        flags |= JL_DEPOT_SCAN_NONASCII;
+    if (p[n - 1] == '/')
+        flags |= JL_DEPOT_SCAN_UNNORMAL;
+    return flags;
+#else
+    return scan_path_small(p, n);
+#endif
 }
 
 // memcmp(a, b, n) == 0, inlined for the short strings of the hot path.
@@ -371,8 +404,44 @@ JL_DLLEXPORT int jl_depot_normalize(const char *path, char **out) JL_NOTSAFEPOIN
     return jl_depot_normalize_n(path, path ? strlen(path) : 0, out);
 }
 
+// A known token followed by the end or a separator: its role, or -1.  The
+// common case of jl_depot_token_role, with no loop.
+static inline int token_role_fast(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    if (n < 6 || p[0] != '@')
+        return -1;
+    int r;
+    switch (p[1]) {
+    case 'd':
+        r = memcmp(p, "@depot", 6) == 0 ? JL_DEPOT_ROLE_DEPOT : -1;
+        break;
+    case 'c':
+        if (p[2] == 'a')
+            r = memcmp(p, "@cache", 6) == 0 ? JL_DEPOT_ROLE_CACHE : -1;
+        else
+            r = n >= 9 && memcmp(p, "@compiled", 9) == 0 ? JL_DEPOT_ROLE_COMPILED : -1;
+        break;
+    case 'a':
+        r = n >= 10 && memcmp(p, "@artifacts", 10) == 0 ? JL_DEPOT_ROLE_ARTIFACTS : -1;
+        break;
+    default:
+        return -1;
+    }
+    if (r < 0)
+        return -1;
+    size_t tl = jl_depot_token_lens[r];
+    if (tl < n && p[tl] != '/' && p[tl] != '\\')
+        return -1; // `@depotx`, `@depot-1.11`: the general rule decides
+    return r;
+}
+
 JL_DLLEXPORT int jl_depot_token_role(const char *p, size_t n, jl_depot_role_t *role) JL_NOTSAFEPOINT
 {
+    int fast = token_role_fast(p, n);
+    if (fast >= 0) {
+        *role = (jl_depot_role_t)fast;
+        return JL_DEPOT_E_OK;
+    }
     if (n < 2 || p[0] != '@')
         return JL_DEPOT_E_RELATIVE_PATH;
     size_t i = 1;
@@ -486,6 +555,32 @@ static int find_depot(const jl_depot_stack_t *s, const char *root, size_t len) J
     return -1;
 }
 
+// The length of the longest component-wise common prefix of the normalized
+// absolute paths a[0..al) and b[0..bl) ("/" at least).
+static size_t common_root_len(const char *a, size_t al, const char *b, size_t bl) JL_NOTSAFEPOINT
+{
+    size_t m = al < bl ? al : bl, k = 0;
+    while (k < m && a[k] == b[k])
+        k++;
+    if (k == m && (al == bl || (al < bl ? b[k] : a[k]) == '/'))
+        return m;
+    while (k > 1 && a[k - 1] != '/')
+        k--;
+    return k > 1 ? k - 1 : 1;
+}
+
+static void entry_prepare(jl_depot_entry_t *e) JL_NOTSAFEPOINT
+{
+    e->bytes_only = !e->casefold;
+    e->prefix = e->given[JL_DEPOT_ROLE_DEPOT].path;
+    e->prefixlen = e->given[JL_DEPOT_ROLE_DEPOT].len;
+    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+        const jl_depot_spelling_t *g = &e->given[r];
+        e->bytes_only &= g->ascii;
+        e->prefixlen = common_root_len(e->prefix, e->prefixlen, g->path, g->len);
+    }
+}
+
 // Append (or, with `front`, insert first) a depot with the given role roots
 // (taken over); a depot whose @depot root is already present is dropped, as
 // init_depot_path does with `path in DEPOT_PATH || push!(...)`.
@@ -511,6 +606,7 @@ static int stack_add(jl_depot_stack_t *s, jl_depot_layout_t layout, int fold,
     e.casefold = fold;
     for (int r = 0; r < JL_DEPOT_NROLES; r++)
         spelling_set(&e.given[r], roots[r], lens[r], fold);
+    entry_prepare(&e);
     if (front) {
         memmove(s->d + 1, s->d, s->n * sizeof(*s->d));
         s->d[0] = e;
@@ -763,8 +859,10 @@ static void view_init(jl_depot_view_t *v, const char *p, size_t n, int ascii) JL
 
 static void view_free(jl_depot_view_t *v) JL_NOTSAFEPOINT
 {
-    free(v->key[0]);
-    free(v->key[1]);
+    if (v->keystate[0] | v->keystate[1]) {
+        free(v->key[0]);
+        free(v->key[1]);
+    }
 }
 
 static const char *view_key(jl_depot_view_t *v, int fold, size_t *klen) JL_NOTSAFEPOINT
@@ -889,6 +987,34 @@ static int find_root(jl_depot_stack_t *s, jl_depot_view_t *v, long target, unsig
         const jl_depot_spelling_t *sps = real ? e->real : e->given;
         size_t off;
         int bytes;
+        if (!real && v->ascii && e->bytes_only) {
+            // An ASCII path against ASCII roots without folding: bytes only
+            // (key_match could not match).  No role root matches unless
+            // their common prefix does.
+            if (!prefix_match(v->p, v->n, e->prefix, e->prefixlen))
+                continue;
+            const jl_depot_spelling_t *d0 = &sps[JL_DEPOT_ROLE_DEPOT];
+            if (e->layout == JL_DEPOT_LAYOUT_CLASSIC && d0->len > 1) {
+                // the prefix is the @depot root; a sub-root's first byte
+                // tells which one can match
+                if (mask & 1)
+                    JL_DEPOT_CONSIDER(i, JL_DEPOT_ROLE_DEPOT, d0->len, d0->ncomp);
+                if (v->n > d0->len + 1) {
+                    int r = classic_role_of(v->p[d0->len + 1]);
+                    if (r && (mask & (1u << r)) &&
+                        prefix_match(v->p, v->n, sps[r].path, sps[r].len))
+                        JL_DEPOT_CONSIDER(i, r, sps[r].len, sps[r].ncomp);
+                }
+                continue;
+            }
+            for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+                const jl_depot_spelling_t *sp = &sps[r];
+                if ((mask & (1u << r)) && prefix_match(v->p, v->n, sp->path, sp->len))
+                    JL_DEPOT_CONSIDER(i, r, sp->len == 1 ? (v->n == 1 ? 1 : 0) : sp->len,
+                                      sp->ncomp);
+            }
+            continue;
+        }
         if (!real && e->layout == JL_DEPOT_LAYOUT_CLASSIC) {
             // every role root of a classic depot lies under its @depot root
             const jl_depot_spelling_t *d0 = &sps[JL_DEPOT_ROLE_DEPOT];
@@ -1111,6 +1237,28 @@ JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, unsigne
                                        const char *path, size_t len, char *buf, size_t bufsize,
                                        size_t *outlen, long *depot) JL_NOTSAFEPOINT
 {
+    if (s != NULL && s->n > 0 && path != NULL && len > 0 && len <= JL_DEPOT_PATH_MAX &&
+        path[0] == '/' && scan_path(path, len) == 0) {
+        // the hot path: an absolute, already normal ASCII path without NUL
+        // bytes that matches a root as given; what tokenize_core would do,
+        // without its copies and checks.  (Normal, so no trailing separator
+        // for the UPSTREAM form to keep.)  Anything else takes the general
+        // path below, from the start.
+        int upstream = (flags & JL_DEPOT_TOKENIZE_UPSTREAM) != 0;
+        unsigned mask = upstream ? 1u : (1u << JL_DEPOT_NROLES) - 1;
+        jl_depot_view_t v;
+        view_init(&v, path, len, 1);
+        jl_depot_match_t m;
+        int found = find_root(s, &v, upstream ? -1 : target, mask, upstream, 0, &m);
+        view_free(&v);
+        if (found &&
+            emit2(buf, bufsize, outlen, jl_depot_tokens[m.role], jl_depot_token_lens[m.role],
+                  path + m.off, len - m.off) == JL_DEPOT_E_OK) {
+            if (depot != NULL)
+                *depot = m.depot;
+            return JL_DEPOT_E_OK;
+        }
+    }
     int err = tokenize_core(s, target, flags, path, len, buf, bufsize, outlen, depot);
     // Upstream writes normpath'ed names, which keep a trailing separator
     // (`include_dependency("dir/")`); so does the UPSTREAM form.
@@ -1220,7 +1368,14 @@ JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsi
     if (len > JL_DEPOT_PATH_MAX)
         return JL_DEPOT_E_PATH_TOO_LONG;
     jl_depot_role_t role;
-    int err = jl_depot_token_role(tok, len, &role);
+    int err, fast = token_role_fast(tok, len);
+    if (fast >= 0) {
+        role = (jl_depot_role_t)fast;
+        err = JL_DEPOT_E_OK;
+    }
+    else {
+        err = jl_depot_token_role(tok, len, &role);
+    }
     if (err == JL_DEPOT_E_OK && s != NULL && s->n > 0 && (flags & JL_DEPOT_RESOLVE_NOSTAT)) {
         // the hot path: `@token` or `@token/rest` with a normal rest is
         // copied behind the root as it is
