@@ -258,6 +258,9 @@ JL_DLLEXPORT void jl_cacheverify_free(jl_cacheverify_t *v)
     for (size_t i = 0; i < v->nmemo; i++)
         free(v->memo[i].path);
     free(v->memo);
+    for (size_t i = 0; i < v->nsysmods; i++)
+        free(v->sysmods[i]);
+    free(v->sysmods);
     free(v->iobuf);
     free(v);
 }
@@ -464,6 +467,19 @@ static int path_exists(const char *p)
 static int check_module(jl_cacheverify_t *v, const char *vname, const char *own_vdir,
                         long containing, jl_verify_mod_t *m)
 {
+    // a module already found to have no cache and no sources anywhere (a
+    // stdlib): the same search would give the same answer
+    char *key =
+        jl_verify_fmt_("%ld|%s|%s|%s", containing, own_vdir ? own_vdir : "", vname, m->name);
+    if (!key)
+        return JL_DEPOT_E_NOMEM;
+    for (size_t i = 0; i < v->nsysmods; i++) {
+        if (!strcmp(v->sysmods[i], key)) {
+            free(key);
+            m->verdict = JL_VERIFY_MOD_SYSIMAGE;
+            return JL_DEPOT_E_OK;
+        }
+    }
     // the compiled/vX.Y directories to search: the cache's own, the
     // containing depot's, then the stack's
     strlist_t dirs = {0}, cands = {0};
@@ -548,10 +564,21 @@ static int check_module(jl_cacheverify_t *v, const char *vname, const char *own_
             }
         }
     }
+    if (m->verdict == JL_VERIFY_MOD_SYSIMAGE) {
+        strlist_t l = {v->sysmods, v->nsysmods};
+        if (strlist_push(&l, key))
+            goto nomem_nokey;
+        v->sysmods = l.v;
+        v->nsysmods = l.n;
+        key = NULL;
+    }
+    free(key);
     strlist_free(&dirs);
     strlist_free(&cands);
     return JL_DEPOT_E_OK;
 nomem:
+    free(key);
+nomem_nokey:
     strlist_free(&dirs);
     strlist_free(&cands);
     return JL_DEPOT_E_NOMEM;
@@ -654,8 +681,17 @@ static int verify_status(jl_cacheverify_t *v, const char *path)
     return st;
 }
 
+// The stats a check takes of the cache's own files, before reading them.
+typedef struct {
+    int64_t seen_ns; // when
+    int have_ji, have_so;
+    jl_verify_fstat_t ji, so;
+    jl_verify_stamp_t *stamp; // a valid stamp or seal, or NULL
+} cache_stats_t;
+
 static int run_checks(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify_result_t *r,
-                      const char *vdir, const char *want_name, const jl_cache_u128_t *want_uuid)
+                      const char *vdir, const char *want_name, const jl_cache_u128_t *want_uuid,
+                      cache_stats_t *cs)
 {
     int err;
     int ignore_so = (v->target.options & JL_VERIFY_IGNORE_PKGIMAGE) != 0;
@@ -682,7 +718,7 @@ static int run_checks(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify_r
         char *so = jl_cachefile_so_path(r->path);
         if (!so)
             return JL_DEPOT_E_NOMEM;
-        if (!path_exists(so))
+        if (!cs->have_so && !path_exists(so))
             err = reject(r, JL_DEPOT_E_PKGIMAGE_MISSING,
                          jl_verify_fmt_("pkgimage %s was not found", so));
         free(so);
@@ -761,7 +797,7 @@ static int run_checks(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify_r
     int before = r->status;
     char *before_reason = r->reason;
     r->reason = NULL;
-    int dst = jl_cacheverify_deps(v, cf, r->depot, r);
+    int dst = jl_cacheverify_deps_(v, cf, r->depot, r, cs->stamp);
     if (dst == JL_DEPOT_E_NOMEM) {
         free(before_reason);
         return dst;
@@ -781,7 +817,25 @@ static int run_checks(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify_r
         free(r->reason);
         r->reason = NULL;
     }
-    // 7. crc_ji, then crc_so and the blob
+    // 7. crc_ji, then crc_so and the blob; a stamp or seal that matched every
+    // dependency and both files stands for them
+    int want_so = cf->clone_len > 0 && !ignore_so;
+    if (r->status == JL_DEPOT_E_OK && cs->stamp &&
+        (!want_so || (cs->stamp->has_so && cs->have_so &&
+                      jl_verify_fstat_match_(&cs->stamp->so, &cs->so, cs->stamp->seal)))) {
+        int all = 1;
+        for (size_t i = 0; i < r->ndeps && all; i++)
+            if (r->deps[i].kind != JL_CACHE_DEP_REQUIRE && !r->deps[i].by_stamp &&
+                r->deps[i].verdict != JL_VERIFY_DEP_NOT_CHECKED)
+                all = 0;
+        if (all) {
+            r->stamp = cs->stamp->seal ? JL_VERIFY_STAMP_SEAL : JL_VERIFY_STAMP_USED;
+            r->check.crc_ji_ok = -1;
+            r->check.data_crc_ok = -1;
+            r->check.has_pkgimage = cf->clone_len > 0;
+            return JL_DEPOT_E_OK;
+        }
+    }
     if (r->status == JL_DEPOT_E_OK) {
         int c =
             jl_cachefile_check(cf, r->path, ignore_so ? JL_CACHEFILE_CHECK_NO_SO : 0, &r->check);
@@ -831,6 +885,25 @@ static int verify_one(jl_cacheverify_t *v, const char *path, const char *want_na
     me->status = -1;
     jl_cachefile_t *cf = NULL;
     int err = JL_DEPOT_E_OK;
+    int sealing = v->sealing && v->depth == 0;
+    int use_stamps = sealing || !(v->target.options & (JL_VERIFY_NO_STAMP | JL_VERIFY_NO_DEPS));
+    cache_stats_t cs;
+    memset(&cs, 0, sizeof(cs));
+    if (use_stamps) {
+        // the stats first: whatever is read afterwards is at least this new
+        struct stat st;
+        cs.seen_ns = jl_verify_now_ns_();
+        if (stat(r->path, &st) == 0) {
+            jl_verify_fstat_set_(&cs.ji, &st);
+            cs.have_ji = 1;
+        }
+        char *so = jl_cachefile_so_path(r->path);
+        if (so && stat(so, &st) == 0) {
+            jl_verify_fstat_set_(&cs.so, &st);
+            cs.have_so = 1;
+        }
+        free(so);
+    }
     int perr = jl_cachefile_read_header(r->path, 0, &cf);
     if (perr != JL_DEPOT_E_OK) {
         err = reject(r, perr, NULL);
@@ -841,8 +914,26 @@ static int verify_one(jl_cacheverify_t *v, const char *path, const char *want_na
             err = set_target_from_cache(v, cf, r->path);
             r->target_from_cache = 1;
         }
+        if (!err && use_stamps && cs.have_ji && !sealing)
+            cs.stamp = jl_verify_stamp_load_(r->path, cf, &cs.ji, &r->stamp_rejected);
         if (!err)
-            err = run_checks(v, cf, r, vdir, want_name, want_uuid);
+            err = run_checks(v, cf, r, vdir, want_name, want_uuid, &cs);
+        if (!err && use_stamps && cs.have_ji && r->status == JL_DEPOT_E_OK &&
+            r->stamp == JL_VERIFY_STAMP_NONE && (r->depot >= 0 || sealing) &&
+            (sealing || !(v->target.options & JL_VERIFY_NO_STAMP_WRITE))) {
+            int want_so = cf->clone_len > 0 && !(v->target.options & JL_VERIFY_IGNORE_PKGIMAGE);
+            if (!want_so || cs.have_so) {
+                int written = 0;
+                int w = jl_verify_stamp_write_(r->path, cf, r, &cs.ji, want_so ? &cs.so : NULL,
+                                               cs.seen_ns, sealing, &written);
+                if (written && !sealing)
+                    r->stamp = JL_VERIFY_STAMP_WRITTEN;
+                if (sealing)
+                    v->seal_err = w;
+                if (w == JL_DEPOT_E_NOMEM)
+                    err = w;
+            }
+        }
         if (!err && cf->nworklist > 0) {
             me = memo_get(v, r->path, 0);
             if (me) {
@@ -851,6 +942,7 @@ static int verify_one(jl_cacheverify_t *v, const char *path, const char *want_na
             }
         }
     }
+    jl_verify_stamp_free_(cs.stamp);
     jl_cachefile_free(cf);
     free(vdir);
     me = memo_get(v, r->path, 0);
@@ -886,4 +978,21 @@ JL_DLLEXPORT int jl_cacheverify_file_pkg(jl_cacheverify_t *v, const char *path, 
     if (!v || !path || !*path)
         return JL_DEPOT_E_INVALID_ARGUMENT;
     return verify_one(v, path, name, uuid, out);
+}
+
+JL_DLLEXPORT int jl_cacheverify_seal_file(jl_cacheverify_t *v, const char *path,
+                                          jl_verify_result_t **out)
+{
+    if (!out)
+        return JL_DEPOT_E_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!v || !path || !*path)
+        return JL_DEPOT_E_INVALID_ARGUMENT;
+    v->sealing = 1;
+    v->seal_err = JL_DEPOT_E_OK;
+    int err = verify_one(v, path, NULL, NULL, out);
+    v->sealing = 0;
+    if (err)
+        return err;
+    return (*out)->status == JL_DEPOT_E_OK ? v->seal_err : JL_DEPOT_E_OK;
 }

@@ -62,6 +62,11 @@ typedef struct {
 #define JL_VERIFY_IGNORE_PKGIMAGE 0x1
 // NO_DEPS: do not check the dependency files (steps 6).
 #define JL_VERIFY_NO_DEPS 0x2
+// NO_STAMP: neither use nor write stamps and seals: every check reads every
+// dependency and the whole .ji and .so (upstream's behaviour).
+#define JL_VERIFY_NO_STAMP 0x4
+// NO_STAMP_WRITE: use stamps and seals, never write one.
+#define JL_VERIFY_NO_STAMP_WRITE 0x8
 
 // Julia's flag matching (spec 8).  `layout` and `julia_version` are those of
 // the cache file: L10, and R12 whose version string starts with "1.11", use
@@ -98,6 +103,13 @@ typedef enum {
     JL_VERIFY_DEP_NOT_CHECKED,    // JL_VERIFY_NO_DEPS
 } jl_verify_dep_verdict_t;
 
+// What a stamp records of a file (and what the checks saw of it).
+typedef struct {
+    uint64_t size, ino, dev;
+    int64_t mtime_sec, ctime_sec;
+    uint32_t mtime_nsec, ctime_nsec;
+} jl_verify_fstat_t;
+
 typedef struct {
     int kind;          // jl_cache_dep_kind_t
     int verdict;       // jl_verify_dep_verdict_t
@@ -111,6 +123,9 @@ typedef struct {
     uint32_t hash, hash_now;
     double mtime, mtime_now;
     jl_cache_u128_t req_uuid; // require keys
+    int have_st;              // st holds the file's stat, taken before its content was read
+    int by_stamp;             // judged fresh from the stamp or seal, no byte read
+    jl_verify_fstat_t st;
 } jl_verify_dep_t;
 
 // Required-module verdicts.
@@ -154,7 +169,17 @@ typedef struct {
     jl_verify_mod_t *mods;
     size_t nmods;
     jl_cache_check_t check; // what the crc_ji / pkgimage checks found
+    int stamp;              // jl_verify_stamp_use_t
+    int stamp_rejected;     // a stamp or seal was there but did not match (full check made)
 } jl_verify_result_t;
+
+// How a check used stamps and seals (jl_verify_result_t.stamp).
+typedef enum {
+    JL_VERIFY_STAMP_NONE = 0, // content checked, nothing written (read-only, disabled, rejected)
+    JL_VERIFY_STAMP_USED,     // the stamp matched: stat-only, no source or cache byte read
+    JL_VERIFY_STAMP_SEAL,     // the seal matched: the same
+    JL_VERIFY_STAMP_WRITTEN,  // content checked (what no stamp covered), then a stamp written
+} jl_verify_stamp_use_t;
 
 // ---- the checks ------------------------------------------------------------------
 
@@ -194,6 +219,30 @@ JL_DLLEXPORT void jl_verify_result_free(jl_verify_result_t *r) JL_NOTSAFEPOINT;
 // index of the depot holding the cache, or -1.
 JL_DLLEXPORT int jl_cacheverify_deps(jl_cacheverify_t *v, const jl_cachefile_t *cf, long containing,
                                      jl_verify_result_t *r) JL_NOTSAFEPOINT;
+
+// ---- stamps and seals (doc/stamps.md) -------------------------------------------
+//
+// A stamp `<slug>.stamp` next to `<slug>.ji` records, after a check found the
+// cache fresh by its content, the stat of the .ji, the .so and every
+// dependency (size, mtime, ctime, inode, device), tied to the cache's crc_ji.
+// It is written atomically, only into a writable depot.  A later check whose
+// stats all match reads no source byte and does not re-read the .ji and .so.
+// A seal `<slug>.seal` (jl_cacheverify_seal_file, `jldepot seal`, unpack)
+// records size and mtime only, so it survives chmod, cp -a, tar and a
+// read-only mount.  Either is only an optimisation: a missing, stale,
+// truncated or damaged one means a full check.
+
+// Check `path` by its content (stamps and seals ignored) and, when it is
+// fresh, write its seal.  Returns what jl_cacheverify_file returns; when the
+// cache is fresh but the seal cannot be written, (*out)->status stays OK and
+// the return value is READ_ONLY, NO_SPACE or IO.
+JL_DLLEXPORT int jl_cacheverify_seal_file(jl_cacheverify_t *v, const char *path,
+                                          jl_verify_result_t **out) JL_NOTSAFEPOINT;
+// "none", "used", "seal", "written".
+JL_DLLEXPORT const char *jl_verify_stamp_use_name(int use) JL_NOTSAFEPOINT;
+// The stamp and seal paths of a cache file (malloc'ed; NULL when `jipath`
+// does not end in `.ji`).
+JL_DLLEXPORT char *jl_cachefile_stamp_path(const char *jipath, int seal) JL_NOTSAFEPOINT;
 
 // Names of the verdicts ("fresh", "size_changed", ...; "sysimage", "found", ...).
 JL_DLLEXPORT const char *jl_verify_dep_verdict_name(int verdict) JL_NOTSAFEPOINT;

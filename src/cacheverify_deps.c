@@ -199,6 +199,9 @@ static void check_file(jl_cacheverify_t *v, jl_verify_dep_t *d)
         d->verdict = JL_VERIFY_DEP_UNREADABLE;
         return;
     }
+    // the stat a stamp records is the one taken before the bytes are read
+    jl_verify_fstat_set_(&d->st, &st);
+    d->have_st = 1;
     d->mtime_now = jl_verify_stat_mtime((int64_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     d->fsize_now = (uint64_t)st.st_size;
     if (d->mtime_tracked) {
@@ -264,8 +267,29 @@ static int dep_rejection(const jl_verify_dep_t *d, char **text)
 
 // ---- the whole list -------------------------------------------------------------------
 
+// Judge a dependency from a matching stamp or seal record: no byte read.
+static void judge_by_stamp(jl_verify_dep_t *d)
+{
+    d->by_stamp = 1;
+    d->fsize_now = d->st.size;
+    d->mtime_now = jl_verify_stat_mtime(d->st.mtime_sec, (long)d->st.mtime_nsec);
+    if (d->mtime_tracked) {
+        d->verdict = jl_verify_mtime_matches(d->mtime, d->mtime_now) ? JL_VERIFY_DEP_MTIME_OK
+                                                                     : JL_VERIFY_DEP_MTIME_CHANGED;
+        return;
+    }
+    d->hash_now = d->hash;
+    d->verdict = d->fsize_now == d->fsize ? JL_VERIFY_DEP_FRESH : JL_VERIFY_DEP_SIZE_CHANGED;
+}
+
 JL_DLLEXPORT int jl_cacheverify_deps(jl_cacheverify_t *v, const jl_cachefile_t *cf, long containing,
                                      jl_verify_result_t *r)
+{
+    return jl_cacheverify_deps_(v, cf, containing, r, NULL);
+}
+
+int jl_cacheverify_deps_(jl_cacheverify_t *v, const jl_cachefile_t *cf, long containing,
+                         jl_verify_result_t *r, const jl_verify_stamp_t *stamp)
 {
     if (!v || !cf || !r)
         return JL_DEPOT_E_INVALID_ARGUMENT;
@@ -319,7 +343,31 @@ JL_DLLEXPORT int jl_cacheverify_deps(jl_cacheverify_t *v, const jl_cachefile_t *
             continue;
         }
         long dep = -1;
-        int err = resolve_tok(v, containing, &c->path, buf, &dep);
+        int err = JL_DEPOT_E_UNRESOLVED_TOKEN;
+        if (containing >= 0) {
+            // the containing depot first, then DEPOT_PATH order, each probe
+            // being the one stat the check needs anyway
+            size_t nd = jl_depot_stack_size(v->stack);
+            for (size_t k = 0; k <= nd && err != JL_DEPOT_E_OK; k++) {
+                long at = k == 0 ? containing : (long)(k - 1);
+                if (k > 0 && at == containing)
+                    continue;
+                size_t outlen;
+                struct stat st;
+                int e =
+                    jl_depot_resolve_buf(v->stack, at, JL_DEPOT_RESOLVE_NOSTAT, c->path.ptr,
+                                         c->path.len, buf, JL_DEPOT_PATH_MAX + 1, &outlen, &dep);
+                if (e != JL_DEPOT_E_OK)
+                    break; // a malformed token: the full resolve names the error
+                if (stat(buf, &st) == 0) {
+                    jl_verify_fstat_set_(&d->st, &st);
+                    d->have_st = 1;
+                    err = JL_DEPOT_E_OK;
+                }
+            }
+        }
+        if (err != JL_DEPOT_E_OK)
+            err = resolve_tok(v, containing, &c->path, buf, &dep);
         if (err == JL_DEPOT_E_OK) {
             d->depot = dep;
             if ((d->resolved = strdup(buf)) == NULL)
@@ -371,8 +419,19 @@ JL_DLLEXPORT int jl_cacheverify_deps(jl_cacheverify_t *v, const jl_cachefile_t *
     }
     for (size_t i = 0; i < n; i++) {
         jl_verify_dep_t *d = &r->deps[i];
-        if (d->verdict == JL_VERIFY_DEP_NOT_CHECKED && d->resolved && !nodeps)
-            check_file(v, d);
+        if (d->verdict == JL_VERIFY_DEP_NOT_CHECKED && d->resolved && !nodeps) {
+            if (stamp && !d->have_st) {
+                struct stat st;
+                if (stat(d->resolved, &st) == 0) {
+                    jl_verify_fstat_set_(&d->st, &st);
+                    d->have_st = 1;
+                }
+            }
+            if (stamp && jl_verify_stamp_dep_(stamp, i, d, containing))
+                judge_by_stamp(d);
+            else
+                check_file(v, d);
+        }
         if (status == JL_DEPOT_E_OK) {
             char *text;
             int rej = dep_rejection(d, &text);

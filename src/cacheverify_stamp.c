@@ -1,0 +1,342 @@
+// This file is a part of Julia. License is MIT: https://julialang.org/license
+
+/*
+  cacheverify_stamp.c: stamps and seals, the stat-only steady state of the
+  loader checks (cacheverify.h, doc/stamps.md).  Owns the on-disk format of
+  `<slug>.stamp` and `<slug>.seal`, reading and validating one against a
+  parsed cache, matching a file's stat against it, and writing one after a
+  content check (atomically, and only into a writable depot).
+
+  Format (little-endian, fixed size for a given dependency count):
+     0  8  magic "JLSTAMP1" (stamp) or "JLSEAL_1" (seal)
+     8  4  format version (1)
+    12  4  flags: bit 0 a pkgimage record is present
+    16  4  crc_ji of the cache the record was made for
+    20  4  n, the cache's dependency-list length (require keys included)
+    24 48  the .ji's stat      (size, mtime s, mtime ns, ctime ns, ctime s,
+    72 48  the .so's stat       inode, device)
+   120 56n per dependency: u32 name hash, u32 flags, 48-byte stat
+       4   crc32c of every byte before it
+  Name hash: a stamp hashes the resolved path; a seal hashes the stored
+  (token) name and records in flag bit 2 whether the file resolved into the
+  cache's own depot, so that a sealed depot stays sealed after `mv`.
+  Flag bit 0: a file record; bit 1: "racy", the file changed too close to
+  the moment it was examined to trust its timestamps (git's racy-clean rule),
+  so it is checked by content next time.
+  A stamp matches on size, mtime, ctime, inode and device; a seal on size
+  and mtime only (it must survive chmod, cp -a, tar and read-only mounts).
+*/
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "cacheverify_int.h"
+#include "crc32c.h"
+
+#define STAMP_HEAD     24
+#define STAMP_REC      48
+#define STAMP_DEP      (8 + STAMP_REC)
+#define STAMP_FIXED    (STAMP_HEAD + 2 * STAMP_REC + 4)
+#define STAMP_VERSION  1
+
+#define DEP_PRESENT    0x1
+#define DEP_RACY       0x2
+#define DEP_CONTAINING 0x4
+
+// A file changed less than this before it was examined is racy.
+#define RACY_NS 50000000LL
+
+static const char stamp_magic[8] = {'J', 'L', 'S', 'T', 'A', 'M', 'P', '1'};
+static const char seal_magic[8] = {'J', 'L', 'S', 'E', 'A', 'L', '_', '1'};
+
+JL_DLLEXPORT const char *jl_verify_stamp_use_name(int use)
+{
+    static const char *const names[] = {"none", "used", "seal", "written"};
+    return use >= 0 && use < 4 ? names[use] : "none";
+}
+
+JL_DLLEXPORT char *jl_cachefile_stamp_path(const char *jipath, int seal)
+{
+    size_t n = jipath ? strlen(jipath) : 0;
+    if (n < 4 || strcmp(jipath + n - 3, ".ji") != 0)
+        return NULL;
+    const char *ext = seal ? ".seal" : ".stamp";
+    char *p = (char *)malloc(n - 3 + strlen(ext) + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, jipath, n - 3);
+    strcpy(p + n - 3, ext);
+    return p;
+}
+
+void jl_verify_fstat_set_(jl_verify_fstat_t *o, const struct stat *st)
+{
+    o->size = (uint64_t)st->st_size;
+    o->ino = (uint64_t)st->st_ino;
+    o->dev = (uint64_t)st->st_dev;
+    o->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    o->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+    o->ctime_sec = (int64_t)st->st_ctim.tv_sec;
+    o->ctime_nsec = (uint32_t)st->st_ctim.tv_nsec;
+}
+
+int64_t jl_verify_now_ns_(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+// ---- encoding ----------------------------------------------------------------------
+
+static void put32(uint8_t *p, uint32_t x)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(x >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t x)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(x >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void put_rec(uint8_t *p, const jl_verify_fstat_t *s)
+{
+    put64(p, s->size);
+    put64(p + 8, (uint64_t)s->mtime_sec);
+    put32(p + 16, s->mtime_nsec);
+    put32(p + 20, s->ctime_nsec);
+    put64(p + 24, (uint64_t)s->ctime_sec);
+    put64(p + 32, s->ino);
+    put64(p + 40, s->dev);
+}
+
+static void get_rec(const uint8_t *p, jl_verify_fstat_t *s)
+{
+    s->size = get64(p);
+    s->mtime_sec = (int64_t)get64(p + 8);
+    s->mtime_nsec = get32(p + 16);
+    s->ctime_nsec = get32(p + 20);
+    s->ctime_sec = (int64_t)get64(p + 24);
+    s->ino = get64(p + 32);
+    s->dev = get64(p + 40);
+}
+
+static int racy(const jl_verify_fstat_t *s, int64_t seen_ns, int seal)
+{
+    int64_t m = s->mtime_sec * 1000000000LL + s->mtime_nsec;
+    int64_t c = s->ctime_sec * 1000000000LL + s->ctime_nsec;
+    int64_t t = seal || c < m ? m : c;
+    return seen_ns - t < RACY_NS;
+}
+
+int jl_verify_fstat_match_(const jl_verify_fstat_t *rec, const jl_verify_fstat_t *now, int seal)
+{
+    if (rec->size != now->size || rec->mtime_sec != now->mtime_sec ||
+        rec->mtime_nsec != now->mtime_nsec)
+        return 0;
+    if (seal)
+        return 1;
+    return rec->ctime_sec == now->ctime_sec && rec->ctime_nsec == now->ctime_nsec &&
+           rec->ino == now->ino && rec->dev == now->dev;
+}
+
+static uint32_t name_hash(const char *s)
+{
+    return jl_crc32c(0x5354414dU, s, strlen(s));
+}
+
+// ---- reading -----------------------------------------------------------------------
+
+void jl_verify_stamp_free_(jl_verify_stamp_t *s)
+{
+    if (s) {
+        free(s->buf);
+        free(s);
+    }
+}
+
+// Read and validate one stamp or seal file; NULL when absent or invalid
+// (*rejected set when a file was there).
+static jl_verify_stamp_t *load_one(const char *path, int seal, const jl_cachefile_t *cf,
+                                   int *rejected)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return NULL;
+    size_t want = STAMP_FIXED + STAMP_DEP * cf->ndeps;
+    struct stat st;
+    jl_verify_stamp_t *s = NULL;
+    uint8_t *b = NULL;
+    *rejected = 1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != want ||
+        cf->ndeps > 0xFFFFFFFFu)
+        goto out;
+    if ((b = (uint8_t *)malloc(want)) == NULL)
+        goto out;
+    size_t got = 0;
+    while (got < want) {
+        ssize_t k = pread(fd, b + got, want - got, (off_t)got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            goto out;
+        got += (size_t)k;
+    }
+    if (memcmp(b, seal ? seal_magic : stamp_magic, 8) != 0 || get32(b + 8) != STAMP_VERSION ||
+        get32(b + 16) != cf->crc_ji || get32(b + 20) != (uint32_t)cf->ndeps ||
+        get32(b + want - 4) != jl_crc32c(0, (const char *)b, want - 4))
+        goto out;
+    if ((s = (jl_verify_stamp_t *)calloc(1, sizeof(*s))) == NULL)
+        goto out;
+    s->seal = seal;
+    s->has_so = (get32(b + 12) & 1) != 0;
+    get_rec(b + STAMP_HEAD, &s->ji);
+    get_rec(b + STAMP_HEAD + STAMP_REC, &s->so);
+    s->ndeps = cf->ndeps;
+    s->buf = b;
+    b = NULL;
+    *rejected = 0;
+out:
+    free(b);
+    close(fd);
+    return s;
+}
+
+jl_verify_stamp_t *jl_verify_stamp_load_(const char *jipath, const jl_cachefile_t *cf,
+                                         const jl_verify_fstat_t *ji_now, int *rejected)
+{
+    *rejected = 0;
+    for (int seal = 0; seal <= 1; seal++) {
+        char *p = jl_cachefile_stamp_path(jipath, seal);
+        if (!p)
+            return NULL;
+        int rej = 0;
+        jl_verify_stamp_t *s = load_one(p, seal, cf, &rej);
+        free(p);
+        if (s && !jl_verify_fstat_match_(&s->ji, ji_now, seal)) {
+            jl_verify_stamp_free_(s);
+            s = NULL;
+            rej = 1;
+        }
+        if (s)
+            return s;
+        *rejected |= rej;
+    }
+    return NULL;
+}
+
+int jl_verify_stamp_dep_(const jl_verify_stamp_t *s, size_t i, const jl_verify_dep_t *d,
+                         long containing)
+{
+    if (!s || i >= s->ndeps || !d->have_st || !d->resolved)
+        return 0;
+    const uint8_t *p = s->buf + STAMP_HEAD + 2 * STAMP_REC + STAMP_DEP * i;
+    uint32_t flags = get32(p + 4);
+    if (!(flags & DEP_PRESENT) || (flags & DEP_RACY))
+        return 0;
+    if (s->seal) {
+        int inside = containing >= 0 && d->depot == containing;
+        if (get32(p) != name_hash(d->stored) || !(flags & DEP_CONTAINING) != !inside)
+            return 0;
+    }
+    else if (get32(p) != name_hash(d->resolved)) {
+        return 0;
+    }
+    jl_verify_fstat_t rec;
+    get_rec(p + 8, &rec);
+    return jl_verify_fstat_match_(&rec, &d->st, s->seal);
+}
+
+// ---- writing -----------------------------------------------------------------------
+
+// Whether the directory of `path` may be written: never try a read-only one.
+static int dir_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return 0;
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *dir = jl_verify_strndup_(path, n);
+    if (!dir)
+        return 0;
+    // access() answers for the user (EROFS for a read-only mount); a
+    // directory nobody may write is read-only even for root, who could
+    struct stat st;
+    int ok = access(dir, W_OK) == 0 && stat(dir, &st) == 0 && (st.st_mode & 0222) != 0;
+    free(dir);
+    return ok;
+}
+
+int jl_verify_stamp_write_(const char *jipath, const jl_cachefile_t *cf,
+                           const jl_verify_result_t *r, const jl_verify_fstat_t *ji,
+                           const jl_verify_fstat_t *so, int64_t seen_ns, int seal, int *written)
+{
+    *written = 0;
+    if (cf->ndeps != r->ndeps || cf->ndeps > 0xFFFFFFFFu)
+        return JL_DEPOT_E_INVALID_ARGUMENT;
+    // the .ji and .so must be steady, or nothing is worth recording
+    if (racy(ji, seen_ns, seal) || (so && racy(so, seen_ns, seal)))
+        return JL_DEPOT_E_OK;
+    char *path = jl_cachefile_stamp_path(jipath, seal);
+    if (!path)
+        return JL_DEPOT_E_INVALID_ARGUMENT;
+    if (!dir_writable(path)) {
+        free(path);
+        return JL_DEPOT_E_READ_ONLY;
+    }
+    size_t len = STAMP_FIXED + STAMP_DEP * cf->ndeps;
+    uint8_t *b = (uint8_t *)calloc(1, len);
+    if (!b) {
+        free(path);
+        return JL_DEPOT_E_NOMEM;
+    }
+    memcpy(b, seal ? seal_magic : stamp_magic, 8);
+    put32(b + 8, STAMP_VERSION);
+    put32(b + 12, so ? 1 : 0);
+    put32(b + 16, cf->crc_ji);
+    put32(b + 20, (uint32_t)cf->ndeps);
+    put_rec(b + STAMP_HEAD, ji);
+    if (so)
+        put_rec(b + STAMP_HEAD + STAMP_REC, so);
+    for (size_t i = 0; i < r->ndeps; i++) {
+        const jl_verify_dep_t *d = &r->deps[i];
+        uint8_t *p = b + STAMP_HEAD + 2 * STAMP_REC + STAMP_DEP * i;
+        if (d->kind == JL_CACHE_DEP_REQUIRE || !d->have_st || !d->resolved)
+            continue;
+        if (d->verdict != JL_VERIFY_DEP_FRESH && d->verdict != JL_VERIFY_DEP_MTIME_OK)
+            continue;
+        uint32_t flags = DEP_PRESENT;
+        if (racy(&d->st, seen_ns, seal))
+            flags |= DEP_RACY;
+        if (seal && r->depot >= 0 && d->depot == r->depot)
+            flags |= DEP_CONTAINING;
+        put32(p, name_hash(seal ? d->stored : d->resolved));
+        put32(p + 4, flags);
+        put_rec(p + 8, &d->st);
+    }
+    put32(b + len - 4, jl_crc32c(0, (const char *)b, len - 4));
+    int err = jl_depot_write_atomic(path, b, len, 0644);
+    *written = err == JL_DEPOT_E_OK;
+    free(b);
+    free(path);
+    return err;
+}
