@@ -25,6 +25,7 @@
     XX(inspect, "show every field of a cache file (.ji)") \
     XX(crc32c, "print the CRC-32C of files, as Julia computes it") \
     XX(verify, "check caches the way Julia's loader would") \
+    XX(seal, "check caches by content and seal them for stat-only checks") \
     XX(relocate, "rewrite caches so they are valid where they now are")
 
 #define XX(name, summary) int jldepot_cmd_##name(int argc, char **argv);

@@ -3,8 +3,9 @@
 /*
   jldepot_verify.c: `jldepot verify`: check caches the way Julia's loader
   would (cacheverify.h), one line per cache, Julia's rejection lines, a
-  per-dependency breakdown with -v, JSON with --json.  Reads only: it never
-  writes into a depot.
+  per-dependency breakdown with -v, JSON with --json.  The only thing it
+  writes is a cache's stamp, into a writable depot (--no-stamp: nothing).
+  `jldepot seal` is the same walk, writing seals (doc/stamps.md).
 */
 
 #include <dirent.h>
@@ -41,6 +42,8 @@ static const char verify_help[] =
     "  --flags 0xNN         the requested cache-flags byte (default 0xa3: Julia's\n"
     "                       default options with pkgimages)\n"
     "  --ignore-pkgimage    skip the pkgimage (.so) checks, check the rest\n"
+    "  --no-stamp           neither use nor write stamps and seals (read everything)\n"
+    "  --no-stamp-write     use stamps and seals, never write one\n"
     "  -v, --verbose        one line per dependency and per required module\n"
     "  --json               one JSON document\n"
     "exit status: 0 all fresh, 1 some cache rejected, 2 usage error or unreadable input\n"
@@ -48,6 +51,19 @@ static const char verify_help[] =
     "  --depot-path LIST    use LIST instead of JULIA_DEPOT_PATH\n"
     "  --layout classic|xdg the user depot's layout\n"
     "  --julia-home DIR     Julia's bindir, for the bundled depots\n";
+
+static const char seal_help[] =
+    "usage: jldepot seal [--json] [TARGET] [--flags 0xNN] [--ignore-pkgimage]\n"
+    "                    [OPTIONS] [DEPOT|CACHEFILE...]\n"
+    "\n"
+    "Check every cache by its content, as 'jldepot verify --no-stamp' does, and\n"
+    "write the seal <slug>.seal next to each fresh one, atomically, so that later\n"
+    "checks need one stat per dependency and read no source byte, even after the\n"
+    "depot is made read-only.  A seal records sizes and mtimes (doc/stamps.md).\n"
+    "Prints 'sealed PATH' or the rejection line per cache, then a summary.\n"
+    "Target, depot options and operands as for 'jldepot verify'.\n"
+    "exit status: 0 all sealed, 1 some cache rejected (not sealed), 2 usage error,\n"
+    "unreadable input, or a seal that could not be written\n";
 
 typedef struct {
     char **v;
@@ -227,6 +243,8 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
                                          : NULL);
     json_object_object_add(o, "layout", json_object_new_string(jl_cache_layout_name(r->layout)));
     json_object_object_add(o, "relocatable", json_object_new_boolean(r->relocatable));
+    json_object_object_add(o, "stamp", json_object_new_string(jl_verify_stamp_use_name(r->stamp)));
+    json_object_object_add(o, "stamp_rejected", json_object_new_boolean(r->stamp_rejected));
     json_object *rr = json_object_new_array();
     for (size_t i = 0; i < r->nreloc; i++) {
         json_object *x = json_object_new_object();
@@ -342,8 +360,9 @@ static int parse_flags(const char *s, int *out)
     return 0;
 }
 
-int jldepot_cmd_verify(int argc, char **argv)
+static int run_verify(int argc, char **argv, int seal)
 {
+    const char *cmd = seal ? "seal" : "verify";
     jldepot_stack_opts_t o;
     jldepot_stack_opts_init(&o);
     const char *env_dp = o.cfg.depot_path;
@@ -368,7 +387,7 @@ int jldepot_cmd_verify(int argc, char **argv)
             continue;
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(verify_help, stdout);
+            fputs(seal ? seal_help : verify_help, stdout);
             goto out;
         }
         if (!strcmp(a, "--json")) {
@@ -383,6 +402,16 @@ int jldepot_cmd_verify(int argc, char **argv)
         }
         if (!strcmp(a, "--ignore-pkgimage")) {
             t.options |= JL_VERIFY_IGNORE_PKGIMAGE;
+            i++;
+            continue;
+        }
+        if (!seal && !strcmp(a, "--no-stamp")) {
+            t.options |= JL_VERIFY_NO_STAMP;
+            i++;
+            continue;
+        }
+        if (!seal && !strcmp(a, "--no-stamp-write")) {
+            t.options |= JL_VERIFY_NO_STAMP_WRITE;
             i++;
             continue;
         }
@@ -404,7 +433,7 @@ int jldepot_cmd_verify(int argc, char **argv)
         }
         if (matched >= 0) {
             if (!val) {
-                jldepot_error("verify: option '%s' requires an argument", a);
+                jldepot_error("%s: option '%s' requires an argument", cmd, a);
                 rc = JLDEPOT_EXIT_USAGE;
                 goto out;
             }
@@ -429,7 +458,7 @@ int jldepot_cmd_verify(int argc, char **argv)
                 break;
             case 6:
                 if (parse_flags(val, &t.flags)) {
-                    jldepot_error("verify: invalid --flags value '%s' (a byte, e.g. 0xa3)", val);
+                    jldepot_error("%s: invalid --flags value '%s' (a byte, e.g. 0xa3)", cmd, val);
                     rc = JLDEPOT_EXIT_USAGE;
                     goto out;
                 }
@@ -439,8 +468,8 @@ int jldepot_cmd_verify(int argc, char **argv)
             continue;
         }
         if (a[0] == '-' && a[1]) {
-            jldepot_error("verify: unknown option '%s'", a);
-            fprintf(stderr, "see 'jldepot verify --help'\n");
+            jldepot_error("%s: unknown option '%s'", cmd, a);
+            fprintf(stderr, "see 'jldepot %s --help'\n", cmd);
             rc = JLDEPOT_EXIT_USAGE;
             goto out;
         }
@@ -448,12 +477,12 @@ int jldepot_cmd_verify(int argc, char **argv)
         i++;
     }
     if ((t.julia_version != NULL) != (t.julia_commit != NULL)) {
-        jldepot_error("verify: --julia-version and --julia-commit go together");
+        jldepot_error("%s: --julia-version and --julia-commit go together", cmd);
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
     if (like && t.julia_version) {
-        jldepot_error("verify: give either --like or --julia-version/--julia-commit");
+        jldepot_error("%s: give either --like or --julia-version/--julia-commit", cmd);
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
@@ -461,7 +490,7 @@ int jldepot_cmd_verify(int argc, char **argv)
     if (like) {
         int err = jl_cachefile_read_header(like, 0, &likecf);
         if (err) {
-            jldepot_error("verify: %s: %s", like, jl_depot_strerror(err));
+            jldepot_error("%s: %s: %s", cmd, like, jl_depot_strerror(err));
             rc = JLDEPOT_EXIT_USAGE;
             goto out;
         }
@@ -484,7 +513,7 @@ int jldepot_cmd_verify(int argc, char **argv)
     for (size_t k = 0; k < ops.n; k++) {
         struct stat st;
         if (stat(ops.v[k], &st) != 0) {
-            jldepot_error("verify: %s: %s", ops.v[k], strerror(errno));
+            jldepot_error("%s: %s: %s", cmd, ops.v[k], strerror(errno));
             rc = JLDEPOT_EXIT_USAGE;
             continue;
         }
@@ -545,7 +574,7 @@ int jldepot_cmd_verify(int argc, char **argv)
     }
 
     if (jl_cacheverify_new(s, &t, &v) != JL_DEPOT_E_OK) {
-        jldepot_error("verify: out of memory");
+        jldepot_error("%s: out of memory", cmd);
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
@@ -558,9 +587,19 @@ int jldepot_cmd_verify(int argc, char **argv)
     }
     for (size_t k = 0; k < caches.n; k++) {
         jl_verify_result_t *r;
-        int err = jl_cacheverify_file(v, caches.v[k], &r);
+        int err = seal ? jl_cacheverify_seal_file(v, caches.v[k], &r)
+                       : jl_cacheverify_file(v, caches.v[k], &r);
+        if (err && r) {
+            // fresh, but its seal could not be written
+            jldepot_error("seal: %s: %s", r->path, jl_depot_strerror(err));
+            nerr++;
+            if (json)
+                json_object_array_add(jarr, result_json(r, s));
+            jl_verify_result_free(r);
+            continue;
+        }
         if (err) {
-            jldepot_error("verify: %s: %s", caches.v[k], jl_depot_strerror(err));
+            jldepot_error("%s: %s: %s", cmd, caches.v[k], jl_depot_strerror(err));
             nerr++;
             continue;
         }
@@ -569,7 +608,7 @@ int jldepot_cmd_verify(int argc, char **argv)
             target_printed = 1;
         }
         if (r->status == JL_DEPOT_E_NOT_FOUND || r->status == JL_DEPOT_E_IO) {
-            jldepot_error("verify: %s: %s", r->path, jl_depot_strerror(r->status));
+            jldepot_error("%s: %s: %s", cmd, r->path, jl_depot_strerror(r->status));
             nerr++;
         }
         else if (r->status == JL_DEPOT_E_OK)
@@ -582,14 +621,18 @@ int jldepot_cmd_verify(int argc, char **argv)
             json_object_array_add(jarr, result_json(r, s));
         else {
             if (r->status == JL_DEPOT_E_OK)
-                printf("fresh %s\n", r->path);
+                printf("%s %s\n", seal ? "sealed" : "fresh", r->path);
             else
                 printf("Rejecting %scache file %s because %s\n", r->stale ? "stale " : "", r->path,
                        r->reason ? r->reason : jl_depot_strerror(r->status));
             for (size_t i = 0; i < r->nreloc; i++)
                 printf("  not relocatable: %s\n", r->reloc[i].text);
-            if (verbose)
+            if (verbose) {
+                if (!seal)
+                    printf("    stamp: %s%s\n", jl_verify_stamp_use_name(r->stamp),
+                           r->stamp_rejected ? " (a stamp or seal did not match)" : "");
                 print_verbose(r);
+            }
         }
         jl_verify_result_free(r);
     }
@@ -620,7 +663,8 @@ int jldepot_cmd_verify(int argc, char **argv)
     else {
         if (!target_printed)
             printf("no cache file found\n");
-        printf("%zu fresh, %zu stale, %zu not relocatable\n", nfresh, nstale, nnotreloc);
+        printf("%zu %s, %zu stale, %zu not relocatable\n", nfresh, seal ? "sealed" : "fresh",
+               nstale, nnotreloc);
     }
     if (rc == JLDEPOT_EXIT_OK)
         rc = nerr ? JLDEPOT_EXIT_USAGE : nstale ? JLDEPOT_EXIT_REJECTED : JLDEPOT_EXIT_OK;
@@ -635,4 +679,14 @@ out:
         free(like_strs[k]);
     free(dp);
     return rc;
+}
+
+int jldepot_cmd_verify(int argc, char **argv)
+{
+    return run_verify(argc, argv, 0);
+}
+
+int jldepot_cmd_seal(int argc, char **argv)
+{
+    return run_verify(argc, argv, 1);
 }
