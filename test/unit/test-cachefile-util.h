@@ -15,6 +15,7 @@
 #include "testutil.h"
 #include "cachefile.h"
 #include "crc32c.h"
+#include "depotpath.h"
 
 static const char *const real_fixtures[] = {
     "julia-1.11/depotA/compiled/v1.11/RelocFoo/8A4ya_5Tr1P.ji",
@@ -119,6 +120,19 @@ static inline void fix_crc_ji(uint8_t *b, size_t len)
 static inline int str_is(jl_cache_str_t s, const char *c)
 {
     return s.len == strlen(c) && memcmp(s.ptr, c, s.len) == 0;
+}
+
+// A depot stack over the list `dp` (no case folding).
+static inline jl_depot_stack_t *stack_of(const char *dp)
+{
+    jl_depot_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.depot_path = dp;
+    cfg.list_sep = ':';
+    cfg.casefold = 0;
+    jl_depot_stack_t *s = NULL;
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    return s;
 }
 
 #endif // JL_TEST_CACHEFILE_UTIL_H

@@ -19,18 +19,6 @@
 
 // ---- utilities ---------------------------------------------------------------------
 
-static jl_depot_stack_t *stack_of(const char *dp)
-{
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = dp;
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
-    return s;
-}
-
 // Verify `path` over the stack `dp` with `options` (target from the cache
 // unless `t` is given); returns the result.
 static jl_verify_result_t *verify_with(const char *dp, const char *path,
