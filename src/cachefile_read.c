@@ -569,7 +569,9 @@ static int src_get(src_t *s, uint64_t off, size_t n, const uint8_t **out)
         *out = s->win + (off - s->win_off);
         return JL_DEPOT_E_OK;
     }
-    size_t want = n > 65536 ? n : 65536;
+    // source-text entries are visited by their names and lengths only: a
+    // small window reads little more than those
+    size_t want = n > 512 ? n : 512;
     if (want > s->file_size - off)
         want = (size_t)(s->file_size - off);
     if (want > s->win_cap) {
@@ -1020,7 +1022,7 @@ JL_DLLEXPORT int jl_cachefile_read_header(const char *path, unsigned flags, jl_c
     if (err)
         return err;
     int forced = (int)((flags >> 8) & 0xff);
-    size_t want = 65536;
+    size_t want = 16384; // grows by 4x while the header is longer
     uint8_t *buf = NULL;
     jl_cachefile_t *cf = NULL;
     for (;;) {
