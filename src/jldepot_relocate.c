@@ -9,7 +9,6 @@
   2 on usage errors.  Manual: doc/relocate.md.
 */
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "atomicfile.h"
 #include "cacherelocate.h"
 #include "jldepot.h"
+#include "jldepot_walk.h"
 
 static void usage(FILE *f)
 {
@@ -45,106 +45,11 @@ static void usage(FILE *f)
            "                    containing depot (what Julia writes outside DEPOT_PATH)\n");
 }
 
-typedef struct {
-    char **v;
-    size_t n;
-} strlist_t;
-
-static int strlist_push(strlist_t *l, char *s)
+// Every cache file of `depot` (its classic compiled root).
+static int scan_depot(const char *depot, jldepot_strlist_t *files)
 {
-    char **nv = s ? (char **)realloc(l->v, (l->n + 1) * sizeof(char *)) : NULL;
-    if (!nv) {
-        free(s);
-        return -1;
-    }
-    l->v = nv;
-    l->v[l->n++] = s;
-    return 0;
-}
-
-static void strlist_free(strlist_t *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *join2(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *s = (char *)malloc(la + lb + 2);
-    if (!s)
-        return NULL;
-    memcpy(s, a, la);
-    s[la] = '/';
-    memcpy(s + la + 1, b, lb + 1);
-    return s;
-}
-
-// The sorted entries of `dir` that satisfy `want` (NULL: every entry but . and ..).
-static int list_dir(const char *dir, int (*want)(const char *), strlist_t *out)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    size_t first = out->n;
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d)) != NULL) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (want && !want(de->d_name))
-            continue;
-        if (strlist_push(out, join2(dir, de->d_name))) {
-            rc = -1;
-            break;
-        }
-    }
-    closedir(d);
-    qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
-    return rc;
-}
-
-static int is_version_dir(const char *name)
-{
-    return name[0] == 'v' && name[1] >= '0' && name[1] <= '9';
-}
-
-static int is_ji(const char *name)
-{
-    size_t n = strlen(name);
-    return name[0] != '.' && n > 3 && !strcmp(name + n - 3, ".ji");
-}
-
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// Every compiled/vX.Y/<Name>/*.ji of `depot`.
-static int scan_depot(const char *depot, strlist_t *files)
-{
-    char *compiled = join2(depot, "compiled");
-    strlist_t vers = {0}, names = {0};
-    int rc = 0;
-    if (!compiled)
-        return -1;
-    if (is_dir(compiled) && list_dir(compiled, is_version_dir, &vers))
-        rc = -1;
-    for (size_t i = 0; !rc && i < vers.n; i++)
-        if (is_dir(vers.v[i]) && list_dir(vers.v[i], NULL, &names))
-            rc = -1;
-    for (size_t i = 0; !rc && i < names.n; i++)
-        if (is_dir(names.v[i]) && list_dir(names.v[i], is_ji, files))
-            rc = -1;
-    strlist_free(&vers);
-    strlist_free(&names);
+    char *compiled = jldepot_join(depot, "compiled");
+    int rc = compiled ? jldepot_scan_compiled(compiled, files) : -1;
     free(compiled);
     return rc;
 }
@@ -334,7 +239,7 @@ int jldepot_cmd_relocate(int argc, char **argv)
     memset(&run, 0, sizeof(run));
     jldepot_stack_opts_t so;
     jldepot_stack_opts_init(&so);
-    strlist_t inputs = {0};
+    jldepot_strlist_t inputs = {0};
     for (int i = 1; i < argc; i++) {
         int r = jldepot_stack_option(&so, argc, argv, &i);
         if (r < 0)
@@ -356,16 +261,16 @@ int jldepot_cmd_relocate(int argc, char **argv)
             run.flags |= JL_CACHE_RELOCATE_ABSOLUTE;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
-            strlist_free(&inputs);
+            jldepot_strlist_free(&inputs);
             return JLDEPOT_EXIT_OK;
         }
         else if (a[0] == '-' && a[1]) {
             jldepot_error("relocate: unknown option '%s'", a);
             usage(stderr);
-            strlist_free(&inputs);
+            jldepot_strlist_free(&inputs);
             return JLDEPOT_EXIT_USAGE;
         }
-        else if (strlist_push(&inputs, strdup(a))) {
+        else if (jldepot_strlist_push(&inputs, strdup(a))) {
             jldepot_error("relocate: %s", jl_depot_strerror(JL_DEPOT_E_NOMEM));
             return JLDEPOT_EXIT_USAGE;
         }
@@ -377,11 +282,11 @@ int jldepot_cmd_relocate(int argc, char **argv)
     if ((run.flags & JL_CACHE_RELOCATE_ABSOLUTE) &&
         (run.flags & (JL_CACHE_RELOCATE_ROLE_TOKENS | JL_CACHE_RELOCATE_REFRESH_MTIMES))) {
         jldepot_error("relocate: --absolute excludes --role-tokens and --refresh-mtimes");
-        strlist_free(&inputs);
+        jldepot_strlist_free(&inputs);
         return JLDEPOT_EXIT_USAGE;
     }
     int rc = JLDEPOT_EXIT_USAGE;
-    strlist_t files = {0}, depots = {0}, extra = {0};
+    jldepot_strlist_t files = {0}, depots = {0}, extra = {0};
     jl_depot_stack_t *s = NULL;
     char *dp = NULL;
     // 1. the caches, and the depots they are in
@@ -403,12 +308,12 @@ int jldepot_cmd_relocate(int argc, char **argv)
         }
         else {
             depot = depot_of_cachefile(in);
-            if (strlist_push(&files, strdup(in))) {
+            if (jldepot_strlist_push(&files, strdup(in))) {
                 free(depot);
                 goto done;
             }
         }
-        if (depot && strlist_push(&depots, depot))
+        if (depot && jldepot_strlist_push(&depots, depot))
             goto done;
     }
     // 2. the stack: the depots not on DEPOT_PATH go in front of it
@@ -419,7 +324,7 @@ int jldepot_cmd_relocate(int argc, char **argv)
         int seen = on_stack(s, depots.v[i]);
         for (size_t k = 0; !seen && k < extra.n; k++)
             seen = !strcmp(extra.v[k], depots.v[i]);
-        if (!seen && strlist_push(&extra, strdup(depots.v[i])))
+        if (!seen && jldepot_strlist_push(&extra, strdup(depots.v[i])))
             goto done;
     }
     if (extra.n) {
@@ -445,7 +350,7 @@ int jldepot_cmd_relocate(int argc, char **argv)
     struct timespec start;
     clock_gettime(CLOCK_REALTIME, &start);
     if (!run.dry_run) {
-        strlist_t dirs = {0};
+        jldepot_strlist_t dirs = {0};
         for (size_t i = 0; i < files.n; i++) {
             char *d = strdup(files.v[i]);
             if (!d)
@@ -458,7 +363,7 @@ int jldepot_cmd_relocate(int argc, char **argv)
             int seen = 0;
             for (size_t k = 0; !seen && k < dirs.n; k++)
                 seen = !strcmp(dirs.v[k], d);
-            if (seen || strlist_push(&dirs, d)) {
+            if (seen || jldepot_strlist_push(&dirs, d)) {
                 if (seen)
                     free(d);
                 continue;
@@ -470,7 +375,7 @@ int jldepot_cmd_relocate(int argc, char **argv)
                 printf("removed %zu stale temporary file%s in %s\n", removed,
                        removed == 1 ? "" : "s", d);
         }
-        strlist_free(&dirs);
+        jldepot_strlist_free(&dirs);
     }
     // 4. each cache
     if (run.json)
@@ -499,9 +404,9 @@ done:
     if (s)
         jl_depot_stack_free(s);
     free(dp);
-    strlist_free(&inputs);
-    strlist_free(&files);
-    strlist_free(&depots);
-    strlist_free(&extra);
+    jldepot_strlist_free(&inputs);
+    jldepot_strlist_free(&files);
+    jldepot_strlist_free(&depots);
+    jldepot_strlist_free(&extra);
     return rc;
 }

@@ -8,7 +8,6 @@
   `jldepot seal` is the same walk, writing seals (doc/stamps.md).
 */
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "cacheverify.h"
 #include "jldepot.h"
+#include "jldepot_walk.h"
 
 static const char verify_help[] =
     "usage: jldepot verify [--json] [-v] [TARGET] [--flags 0xNN] [--ignore-pkgimage]\n"
@@ -65,114 +65,22 @@ static const char seal_help[] =
     "exit status: 0 all sealed, 1 some cache rejected (not sealed), 2 usage error,\n"
     "unreadable input, or a seal that could not be written\n";
 
-typedef struct {
-    char **v;
-    size_t n;
-} list_t;
+typedef jldepot_strlist_t list_t;
 
 static void list_push(list_t *l, char *s)
 {
-    char **nv = realloc(l->v, (l->n + 1) * sizeof(char *));
-    if (!nv || !s) {
+    if (jldepot_strlist_push(l, s)) {
         fprintf(stderr, "jldepot: out of memory\n");
         exit(JLDEPOT_EXIT_USAGE);
     }
-    l->v = nv;
-    l->v[l->n++] = s;
 }
 
-static void list_free(list_t *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *xfmt(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", a, b);
-    return s;
-}
-
-static int is_vdir(const char *s)
-{
-    if (s[0] != 'v')
-        return 0;
-    const char *p = s + 1;
-    if (*p < '0' || *p > '9')
-        return 0;
-    while (*p >= '0' && *p <= '9')
-        p++;
-    if (*p++ != '.')
-        return 0;
-    if (*p < '0' || *p > '9')
-        return 0;
-    while (*p >= '0' && *p <= '9')
-        p++;
-    return *p == '\0';
-}
-
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a > b && !strcmp(s + a - b, suf);
-}
-
-static int is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// Every cache under a compiled root, sorted.
 static void scan_compiled(const char *root, list_t *out)
 {
-    DIR *d = opendir(root);
-    if (!d)
-        return;
-    list_t vdirs = {0};
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (is_vdir(e->d_name))
-            list_push(&vdirs, xfmt(root, e->d_name));
-    closedir(d);
-    qsort(vdirs.v, vdirs.n, sizeof(char *), cmp_str);
-    for (size_t i = 0; i < vdirs.n; i++) {
-        list_t found = {0};
-        DIR *vd = opendir(vdirs.v[i]);
-        while (vd && (e = readdir(vd)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char *p = xfmt(vdirs.v[i], e->d_name);
-            if (has_suffix(e->d_name, ".ji") && !is_dir(p)) {
-                list_push(&found, p);
-                continue;
-            }
-            DIR *pd = is_dir(p) ? opendir(p) : NULL;
-            struct dirent *f;
-            while (pd && (f = readdir(pd)) != NULL)
-                if (has_suffix(f->d_name, ".ji"))
-                    list_push(&found, xfmt(p, f->d_name));
-            if (pd)
-                closedir(pd);
-            free(p);
-        }
-        if (vd)
-            closedir(vd);
-        qsort(found.v, found.n, sizeof(char *), cmp_str);
-        for (size_t k = 0; k < found.n; k++)
-            list_push(out, found.v[k]);
-        free(found.v);
+    if (jldepot_scan_compiled(root, out)) {
+        fprintf(stderr, "jldepot: out of memory\n");
+        exit(JLDEPOT_EXIT_USAGE);
     }
-    list_free(&vdirs);
 }
 
 // The depot of a cache file laid out as DEPOT/compiled/vX.Y/...: NULL otherwise.
@@ -200,7 +108,7 @@ static char *make_abs(const char *p)
     char cwd[4096];
     if (!getcwd(cwd, sizeof(cwd)))
         return strdup(p);
-    char *j = xfmt(cwd, p);
+    char *j = jldepot_join(cwd, p);
     if (j && jl_depot_normalize(j, &norm) == JL_DEPOT_E_OK) {
         free(j);
         return norm;
@@ -558,7 +466,7 @@ static int run_verify(int argc, char **argv, int seal)
             scan_compiled(jl_depot_root(s, i, JL_DEPOT_ROLE_COMPILED), &caches);
     }
     for (size_t k = 0; k < ops.n; k++) {
-        if (!is_dir(ops.v[k])) {
+        if (!jldepot_is_dir(ops.v[k])) {
             if (access(ops.v[k], F_OK) == 0)
                 list_push(&caches, strdup(ops.v[k]));
             continue;
@@ -568,7 +476,7 @@ static int run_verify(int argc, char **argv, int seal)
         for (size_t i = 0; i < nd; i++)
             if (!strcmp(jl_depot_root(s, i, JL_DEPOT_ROLE_DEPOT), ops.v[k]))
                 root = jl_depot_root(s, i, JL_DEPOT_ROLE_COMPILED);
-        char *fallback = root ? NULL : xfmt(ops.v[k], "compiled");
+        char *fallback = root ? NULL : jldepot_join(ops.v[k], "compiled");
         scan_compiled(root ? root : fallback, &caches);
         free(fallback);
     }
@@ -672,9 +580,9 @@ out:
     jl_cacheverify_free(v);
     if (s)
         jl_depot_stack_free(s);
-    list_free(&caches);
-    list_free(&ops);
-    list_free(&opdepots);
+    jldepot_strlist_free(&caches);
+    jldepot_strlist_free(&ops);
+    jldepot_strlist_free(&opdepots);
     for (int k = 0; k < 5; k++)
         free(like_strs[k]);
     free(dp);
