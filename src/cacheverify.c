@@ -454,7 +454,8 @@ static int list_ji(const char *dir, strlist_t *out)
             err = strlist_push(out, jl_verify_fmt_("%s/%s", dir, e->d_name));
     }
     closedir(d);
-    qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
+    if (out->n > first)
+        qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
     return err;
 }
 

@@ -90,7 +90,8 @@ static int dir_crc_fd(int fd, uint32_t *crc)
     }
     closedir(d);
     if (!err) {
-        qsort(names, n, sizeof(char *), cmp_names);
+        if (n > 1)
+            qsort(names, n, sizeof(char *), cmp_names);
         uint32_t c = 0;
         for (size_t i = 0; i < n; i++)
             c = jl_crc32c(c, names[i], strlen(names[i]));

@@ -81,7 +81,8 @@ static int list_dir(const char *dir, int (*want)(const char *), jldepot_strlist_
         if (e->d_name[0] != '.' && (!want || want(e->d_name)))
             rc = jldepot_strlist_push(out, jldepot_join(dir, e->d_name));
     closedir(d);
-    qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
+    if (out->n > first)
+        qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
     return rc;
 }
 
@@ -104,7 +105,8 @@ int jldepot_scan_compiled(const char *root, jldepot_strlist_t *out)
             else if (is_ji(entries.v[k]))
                 rc = jldepot_strlist_push(out, strdup(entries.v[k]));
         }
-        qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
+        if (out->n > first)
+            qsort(out->v + first, out->n - first, sizeof(char *), cmp_str);
     }
     jldepot_strlist_free(&vdirs);
     jldepot_strlist_free(&entries);
