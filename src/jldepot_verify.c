@@ -97,6 +97,21 @@ static char *depot_of_cache(const char *abs)
     return strndup(abs, (size_t)(last - abs));
 }
 
+// `p` is a depot root or compiled root of `s`, or lies under one.
+static int in_stack(jl_depot_stack_t *s, const char *p)
+{
+    static const jl_depot_role_t roles[] = {JL_DEPOT_ROLE_DEPOT, JL_DEPOT_ROLE_COMPILED};
+    for (size_t i = 0; i < jl_depot_stack_size(s); i++) {
+        for (int k = 0; k < 2; k++) {
+            const char *root = jl_depot_root(s, i, roles[k]);
+            size_t n = root ? strlen(root) : 0;
+            if (n && !strncmp(p, root, n) && (p[n] == '\0' || p[n] == '/'))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 static char *make_abs(const char *p)
 {
     char *norm = NULL;
@@ -417,7 +432,9 @@ static int run_verify(int argc, char **argv, int seal)
     }
 
     // the depot stack: --depot-path, else the operands' depots (then
-    // JULIA_DEPOT_PATH when set)
+    // JULIA_DEPOT_PATH when set); operands inside a depot of the stack the
+    // environment gives (an XDG layout splits a depot) add none
+    jl_depot_stack_t *env_s = o.cfg.depot_path == env_dp ? jldepot_stack_build(&o) : NULL;
     for (size_t k = 0; k < ops.n; k++) {
         struct stat st;
         if (stat(ops.v[k], &st) != 0) {
@@ -425,6 +442,8 @@ static int run_verify(int argc, char **argv, int seal)
             rc = JLDEPOT_EXIT_USAGE;
             continue;
         }
+        if (env_s && in_stack(env_s, ops.v[k]))
+            continue;
         if (S_ISDIR(st.st_mode))
             list_push(&opdepots, strdup(ops.v[k]));
         else {
@@ -455,6 +474,8 @@ static int run_verify(int argc, char **argv, int seal)
         }
         o.cfg.depot_path = dp;
     }
+    if (env_s)
+        jl_depot_stack_free(env_s);
     s = jldepot_stack_build(&o);
     if (!s) {
         rc = JLDEPOT_EXIT_USAGE;
