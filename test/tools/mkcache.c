@@ -31,6 +31,18 @@
     --seed N               seed of the build id (default 1)
     --prefs-hash           M13: write the older names + hash preferences form
     --print                print the path of the written .ji
+    --depot-path LIST      the DEPOT_PATH in force while "Julia" writes the cache
+                           (`:`-separated, Julia's rules): paths are tokenized against
+                           it, first match in order, as upstream's replace_depot_path
+                           does.  Default: DEPOT alone.  A DEPOT left out of LIST
+                           gives a cache with absolute paths (upstream's
+                           RelocationTestPkg4); other depots in LIST let an
+                           include_dependency("/abs/path/in/depot2/...") tokenize.
+    --pkgdir DIR           the package's root (DIR/Project.toml, DIR/src/NAME.jl)
+                           instead of DEPOT/packages/NAME: a stdlib of a bundled
+                           depot (<depot>/stdlib/vX.Y/NAME) or a package developed
+                           outside every depot.  The cache still goes to
+                           DEPOT/compiled.
 */
 
 #include <dirent.h>
@@ -209,6 +221,32 @@ typedef struct {
     int has_uuid;
 } pkg_t;
 
+// The top-level `uuid = "..."` of <p->dir>/Project.toml, if any.
+static void read_project(pkg_t *p)
+{
+    char *proj = fmt("%s/Project.toml", p->dir);
+    size_t len;
+    char *t = read_all(proj, &len);
+    free(proj);
+    if (t) {
+        t = realloc(t, len + 1);
+        t[len] = 0;
+        // the top-level `uuid = "..."` (before any [section])
+        for (char *line = t; line && *line;) {
+            char *nl = strchr(line, '\n');
+            if (*line == '[')
+                break;
+            if (!strncmp(line, "uuid", 4)) {
+                char *q = strchr(line, '"');
+                if (q && parse_uuid(q + 1, &p->uuid))
+                    p->has_uuid = 1;
+            }
+            line = nl ? nl + 1 : NULL;
+        }
+        free(t);
+    }
+}
+
 static int find_pkg(const char *depot, const char *name, pkg_t *p)
 {
     memset(p, 0, sizeof(*p));
@@ -242,27 +280,7 @@ static int find_pkg(const char *depot, const char *name, pkg_t *p)
     if (!p->dir)
         return 0;
     p->name = xstrdup(name);
-    char *proj = fmt("%s/Project.toml", p->dir);
-    size_t len;
-    char *t = read_all(proj, &len);
-    free(proj);
-    if (t) {
-        t = realloc(t, len + 1);
-        t[len] = 0;
-        // the top-level `uuid = "..."` (before any [section])
-        for (char *line = t; line && *line;) {
-            char *nl = strchr(line, '\n');
-            if (*line == '[')
-                break;
-            if (!strncmp(line, "uuid", 4)) {
-                char *q = strchr(line, '"');
-                if (q && parse_uuid(q + 1, &p->uuid))
-                    p->has_uuid = 1;
-            }
-            line = nl ? nl + 1 : NULL;
-        }
-        free(t);
-    }
+    read_project(p);
     return 1;
 }
 
@@ -665,13 +683,15 @@ static uint32_t build_so(const char *sopath, const uint8_t *blob, size_t len)
 int main(int argc, char **argv)
 {
     const char *layout_s = "r12", *version = NULL;
+    const char *depot_path = NULL, *pkgdir = NULL;
     int pkgimage = 0, mtime_deps = 0, print = 0, prefs_hash = 0;
     uint64_t seed = 1;
     static const struct option opts[] = {
         {"layout", required_argument, 0, 'l'}, {"julia-version", required_argument, 0, 'v'},
         {"pkgimage", no_argument, 0, 'p'},     {"mtime-deps", no_argument, 0, 'm'},
         {"seed", required_argument, 0, 's'},   {"prefs-hash", no_argument, 0, 'H'},
-        {"print", no_argument, 0, 'P'},        {0, 0, 0, 0}};
+        {"print", no_argument, 0, 'P'},        {"depot-path", required_argument, 0, 'D'},
+        {"pkgdir", required_argument, 0, 'K'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -695,6 +715,12 @@ int main(int argc, char **argv)
             break;
         case 'P':
             print = 1;
+            break;
+        case 'D':
+            depot_path = optarg;
+            break;
+        case 'K':
+            pkgdir = optarg;
             break;
         default:
             die("usage: mkcache [options] DEPOT NAME");
@@ -720,7 +746,20 @@ int main(int argc, char **argv)
         die("no depot %s", argv[optind]);
     const char *name = argv[optind + 1];
     pkg_t pkg;
-    if (!find_pkg(depot, name, &pkg))
+    if (pkgdir) {
+        char dir[PATH_MAX];
+        if (!realpath(pkgdir, dir))
+            die("no package directory %s", pkgdir);
+        memset(&pkg, 0, sizeof(pkg));
+        pkg.name = xstrdup(name);
+        pkg.dir = xstrdup(dir);
+        read_project(&pkg);
+        char *e = fmt("%s/src/%s.jl", dir, name);
+        if (!is_file(e))
+            die("no %s", e);
+        free(e);
+    }
+    else if (!find_pkg(depot, name, &pkg))
         die("no package %s in %s/packages", name, depot);
     if (!pkg.has_uuid)
         die("%s has no uuid in its Project.toml", name);
@@ -737,7 +776,7 @@ int main(int argc, char **argv)
 
     jl_depot_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = depot;
+    cfg.depot_path = depot_path ? depot_path : depot;
     cfg.list_sep = ':';
     cfg.casefold = 0;
     jl_depot_stack_t *stack = NULL;
