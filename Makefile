@@ -21,8 +21,15 @@ else
 USRDIR := usr
 endif
 
-RUNTIME_SRCS := $(sort $(filter-out src/jldepot%.c,$(wildcard src/*.c)))
-RUNTIME_CXX_SRCS := $(sort $(wildcard src/*.cpp))
+RUNTIME_SRCS := $(sort $(filter-out src/jldepot%.c src/llvm-%.c,$(wildcard src/*.c)))
+RUNTIME_CXX_SRCS := $(sort $(filter-out src/llvm-%.cpp,$(wildcard src/*.cpp)))
+# LLVM users (src/llvm-*.c, src/llvm-*.cpp) go into their own library, which
+# only the programs in LLVM_PROGS link (with LLVM's C flags and libraries).
+LLVM_SRCS    := $(sort $(wildcard src/llvm-*.c src/llvm-*.cpp))
+LLVM_OBJS    := $(patsubst src/%.cpp,$(BUILDDIR)/obj/%.o,$(LLVM_SRCS:src/%.c=$(BUILDDIR)/obj/%.o))
+LLVM_LIB     := $(USRDIR)/lib/libjldepot-llvm.a
+LLVM_CFLAGS  := $(shell $(LLVM_CONFIG) --cflags 2>/dev/null)
+LLVM_LIBS    := $(shell $(LLVM_CONFIG) --ldflags --libs 2>/dev/null) -lstdc++
 TOOL_SRCS    := $(sort $(wildcard src/jldepot*.c))
 RUNTIME_HDRS := $(wildcard src/*.h)
 RUNTIME_OBJS := $(RUNTIME_SRCS:src/%.c=$(BUILDDIR)/obj/%.o) \
@@ -39,6 +46,8 @@ FUZZ_SRCS  := $(sort $(wildcard test/fuzz/fuzz-*.c))
 FUZZ_BINS  := $(FUZZ_SRCS:test/fuzz/%.c=$(BUILDDIR)/test/fuzz/%)
 BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
 BENCH_BINS := $(BENCH_SRCS:test/bench/%.c=$(BUILDDIR)/test/bench/%)
+LLVM_PROGS := $(foreach b,$(UNIT_BINS) $(TTOOL_BINS) $(BENCH_BINS),$(if $(findstring llvm,$(notdir $(b))),$(b))) \
+              $(BUILDDIR)/test/tools/mkdiso
 FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp test/*.c test/*.h test/*/*.c test/*/*.h)
 
 , := ,
@@ -70,6 +79,24 @@ $(BUILDDIR)/obj/%.o: src/%.cpp $(RUNTIME_HDRS) Make.inc
 	@mkdir -p $(@D)
 	$(CXX) $(filter-out -std=gnu99 -Wold-style-definition -Wstrict-prototypes,$(RUNTIME_CFLAGS)) -std=c++17 $(shell $(LLVM_CONFIG) --cxxflags 2>/dev/null | sed 's/-fno-exceptions//') -c $< -o $@
 
+$(BUILDDIR)/obj/llvm-%.o: src/llvm-%.c $(RUNTIME_HDRS) Make.inc
+	@mkdir -p $(@D)
+	$(CC) $(RUNTIME_CFLAGS) $(LLVM_CFLAGS) -c $< -o $@
+
+$(BUILDDIR)/obj/llvm-%.o: src/llvm-%.cpp $(RUNTIME_HDRS) Make.inc
+	@mkdir -p $(@D)
+	$(CXX) $(filter-out -std=gnu99 -Wold-style-definition -Wstrict-prototypes,$(RUNTIME_CFLAGS)) $(shell $(LLVM_CONFIG) --cxxflags 2>/dev/null) -fno-rtti -c $< -o $@
+
+$(LLVM_LIB): $(LLVM_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(LLVM_PROGS): $(LLVM_LIB)
+$(LLVM_PROGS): PROG_LLVM_CFLAGS = $(LLVM_CFLAGS)
+$(LLVM_PROGS): PROG_LLVM_LIB = $(LLVM_LIB)
+$(LLVM_PROGS): PROG_LLVM_LIBS = $(LLVM_LIBS)
+
 $(LIB): $(RUNTIME_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
@@ -85,15 +112,15 @@ $(BUILDDIR)/test/testutil.o: test/testutil.c test/testutil.h
 
 $(BUILDDIR)/test/unit/%: test/unit/%.c $(BUILDDIR)/test/testutil.o $(LIB) $(RUNTIME_HDRS) test/testutil.h
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(LIB) $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(PROG_LLVM_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(PROG_LLVM_LIB) $(LIB) $(TEST_LIBS) $(PROG_LLVM_LIBS)
 
 $(BUILDDIR)/test/tools/%: test/tools/%.c $(LIB) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) -Itest -o $@ $< $(LIB) $(TOOL_LIBS)
+	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
 
 $(BUILDDIR)/test/bench/%: test/bench/%.c $(LIB) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) -Itest -o $@ $< $(LIB) $(TOOL_LIBS)
+	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
 
 # Fuzz targets compile the runtime sources themselves, with coverage.
 $(BUILDDIR)/test/fuzz/%: test/fuzz/%.c $(RUNTIME_SRCS) $(RUNTIME_HDRS)

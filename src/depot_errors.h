@@ -126,7 +126,12 @@
        "the rewritten cache file did not verify, so it was not written") \
     XX(RELOCATE_CHANGED, "relocate_changed", \
        "the cache file changed while it was being relocated") \
-    /* debug-info mapper (appended by the mapper) */
+    /* debug-info mapper (appended by the mapper) */ \
+    XX(DIMAP_IMAGE_ID, "dimap_image_id", \
+       "the debug-info image id is not 16 lower-case hexadecimal digits") \
+    XX(DIMAP_BAD_ROOT, "dimap_bad_root", "the file name has a malformed debug-info virtual root") \
+    XX(DIMAP_FOREIGN_ROOT, "dimap_foreign_root", \
+       "the file name lies under the debug-info virtual root of another image")
 
 typedef enum {
 #define XX(name, json, msg) JL_DEPOT_E_##name,
