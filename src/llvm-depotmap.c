@@ -1,0 +1,954 @@
+// This file is a part of Julia. License is MIT: https://julialang.org/license
+
+/*
+  llvm-depotmap.c: the debug-info path mapper (see llvm-depotmap.h and
+  doc/debuginfo-map.md).  Owns: the image id, the memo of files (one
+  tokenize, one MD5 and one DIFile per distinct path), the virtual roots
+  `/@<role>-<id>-<k>`, the rewrite pass over existing DIFile nodes, and the
+  `.jl_depot_map` section.
+
+  The rewrite pass changes uniqued DIFile nodes with
+  LLVMReplaceMDNodeOperandWith.  Changing an operand re-uniques a node, which
+  may then merge with (or, resolved, turn distinct beside) an equal node, so
+  a handle is never used again after one of its operands was replaced.  Each
+  sweep collects the DIFiles reachable from the module, then changes at most
+  one operand of each; every intermediate state of a node still names the
+  same file ((abs, old dir) -> (abs, virtual root) -> (rest, virtual root)),
+  so the next sweep, which collects afresh, knows the next step.
+*/
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "llvm-depotmap.h"
+
+typedef struct {
+    char *path; // as given (NUL-terminated copy; may contain NUL bytes before len)
+    size_t len;
+    uint64_t hash;
+    jl_dimap_kind_t kind;
+    int err;               // the tokenizer's answer
+    int role;              // mapped: the role
+    long k;                // mapped: 1-based depot index
+    char *vpath;           // mapped: "/@<role>-<id>-<k>/<rest>"
+    size_t vrootlen;       // mapped: length of the virtual root in vpath
+    char md5[33];          // "" when the file could not be read
+    LLVMDIBuilderRef b;    // the builder md[] belong to
+    LLVMMetadataRef md[2]; // DIFile without / with the MD5
+} jl_dimap_entry_t;
+
+typedef struct {
+    int role;
+    long k;
+    size_t entry; // the file whose rest is the anchor
+} jl_dimap_root_t;
+
+struct jl_dimap_t {
+    jl_depot_stack_t *stack;
+    long target;
+    char id[17];
+    jl_dimap_entry_t *e;
+    size_t n, cap;
+    uint32_t *slots; // index + 1 into e; 0 = empty
+    size_t mask;
+    jl_dimap_root_t *roots;
+    size_t nroots, caproots;
+    size_t *absolute; // indices of ABSOLUTE entries
+    size_t nabs, capabs;
+    uint64_t created;
+    uint64_t rewritten;
+    LLVMDIBuilderRef cub; // builder of the cached CU files
+    LLVMMetadataRef cu[2];
+    char *buf; // JL_DEPOT_PATH_MAX + 1 bytes of scratch
+};
+
+// ---- small helpers -------------------------------------------------------------
+
+// A 64-bit hash of n bytes (FNV-1a, then a final mix).
+static uint64_t dm_hash(uint64_t h, const void *data, size_t n) JL_NOTSAFEPOINT
+{
+    const unsigned char *p = (const unsigned char *)data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static uint64_t dm_mix(uint64_t h) JL_NOTSAFEPOINT
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+#define DM_FNV_BASIS 0xcbf29ce484222325ULL
+
+static int grow(void **p, size_t *cap, size_t need, size_t elsize) JL_NOTSAFEPOINT
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 16;
+    while (nc < need)
+        nc *= 2;
+    void *q = realloc(*p, nc * elsize);
+    if (q == NULL)
+        return -1;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+static void to_hex(const uint8_t *in, size_t n, char *out) JL_NOTSAFEPOINT
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hexdig[in[i] >> 4];
+        out[2 * i + 1] = hexdig[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+// The role's name without `@` ("depot", "artifacts", ...).
+static const char *role_word(int role) JL_NOTSAFEPOINT
+{
+    return jl_depot_token_name((jl_depot_role_t)role) + 1;
+}
+
+// ---- public: id ----------------------------------------------------------------
+
+JL_DLLEXPORT int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16],
+                                   uint64_t build_id_hi, uint64_t build_id_lo,
+                                   char out[17]) JL_NOTSAFEPOINT
+{
+    uint8_t tail[32];
+    static const uint8_t zero[16] = {0};
+    memcpy(tail, uuid ? uuid : zero, 16);
+    for (int i = 0; i < 8; i++) {
+        tail[16 + i] = (uint8_t)(build_id_hi >> (8 * i));
+        tail[24 + i] = (uint8_t)(build_id_lo >> (8 * i));
+    }
+    uint64_t h = DM_FNV_BASIS;
+    if (pkgname != NULL)
+        h = dm_hash(h, pkgname, strlen(pkgname));
+    h = dm_hash(h, "", 1); // separator: the name cannot run into the UUID
+    h = dm_mix(dm_hash(h, tail, sizeof(tail)));
+    uint8_t be[8];
+    for (int i = 0; i < 8; i++)
+        be[i] = (uint8_t)(h >> (56 - 8 * i));
+    to_hex(be, 8, out);
+    return JL_DEPOT_E_OK;
+}
+
+static int valid_id(const char *id) JL_NOTSAFEPOINT
+{
+    if (id == NULL)
+        return 0;
+    for (int i = 0; i < 16; i++)
+        if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+            return 0;
+    return id[16] == '\0';
+}
+
+// ---- the map object ------------------------------------------------------------
+
+JL_DLLEXPORT int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const char *image_id16,
+                              jl_dimap_t **out) JL_NOTSAFEPOINT
+{
+    *out = NULL;
+    if (!valid_id(image_id16))
+        return JL_DEPOT_E_DIMAP_IMAGE_ID;
+    if (stack == NULL || target_depot < -1 ||
+        (target_depot >= 0 && (size_t)target_depot >= jl_depot_stack_size(stack)))
+        return JL_DEPOT_E_INVALID_ARGUMENT;
+    jl_dimap_t *m = (jl_dimap_t *)calloc(1, sizeof(*m));
+    if (m == NULL)
+        return JL_DEPOT_E_NOMEM;
+    m->stack = stack;
+    m->target = target_depot;
+    memcpy(m->id, image_id16, 17);
+    m->mask = 63;
+    m->slots = (uint32_t *)calloc(m->mask + 1, sizeof(uint32_t));
+    m->buf = (char *)malloc(JL_DEPOT_PATH_MAX + 1);
+    if (m->slots == NULL || m->buf == NULL) {
+        jl_dimap_free(m);
+        return JL_DEPOT_E_NOMEM;
+    }
+    *out = m;
+    return JL_DEPOT_E_OK;
+}
+
+JL_DLLEXPORT void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->e[i].path);
+        free(m->e[i].vpath);
+    }
+    free(m->e);
+    free(m->slots);
+    free(m->roots);
+    free(m->absolute);
+    free(m->buf);
+    free(m);
+}
+
+JL_DLLEXPORT const char *jl_dimap_id(const jl_dimap_t *m) JL_NOTSAFEPOINT
+{
+    return m->id;
+}
+
+JL_DLLEXPORT size_t jl_dimap_nfiles(const jl_dimap_t *m) JL_NOTSAFEPOINT
+{
+    return m->n;
+}
+
+JL_DLLEXPORT int jl_dimap_file_info(const jl_dimap_t *m, size_t i, const char **path,
+                                    jl_dimap_kind_t *kind, const char **virtual_path,
+                                    const char **md5hex) JL_NOTSAFEPOINT
+{
+    if (i >= m->n)
+        return JL_DEPOT_E_INVALID_ARGUMENT;
+    const jl_dimap_entry_t *e = &m->e[i];
+    if (path)
+        *path = e->path;
+    if (kind)
+        *kind = e->kind;
+    if (virtual_path)
+        *virtual_path = e->vpath;
+    if (md5hex)
+        *md5hex = e->md5;
+    return JL_DEPOT_E_OK;
+}
+
+JL_DLLEXPORT size_t jl_dimap_nabsolute(const jl_dimap_t *m) JL_NOTSAFEPOINT
+{
+    return m->nabs;
+}
+
+JL_DLLEXPORT const char *jl_dimap_absolute(const jl_dimap_t *m, size_t i) JL_NOTSAFEPOINT
+{
+    return i < m->nabs ? m->e[m->absolute[i]].path : NULL;
+}
+
+JL_DLLEXPORT uint64_t jl_dimap_created(const jl_dimap_t *m) JL_NOTSAFEPOINT
+{
+    return m->created;
+}
+
+JL_DLLEXPORT uint64_t jl_dimap_rewritten(const jl_dimap_t *m) JL_NOTSAFEPOINT
+{
+    return m->rewritten;
+}
+
+// ---- classification of one path ----------------------------------------------
+
+// MD5 of the file at `path` (NUL-terminated) into e->md5; "" when unreadable.
+static void file_md5(const char *path, char md5[33]) JL_NOTSAFEPOINT
+{
+    md5[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    void *st = jl_dimap_md5_new();
+    if (st == NULL) {
+        close(fd);
+        return;
+    }
+    char chunk[16384];
+    int ok = 1;
+    for (;;) {
+        ssize_t r = read(fd, chunk, sizeof(chunk));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            ok = 0;
+            break;
+        }
+        if (r == 0)
+            break;
+        jl_dimap_md5_update(st, chunk, (size_t)r);
+    }
+    close(fd);
+    uint8_t d[16];
+    jl_dimap_md5_final(st, d);
+    if (ok)
+        to_hex(d, 16, md5);
+}
+
+static int add_root(jl_dimap_t *m, int role, long k, size_t entry) JL_NOTSAFEPOINT
+{
+    for (size_t i = 0; i < m->nroots; i++)
+        if (m->roots[i].role == role && m->roots[i].k == k)
+            return 0;
+    if (grow((void **)&m->roots, &m->caproots, m->nroots + 1, sizeof(*m->roots)))
+        return -1;
+    m->roots[m->nroots].role = role;
+    m->roots[m->nroots].k = k;
+    m->roots[m->nroots].entry = entry;
+    m->nroots++;
+    return 0;
+}
+
+// Fill a fresh entry: tokenize, virtual path, MD5.
+static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFEPOINT
+{
+    size_t ol = 0;
+    long depot = -1;
+    int err = jl_depot_tokenize_buf(m->stack, m->target, 0, e->path, e->len, m->buf,
+                                    JL_DEPOT_PATH_MAX + 1, &ol, &depot);
+    e->err = err;
+    jl_depot_role_t role;
+    if (err == JL_DEPOT_E_OK && jl_depot_token_role(m->buf, ol, &role) == JL_DEPOT_E_OK) {
+        size_t tl = strlen(jl_depot_token_name(role));
+        const char *rest = ol > tl ? m->buf + tl + 1 : "";
+        size_t restlen = ol > tl ? ol - tl - 1 : 0;
+        // a token form given as input lies in the target depot
+        long k = depot >= 0 ? depot + 1 : (m->target >= 0 ? m->target + 1 : 1);
+        char root[96];
+        int rl = snprintf(root, sizeof(root), "/@%s-%s-%ld", role_word(role), m->id, k);
+        e->vpath = (char *)malloc((size_t)rl + 1 + restlen + 1);
+        if (e->vpath == NULL)
+            return JL_DEPOT_E_NOMEM;
+        memcpy(e->vpath, root, (size_t)rl);
+        e->vpath[rl] = '/';
+        memcpy(e->vpath + rl + 1, rest, restlen);
+        e->vpath[rl + 1 + restlen] = '\0';
+        e->vrootlen = (size_t)rl;
+        e->kind = JL_DIMAP_MAPPED;
+        e->role = role;
+        e->k = k;
+        // the bytes: a token form is read where it resolves in the target depot
+        if (e->path[0] == '@') {
+            size_t rl2;
+            if (jl_depot_resolve_buf(m->stack, m->target, JL_DEPOT_RESOLVE_NOSTAT, e->path, e->len,
+                                     m->buf, JL_DEPOT_PATH_MAX + 1, &rl2, NULL) == JL_DEPOT_E_OK)
+                file_md5(m->buf, e->md5);
+        }
+        else {
+            file_md5(e->path, e->md5);
+        }
+        if (add_root(m, role, k, index))
+            return JL_DEPOT_E_NOMEM;
+        return JL_DEPOT_E_OK;
+    }
+    if (err == JL_DEPOT_E_RELATIVE_PATH) {
+        e->kind = JL_DIMAP_RELATIVE;
+        return JL_DEPOT_E_OK;
+    }
+    // under no root (or not a usable path at all): kept as given, recorded
+    e->kind = JL_DIMAP_ABSOLUTE;
+    if (memchr(e->path, '\0', e->len) == NULL)
+        file_md5(e->path, e->md5);
+    if (grow((void **)&m->absolute, &m->capabs, m->nabs + 1, sizeof(size_t)))
+        return JL_DEPOT_E_NOMEM;
+    m->absolute[m->nabs++] = index;
+    return JL_DEPOT_E_OK;
+}
+
+static int rehash(jl_dimap_t *m) JL_NOTSAFEPOINT
+{
+    size_t nmask = m->mask * 2 + 1;
+    uint32_t *ns = (uint32_t *)calloc(nmask + 1, sizeof(uint32_t));
+    if (ns == NULL)
+        return -1;
+    for (size_t i = 0; i < m->n; i++) {
+        size_t j = (size_t)m->e[i].hash & nmask;
+        while (ns[j])
+            j = (j + 1) & nmask;
+        ns[j] = (uint32_t)(i + 1);
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->mask = nmask;
+    return 0;
+}
+
+// The memo entry of `path`, classified on first sight; NULL when memory runs out.
+static jl_dimap_entry_t *lookup(jl_dimap_t *m, const char *path, size_t len) JL_NOTSAFEPOINT
+{
+    uint64_t h = dm_mix(dm_hash(DM_FNV_BASIS, path, len));
+    size_t j = (size_t)h & m->mask;
+    while (m->slots[j]) {
+        jl_dimap_entry_t *e = &m->e[m->slots[j] - 1];
+        if (e->hash == h && e->len == len && memcmp(e->path, path, len) == 0)
+            return e;
+        j = (j + 1) & m->mask;
+    }
+    if (m->n >= UINT32_MAX - 1)
+        return NULL;
+    if ((m->n + 1) * 2 > m->mask + 1) {
+        if (rehash(m))
+            return NULL;
+        return lookup(m, path, len);
+    }
+    if (grow((void **)&m->e, &m->cap, m->n + 1, sizeof(*m->e)))
+        return NULL;
+    jl_dimap_entry_t *e = &m->e[m->n];
+    memset(e, 0, sizeof(*e));
+    e->path = (char *)malloc(len + 1);
+    if (e->path == NULL)
+        return NULL;
+    memcpy(e->path, path, len);
+    e->path[len] = '\0';
+    e->len = len;
+    e->hash = h;
+    if (classify(m, e, m->n) != JL_DEPOT_E_OK) {
+        free(e->path);
+        free(e->vpath);
+        return NULL;
+    }
+    m->slots[j] = (uint32_t)(m->n + 1);
+    m->n++;
+    return e;
+}
+
+// ---- DIFiles -------------------------------------------------------------------
+
+static const char empty_md5[] = "d41d8cd98f00b204e9800998ecf8427e";
+
+JL_DLLEXPORT LLVMMetadataRef jl_dimap_file(jl_dimap_t *m, LLVMDIBuilderRef b, const char *path,
+                                           size_t len, int dwarf5) JL_NOTSAFEPOINT
+{
+    if (path == NULL)
+        len = 0, path = "";
+    jl_dimap_entry_t *e = lookup(m, path, len);
+    if (e == NULL)
+        return NULL;
+    int w = dwarf5 != 0;
+    if (e->b != b) {
+        e->b = b;
+        e->md[0] = e->md[1] = NULL;
+    }
+    if (e->md[w] != NULL)
+        return e->md[w];
+    const char *name, *dir;
+    size_t nl, dl;
+    if (e->kind == JL_DIMAP_MAPPED) {
+        name = e->vpath + e->vrootlen + 1;
+        nl = strlen(name);
+        dir = e->vpath;
+        dl = e->vrootlen;
+    }
+    else {
+        name = e->path;
+        nl = e->len;
+        dir = e->kind == JL_DIMAP_RELATIVE ? "." : "";
+        dl = strlen(dir);
+    }
+    LLVMMetadataRef f;
+    if (w && e->md5[0])
+        f = jl_dimap_difile_md5(b, name, nl, dir, dl, e->md5);
+    else
+        f = LLVMDIBuilderCreateFile(b, name, nl, dir, dl);
+    e->md[w] = f;
+    m->created++;
+    return f;
+}
+
+JL_DLLEXPORT LLVMMetadataRef jl_dimap_cu_file(jl_dimap_t *m, LLVMDIBuilderRef b,
+                                              int dwarf5) JL_NOTSAFEPOINT
+{
+    int w = dwarf5 != 0;
+    if (m->cub != b) {
+        m->cub = b;
+        m->cu[0] = m->cu[1] = NULL;
+    }
+    if (m->cu[w] == NULL)
+        m->cu[w] = w ? jl_dimap_difile_md5(b, "julia", 5, ".", 1, empty_md5)
+                     : LLVMDIBuilderCreateFile(b, "julia", 5, ".", 1);
+    return m->cu[w];
+}
+
+// ---- the rewrite pass ----------------------------------------------------------
+
+typedef struct {
+    uintptr_t *slots;
+    size_t mask, count;
+} ptrset_t;
+
+static int ptrset_init(ptrset_t *s) JL_NOTSAFEPOINT
+{
+    s->mask = 1023;
+    s->count = 0;
+    s->slots = (uintptr_t *)calloc(s->mask + 1, sizeof(uintptr_t));
+    return s->slots ? 0 : -1;
+}
+
+static size_t ptr_slot(uintptr_t p, size_t mask) JL_NOTSAFEPOINT
+{
+    return (size_t)dm_mix((uint64_t)p) & mask;
+}
+
+// 1 when inserted, 0 when present, -1 out of memory.
+static int ptrset_add(ptrset_t *s, const void *ptr) JL_NOTSAFEPOINT
+{
+    uintptr_t p = (uintptr_t)ptr;
+    if ((s->count + 1) * 2 > s->mask + 1) {
+        size_t nm = s->mask * 2 + 1;
+        uintptr_t *ns = (uintptr_t *)calloc(nm + 1, sizeof(uintptr_t));
+        if (ns == NULL)
+            return -1;
+        for (size_t i = 0; i <= s->mask; i++) {
+            if (!s->slots[i])
+                continue;
+            size_t j = ptr_slot(s->slots[i], nm);
+            while (ns[j])
+                j = (j + 1) & nm;
+            ns[j] = s->slots[i];
+        }
+        free(s->slots);
+        s->slots = ns;
+        s->mask = nm;
+    }
+    size_t j = ptr_slot(p, s->mask);
+    while (s->slots[j]) {
+        if (s->slots[j] == p)
+            return 0;
+        j = (j + 1) & s->mask;
+    }
+    s->slots[j] = p;
+    s->count++;
+    return 1;
+}
+
+typedef struct {
+    LLVMContextRef ctx;
+    ptrset_t seen;
+    LLVMMetadataRef *stack; // nodes to visit
+    size_t nstack, capstack;
+    LLVMMetadataRef *files; // DIFiles found
+    size_t nfiles, capfiles;
+    LLVMMetadataRef *cus; // compile units found
+    size_t ncus, capcus;
+    LLVMValueRef *ops; // operand scratch
+    size_t capops;
+    int oom;
+} walk_t;
+
+static void walk_push(walk_t *w, LLVMMetadataRef md) JL_NOTSAFEPOINT
+{
+    if (md == NULL || w->oom)
+        return;
+    int r = ptrset_add(&w->seen, md);
+    if (r < 0 ||
+        (r == 1 && grow((void **)&w->stack, &w->capstack, w->nstack + 1, sizeof(*w->stack)))) {
+        w->oom = 1;
+        return;
+    }
+    if (r == 1)
+        w->stack[w->nstack++] = md;
+}
+
+static void walk_run(walk_t *w) JL_NOTSAFEPOINT
+{
+    while (w->nstack > 0 && !w->oom) {
+        LLVMMetadataRef md = w->stack[--w->nstack];
+        LLVMMetadataKind kind = LLVMGetMetadataKind(md);
+        switch (kind) {
+        case LLVMMDStringMetadataKind:
+        case LLVMConstantAsMetadataMetadataKind:
+        case LLVMLocalAsMetadataMetadataKind:
+        case LLVMDistinctMDOperandPlaceholderMetadataKind:
+        case LLVMDIArgListMetadataKind:
+            continue;
+        case LLVMDIFileMetadataKind:
+            if (grow((void **)&w->files, &w->capfiles, w->nfiles + 1, sizeof(*w->files)))
+                w->oom = 1;
+            else
+                w->files[w->nfiles++] = md;
+            continue; // a DIFile's operands are strings
+        case LLVMDICompileUnitMetadataKind:
+            if (grow((void **)&w->cus, &w->capcus, w->ncus + 1, sizeof(*w->cus)))
+                w->oom = 1;
+            else
+                w->cus[w->ncus++] = md;
+            break;
+        case LLVMDILocationMetadataKind:
+            // the common case, without wrapping every operand as a value
+            walk_push(w, LLVMDILocationGetScope(md));
+            walk_push(w, LLVMDILocationGetInlinedAt(md));
+            continue;
+        default:
+            break;
+        }
+        LLVMValueRef v = LLVMMetadataAsValue(w->ctx, md);
+        unsigned n = LLVMGetMDNodeNumOperands(v);
+        if (n == 0)
+            continue;
+        if (grow((void **)&w->ops, &w->capops, n, sizeof(*w->ops))) {
+            w->oom = 1;
+            return;
+        }
+        LLVMGetMDNodeOperands(v, w->ops);
+        for (unsigned i = 0; i < n; i++) {
+            LLVMValueRef op = w->ops[i];
+            if (op != NULL && LLVMIsAMDNode(op))
+                walk_push(w, LLVMValueAsMetadata(op));
+        }
+    }
+}
+
+static void walk_attachments(walk_t *w, LLVMValueRef g) JL_NOTSAFEPOINT
+{
+    size_t n = 0;
+    LLVMValueMetadataEntry *ents = LLVMGlobalCopyAllMetadata(g, &n);
+    for (size_t i = 0; i < n; i++)
+        walk_push(w, LLVMValueMetadataEntriesGetMetadata(ents, (unsigned)i));
+    if (ents)
+        LLVMDisposeValueMetadataEntries(ents);
+}
+
+// Collect every DIFile and compile unit reachable from `mod`.
+static void walk_module(walk_t *w, LLVMModuleRef mod) JL_NOTSAFEPOINT
+{
+    unsigned ncu = LLVMGetNamedMetadataNumOperands(mod, "llvm.dbg.cu");
+    if (ncu > 0) {
+        LLVMValueRef *cus = (LLVMValueRef *)malloc(ncu * sizeof(LLVMValueRef));
+        if (cus == NULL) {
+            w->oom = 1;
+            return;
+        }
+        LLVMGetNamedMetadataOperands(mod, "llvm.dbg.cu", cus);
+        for (unsigned i = 0; i < ncu; i++)
+            walk_push(w, LLVMValueAsMetadata(cus[i]));
+        free(cus);
+    }
+    for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f)) {
+        walk_push(w, LLVMGetSubprogram(f)); // codegen attaches only !dbg to functions
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb))
+            for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in; in = LLVMGetNextInstruction(in))
+                walk_push(w, LLVMInstructionGetDebugLoc(in));
+        walk_run(w);
+    }
+    for (LLVMValueRef g = LLVMGetFirstGlobal(mod); g; g = LLVMGetNextGlobal(g))
+        walk_attachments(w, g);
+    walk_run(w);
+}
+
+static void walk_free(walk_t *w) JL_NOTSAFEPOINT
+{
+    free(w->seen.slots);
+    free(w->stack);
+    free(w->files);
+    free(w->cus);
+    free(w->ops);
+}
+
+static int is_virtual_dir(const jl_dimap_t *m, const char *dir, size_t dl) JL_NOTSAFEPOINT
+{
+    // "/@<word>-<id>-<k>"
+    if (dl < 2 + 1 + 16 + 2 || dir[0] != '/' || dir[1] != '@')
+        return 0;
+    const char *dash = (const char *)memchr(dir + 2, '-', dl - 2);
+    return dash != NULL && (size_t)(dash - dir) + 18 < dl && memcmp(dash + 1, m->id, 16) == 0 &&
+           dash[17] == '-';
+}
+
+static void replace_op(LLVMContextRef ctx, LLVMMetadataRef node, unsigned i, const char *s,
+                       size_t len) JL_NOTSAFEPOINT
+{
+    LLVMMetadataRef str = LLVMMDStringInContext2(ctx, s, len);
+    LLVMReplaceMDNodeOperandWith(LLVMMetadataAsValue(ctx, node), i, str);
+}
+
+// One step towards the mapped form of one DIFile; returns 1 when an operand
+// changed, 2 when it changed and the node is now final, 0 when nothing was
+// to do, -1 when memory ran out.  The handle is not used after a change.
+static int step_file(jl_dimap_t *m, LLVMContextRef ctx, LLVMMetadataRef f) JL_NOTSAFEPOINT
+{
+    unsigned nl = 0, dl = 0;
+    const char *name = LLVMDIFileGetFilename(f, &nl);
+    const char *dir = LLVMDIFileGetDirectory(f, &dl);
+    if (name == NULL)
+        name = "", nl = 0;
+    if (dir == NULL)
+        dir = "", dl = 0;
+    int name_abs = nl > 0 && name[0] == '/';
+    if (is_virtual_dir(m, dir, dl)) {
+        if (!name_abs)
+            return 0; // done
+        jl_dimap_entry_t *e = lookup(m, name, nl);
+        if (e == NULL)
+            return -1;
+        if (e->kind == JL_DIMAP_MAPPED && e->vrootlen == dl && memcmp(e->vpath, dir, dl) == 0) {
+            const char *rest = e->vpath + e->vrootlen + 1;
+            replace_op(ctx, f, 0, rest, strlen(rest));
+            return 2;
+        }
+        if (e->kind == JL_DIMAP_MAPPED) {
+            replace_op(ctx, f, 1, e->vpath, e->vrootlen);
+            return 1;
+        }
+        replace_op(ctx, f, 1, "", 0);
+        return 2;
+    }
+    if (name_abs) {
+        jl_dimap_entry_t *e = lookup(m, name, nl);
+        if (e == NULL)
+            return -1;
+        if (e->kind == JL_DIMAP_MAPPED) {
+            replace_op(ctx, f, 1, e->vpath, e->vrootlen); // (abs, virtual root)
+            return 1;
+        }
+        if (dl > 0 && dir[0] == '/') { // a build directory that says nothing
+            replace_op(ctx, f, 1, "", 0);
+            return 2;
+        }
+        return 0;
+    }
+    if (dl > 0 && dir[0] == '/') {
+        // relative name in an absolute directory
+        if (nl == 5 && memcmp(name, "julia", 5) == 0) { // Julia's compile unit
+            replace_op(ctx, f, 1, ".", 1);
+            return 2;
+        }
+        size_t fl = (size_t)dl + 1 + nl;
+        char *full = (char *)malloc(fl + 1);
+        if (full == NULL)
+            return -1;
+        memcpy(full, dir, dl);
+        full[dl] = '/';
+        memcpy(full + dl + 1, name, nl);
+        full[fl] = '\0';
+        jl_dimap_entry_t *e = lookup(m, full, fl);
+        if (e != NULL)
+            replace_op(ctx, f, 0, full, fl); // (abs, old dir): the same file
+        free(full);
+        return e ? 1 : -1;
+    }
+    return 0;
+}
+
+// Map an absolute path held in a string operand or module name; returns the
+// memo entry, or NULL when nothing is to change.
+static jl_dimap_entry_t *map_string(jl_dimap_t *m, const char *s, size_t len,
+                                    int *oom) JL_NOTSAFEPOINT
+{
+    if (s == NULL || len == 0 || s[0] != '/')
+        return NULL;
+    jl_dimap_entry_t *e = lookup(m, s, len);
+    if (e == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    return e->kind == JL_DIMAP_MAPPED ? e : NULL;
+}
+
+static int rewrite_cu_strings(jl_dimap_t *m, LLVMContextRef ctx, LLVMMetadataRef cu) JL_NOTSAFEPOINT
+{
+    // DICompileUnit operands: 3 split-debug file name, 9 sysroot, 10 SDK
+    static const unsigned idx[] = {3, 9, 10};
+    LLVMValueRef v = LLVMMetadataAsValue(ctx, cu);
+    unsigned n = LLVMGetMDNodeNumOperands(v);
+    if (n != 11)
+        return 0;
+    LLVMValueRef ops[11];
+    LLVMGetMDNodeOperands(v, ops);
+    int oom = 0;
+    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+        LLVMValueRef op = ops[idx[i]];
+        if (op == NULL || !LLVMIsAMDString(op))
+            continue;
+        unsigned len = 0;
+        const char *s = LLVMGetMDString(op, &len);
+        jl_dimap_entry_t *e = map_string(m, s, len, &oom);
+        if (e != NULL) // a compile unit is distinct: its handle stays valid
+            replace_op(ctx, cu, idx[i], e->vpath, strlen(e->vpath));
+    }
+    return oom ? JL_DEPOT_E_NOMEM : 0;
+}
+
+JL_DLLEXPORT int jl_dimap_rewrite_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
+{
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    int err = JL_DEPOT_E_OK;
+    // three steps at most per node; the sweep after a sweep that left every
+    // node final is not needed
+    for (int sweep = 0; sweep < 5 && !err; sweep++) {
+        walk_t w;
+        memset(&w, 0, sizeof(w));
+        w.ctx = ctx;
+        if (ptrset_init(&w.seen))
+            return JL_DEPOT_E_NOMEM;
+        walk_module(&w, mod);
+        if (w.oom) {
+            walk_free(&w);
+            return JL_DEPOT_E_NOMEM;
+        }
+        if (sweep == 0)
+            for (size_t i = 0; i < w.ncus && !err; i++)
+                err = rewrite_cu_strings(m, ctx, w.cus[i]);
+        size_t changed = 0, unfinished = 0;
+        for (size_t i = 0; i < w.nfiles && !err; i++) {
+            int r = step_file(m, ctx, w.files[i]);
+            if (r < 0)
+                err = JL_DEPOT_E_NOMEM;
+            else if (r > 0) {
+                changed++;
+                if (r == 1)
+                    unfinished++;
+            }
+        }
+        if (sweep == 0)
+            m->rewritten += changed;
+        walk_free(&w);
+        if (unfinished == 0)
+            break;
+    }
+    if (err)
+        return err;
+    // the module's own names (source_filename: the ELF STT_FILE symbol)
+    int oom = 0;
+    size_t len = 0;
+    const char *s = LLVMGetSourceFileName(mod, &len);
+    jl_dimap_entry_t *e = map_string(m, s, len, &oom);
+    if (e != NULL)
+        LLVMSetSourceFileName(mod, e->vpath, strlen(e->vpath));
+    s = LLVMGetModuleIdentifier(mod, &len);
+    e = map_string(m, s, len, &oom);
+    if (e != NULL)
+        LLVMSetModuleIdentifier(mod, e->vpath, strlen(e->vpath));
+    return oom ? JL_DEPOT_E_NOMEM : JL_DEPOT_E_OK;
+}
+
+// ---- the map -------------------------------------------------------------------
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+    int oom;
+} sbuf_t;
+
+static void sb_put(sbuf_t *b, const char *s, size_t n) JL_NOTSAFEPOINT
+{
+    if (b->oom || grow((void **)&b->p, &b->cap, b->n + n + 1, 1)) {
+        b->oom = 1;
+        return;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+static void sb_str(sbuf_t *b, const char *s) JL_NOTSAFEPOINT
+{
+    sb_put(b, s, strlen(s));
+}
+
+// A field: `%`, TAB, LF, CR escaped as %25, %09, %0A, %0D.
+static void sb_field(sbuf_t *b, const char *s, size_t n) JL_NOTSAFEPOINT
+{
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *esc = NULL;
+        switch (s[i]) {
+        case '%':
+            esc = "%25";
+            break;
+        case '\t':
+            esc = "%09";
+            break;
+        case '\n':
+            esc = "%0A";
+            break;
+        case '\r':
+            esc = "%0D";
+            break;
+        default:
+            continue;
+        }
+        sb_put(b, s + start, i - start);
+        sb_put(b, esc, 3);
+        start = i + 1;
+    }
+    sb_put(b, s + start, n - start);
+}
+
+JL_DLLEXPORT int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAFEPOINT
+{
+    sbuf_t b = {NULL, 0, 0, 0};
+    char line[64];
+    snprintf(line, sizeof(line), "%s\t%d\nimage\t%s\n", JL_DIMAP_MAGIC, JL_DIMAP_VERSION, m->id);
+    sb_str(&b, line);
+    for (size_t i = 0; i < m->nroots; i++) {
+        const jl_dimap_root_t *r = &m->roots[i];
+        const jl_dimap_entry_t *e = &m->e[r->entry];
+        sb_str(&b, "root\t");
+        sb_field(&b, e->vpath, e->vrootlen);
+        sb_str(&b, "\t");
+        sb_str(&b, jl_depot_token_name((jl_depot_role_t)r->role));
+        sb_str(&b, "\t");
+        const char *rest = e->vpath + e->vrootlen + 1;
+        sb_field(&b, rest, strlen(rest));
+        sb_str(&b, "\n");
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const jl_dimap_entry_t *e = &m->e[i];
+        if (e->kind != JL_DIMAP_MAPPED)
+            continue;
+        sb_str(&b, "file\t");
+        sb_field(&b, e->vpath, strlen(e->vpath));
+        sb_str(&b, "\t");
+        sb_str(&b, e->md5[0] ? e->md5 : "-");
+        sb_str(&b, "\n");
+    }
+    if (b.oom) {
+        free(b.p);
+        *out = NULL;
+        return JL_DEPOT_E_NOMEM;
+    }
+    *out = b.p;
+    if (len)
+        *len = b.n;
+    return JL_DEPOT_E_OK;
+}
+
+JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
+{
+    char *text;
+    size_t len;
+    int err = jl_dimap_text(m, &text, &len);
+    if (err)
+        return err;
+    LLVMContextRef ctx = LLVMGetModuleContext(mod);
+    LLVMTypeRef ty = LLVMArrayType2(LLVMInt8TypeInContext(ctx), len);
+    LLVMValueRef g = LLVMAddGlobal(mod, ty, "jl_depot_map");
+    LLVMSetInitializer(g, LLVMConstStringInContext2(ctx, text, len, 1));
+    free(text);
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetSection(g, JL_DIMAP_SECTION);
+    LLVMSetAlignment(g, 1);
+    // keep it: append to llvm.used
+    LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
+    LLVMValueRef old = LLVMGetNamedGlobal(mod, "llvm.used");
+    unsigned n = 0;
+    LLVMValueRef init = old ? LLVMGetInitializer(old) : NULL;
+    if (init != NULL)
+        n = (unsigned)LLVMGetNumOperands(init);
+    LLVMValueRef *elts = (LLVMValueRef *)malloc((n + 1) * sizeof(LLVMValueRef));
+    if (elts == NULL)
+        return JL_DEPOT_E_NOMEM;
+    for (unsigned i = 0; i < n; i++)
+        elts[i] = LLVMGetOperand(init, i);
+    elts[n] = g;
+    if (old != NULL)
+        LLVMDeleteGlobal(old);
+    LLVMValueRef arr = LLVMConstArray2(ptr, elts, n + 1);
+    free(elts);
+    LLVMValueRef used = LLVMAddGlobal(mod, LLVMTypeOf(arr), "llvm.used");
+    LLVMSetInitializer(used, arr);
+    LLVMSetLinkage(used, LLVMAppendingLinkage);
+    LLVMSetSection(used, "llvm.metadata");
+    return JL_DEPOT_E_OK;
+}

@@ -1,0 +1,118 @@
+// This file is a part of Julia. License is MIT: https://julialang.org/license
+
+/*
+  llvm-depotmap.h: the debug-info path mapper.  Codegen asks it for one DIFile
+  per distinct source file; a file under a depot gets the directory
+  `/@<role>-<image id>-<k>` (a virtual root that carries the identity of the
+  image and of the depot, k = 1-based index of the depot in the build stack)
+  and the file name relative to the role root, so no byte of the build
+  machine's depot path reaches the object.  A pass rewrites the DIFile nodes
+  of a module that was built with absolute paths, and the map from virtual
+  roots to tokens is embedded as plain data in the ELF section `.jl_depot_map`
+  (format: doc/debuginfo-map.md).
+
+  Uses LLVM's C API only (LLVM 17+ for LLVMReplaceMDNodeOperandWith); the MD5
+  checksums of DWARF 5 come from llvm-depotmap-md5.cpp.  A map is not
+  thread-safe: one map per image, owned by the thread that emits it.
+*/
+
+#ifndef JL_LLVM_DEPOTMAP_H
+#define JL_LLVM_DEPOTMAP_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+
+#include "depotpath.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct jl_dimap_t jl_dimap_t;
+
+// The name of the ELF section that holds the map, and its first line.
+#define JL_DIMAP_SECTION ".jl_depot_map"
+#define JL_DIMAP_MAGIC   "julia-depot-map"
+#define JL_DIMAP_VERSION 1
+
+// What became of one file given to the mapper.
+typedef enum {
+    JL_DIMAP_MAPPED = 0,   // under a virtual root
+    JL_DIMAP_ABSOLUTE = 1, // absolute, under no depot root: not relocatable
+    JL_DIMAP_RELATIVE = 2, // a relative name (`array.jl`, `none`): left as it is
+} jl_dimap_kind_t;
+
+// `image_id16`: 16 lower-case hex digits (jl_dimap_image_id), else
+// JL_DEPOT_E_DIMAP_IMAGE_ID.  `target_depot`: index in `stack` of the depot
+// that will hold the image (tried first), or -1.  The stack must outlive the map.
+JL_DLLEXPORT int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const char *image_id16,
+                              jl_dimap_t **out) JL_NOTSAFEPOINT;
+JL_DLLEXPORT void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT;
+
+// The image id: 16 lower-case hex digits of a 64-bit hash of the package
+// name, its UUID and its build id; never of a path.  Returns JL_DEPOT_E_OK.
+JL_DLLEXPORT int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16],
+                                   uint64_t build_id_hi, uint64_t build_id_lo,
+                                   char out[17]) JL_NOTSAFEPOINT;
+
+// The one DIFile of `path` (memoized per distinct path and builder): mapped
+// to (`<rest>`, `/@<role>-<id>-<k>`) when it lies under a depot root, else
+// ("<path>", "") and recorded as not relocatable (relative names are kept).
+// With `dwarf5` the DIFile carries the MD5 of the file's bytes (none when
+// the file cannot be read).  NULL only when memory runs out.
+JL_DLLEXPORT LLVMMetadataRef jl_dimap_file(jl_dimap_t *m, LLVMDIBuilderRef b, const char *path,
+                                           size_t len, int dwarf5) JL_NOTSAFEPOINT;
+// Julia's compile-unit file ("julia", "."); with `dwarf5` it carries the MD5
+// of the empty byte string, because a DWARF 5 line table has MD5s for all
+// files or for none.
+JL_DLLEXPORT LLVMMetadataRef jl_dimap_cu_file(jl_dimap_t *m, LLVMDIBuilderRef b,
+                                              int dwarf5) JL_NOTSAFEPOINT;
+
+// Rewrite, in place, every path of `mod`: the file name and directory of
+// every DIFile reachable from llvm.dbg.cu, the functions' DISubprograms,
+// the instructions' debug locations (scopes and inlinedAt chains) and the
+// globals' !dbg attachments; the compile units' split-debug file name,
+// sysroot and SDK; the module's source_filename and identifier.  Returns
+// JL_DEPOT_E_OK (or JL_DEPOT_E_NOMEM).
+JL_DLLEXPORT int jl_dimap_rewrite_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
+// How many DIFile nodes the rewrite passes of `m` changed so far.
+JL_DLLEXPORT uint64_t jl_dimap_rewritten(const jl_dimap_t *m) JL_NOTSAFEPOINT;
+
+// Emit the map as a constant global in section `.jl_depot_map` (kept through
+// llvm.used).  Returns JL_DEPOT_E_OK.
+JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
+
+// The map text as jl_dimap_embed writes it (malloc'ed, NUL-terminated; *len
+// may be NULL).
+JL_DLLEXPORT int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAFEPOINT;
+
+// Queries.
+JL_DLLEXPORT const char *jl_dimap_id(const jl_dimap_t *m) JL_NOTSAFEPOINT;
+// How many distinct paths the mapper has seen, and the i-th of them (in the
+// order first seen): its kind, and for mapped files the virtual path
+// (`/@depot-<id>-<k>/<rest>`) and the MD5 (32 hex digits, "" when unread).
+JL_DLLEXPORT size_t jl_dimap_nfiles(const jl_dimap_t *m) JL_NOTSAFEPOINT;
+JL_DLLEXPORT int jl_dimap_file_info(const jl_dimap_t *m, size_t i, const char **path,
+                                    jl_dimap_kind_t *kind, const char **virtual_path,
+                                    const char **md5hex) JL_NOTSAFEPOINT;
+// The absolute paths that are not relocatable (in the order first seen).
+JL_DLLEXPORT size_t jl_dimap_nabsolute(const jl_dimap_t *m) JL_NOTSAFEPOINT;
+JL_DLLEXPORT const char *jl_dimap_absolute(const jl_dimap_t *m, size_t i) JL_NOTSAFEPOINT;
+// How many DIFile nodes jl_dimap_file created (memo misses).
+JL_DLLEXPORT uint64_t jl_dimap_created(const jl_dimap_t *m) JL_NOTSAFEPOINT;
+
+// llvm-depotmap-md5.cpp: what LLVM's C API lacks.
+// A DIFile with an MD5 checksum (32 lower-case hex digits).
+JL_DLLEXPORT LLVMMetadataRef jl_dimap_difile_md5(LLVMDIBuilderRef b, const char *name,
+                                                 size_t namelen, const char *dir, size_t dirlen,
+                                                 const char *md5hex) JL_NOTSAFEPOINT;
+// Streaming MD5 (LLVM's llvm::MD5): new, update, final (frees the state).
+JL_DLLEXPORT void *jl_dimap_md5_new(void) JL_NOTSAFEPOINT;
+JL_DLLEXPORT void jl_dimap_md5_update(void *st, const void *data, size_t len) JL_NOTSAFEPOINT;
+JL_DLLEXPORT void jl_dimap_md5_final(void *st, uint8_t out[16]) JL_NOTSAFEPOINT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // JL_LLVM_DEPOTMAP_H
