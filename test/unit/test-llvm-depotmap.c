@@ -1,0 +1,548 @@
+// This file is a part of the jldepot project. License is MIT.
+
+/*
+  test-llvm-depotmap.c: the debug-info path mapper: one DIFile per file
+  under the right virtual root (role, depot index k), absolute and relative
+  names, memoization; the rewrite pass on a module built with absolute paths
+  (merged nodes, lexical blocks, inlinedAt chains, compile unit, globals,
+  source_filename); the map embedded in and read back from an emitted
+  object; the image id; DWARF 5 MD5 checksums.
+*/
+
+#include <openssl/evp.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/DebugInfo.h>
+#include <llvm-c/Object.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "testutil.h"
+#include "llvm-depotmap.h"
+
+static const char *ID = "00112233aabbccdd";
+
+static jl_depot_stack_t *stack_of(const char *list)
+{
+    jl_depot_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.depot_path = list;
+    cfg.home = "/nonexistent-home";
+    cfg.list_sep = ':';
+    cfg.casefold = 0;
+    jl_depot_stack_t *s = NULL;
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    return s;
+}
+
+static char *file_name(LLVMMetadataRef f)
+{
+    unsigned n = 0;
+    const char *s = LLVMDIFileGetFilename(f, &n);
+    char *r = malloc(n + 1);
+    if (n > 0) // an empty string may come back as NULL
+        memcpy(r, s, n);
+    r[n] = '\0';
+    return r;
+}
+
+static char *file_dir(LLVMMetadataRef f)
+{
+    unsigned n = 0;
+    const char *s = LLVMDIFileGetDirectory(f, &n);
+    char *r = malloc(n + 1);
+    if (n > 0) // an empty string may come back as NULL
+        memcpy(r, s, n);
+    r[n] = '\0';
+    return r;
+}
+
+static void assert_file(LLVMMetadataRef f, const char *name, const char *dir)
+{
+    char *n = file_name(f), *d = file_dir(f);
+    assert_string_equal(n, name);
+    assert_string_equal(d, dir);
+    free(n);
+    free(d);
+}
+
+static void md5_hex(const void *data, size_t len, char out[33])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dl = 0;
+    assert_int_equal(EVP_Digest(data, len, d, &dl, EVP_md5(), NULL), 1);
+    assert_int_equal(dl, 16);
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static void test_file_roles_and_k(void **state)
+{
+    (void)state;
+    jl_depot_stack_t *s = stack_of("/dp/one:/dp/two");
+    jl_dimap_t *m;
+    assert_int_equal(jl_dimap_new(s, 0, ID, &m), JL_DEPOT_E_OK);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("t", ctx);
+    LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
+    struct {
+        const char *path, *name, *dir;
+    } cases[] = {
+        {"/dp/one/packages/A/x1/src/A.jl", "packages/A/x1/src/A.jl", "/@depot-00112233aabbccdd-1"},
+        {"/dp/two/packages/B/y2/src/B.jl", "packages/B/y2/src/B.jl", "/@depot-00112233aabbccdd-2"},
+        {"/dp/one/artifacts/0a1b/lib/x.h", "0a1b/lib/x.h", "/@artifacts-00112233aabbccdd-1"},
+        {"/dp/two/compiled/v1.11/B/y.jl", "v1.11/B/y.jl", "/@compiled-00112233aabbccdd-2"},
+        {"/dp/one/scratchspaces/u/gen.jl", "u/gen.jl", "/@cache-00112233aabbccdd-1"},
+        // normalized, component-wise: not under /dp/one
+        {"/dp/one/./packages//A/x1/src/../src/C.jl", "packages/A/x1/src/C.jl",
+         "/@depot-00112233aabbccdd-1"},
+        {"/dp/one-rc2/packages/A/x.jl", "/dp/one-rc2/packages/A/x.jl", ""},
+        {"/usr/share/julia/stdlib/v1.11/Test/src/Test.jl",
+         "/usr/share/julia/stdlib/v1.11/Test/src/Test.jl", ""},
+        {"array.jl", "array.jl", "."},
+    };
+    size_t n = sizeof(cases) / sizeof(cases[0]);
+    for (size_t i = 0; i < n; i++) {
+        LLVMMetadataRef f = jl_dimap_file(m, b, cases[i].path, strlen(cases[i].path), 0);
+        assert_non_null(f);
+        assert_file(f, cases[i].name, cases[i].dir);
+    }
+    // the absolute names are recorded, in order; the relative one is not
+    assert_int_equal(jl_dimap_nabsolute(m), 2);
+    assert_string_equal(jl_dimap_absolute(m, 0), "/dp/one-rc2/packages/A/x.jl");
+    assert_string_equal(jl_dimap_absolute(m, 1), "/usr/share/julia/stdlib/v1.11/Test/src/Test.jl");
+    assert_null(jl_dimap_absolute(m, 2));
+    jl_dimap_kind_t kind;
+    const char *vpath, *md5, *path;
+    assert_int_equal(jl_dimap_file_info(m, 1, &path, &kind, &vpath, &md5), JL_DEPOT_E_OK);
+    assert_int_equal(kind, JL_DIMAP_MAPPED);
+    assert_string_equal(vpath, "/@depot-00112233aabbccdd-2/packages/B/y2/src/B.jl");
+    assert_string_equal(md5, ""); // the file does not exist
+    assert_int_equal(jl_dimap_file_info(m, n - 1, NULL, &kind, NULL, NULL), JL_DEPOT_E_OK);
+    assert_int_equal(kind, JL_DIMAP_RELATIVE);
+    assert_int_equal(jl_dimap_file_info(m, n, NULL, &kind, NULL, NULL),
+                     JL_DEPOT_E_INVALID_ARGUMENT);
+    // the target depot is tried first: of the nested depots /dp and /dp/one,
+    // the file lies in the one that holds the image
+    jl_depot_stack_t *s2 = stack_of("/dp:/dp/one");
+    jl_dimap_t *m2, *m3;
+    assert_int_equal(jl_dimap_new(s2, 1, ID, &m2), JL_DEPOT_E_OK);
+    assert_file(jl_dimap_file(m2, b, "/dp/one/packages/A/x1/src/A.jl", 30, 0),
+                "packages/A/x1/src/A.jl", "/@depot-00112233aabbccdd-2");
+    // with the other target, the mapper agrees with the path model's tokenize
+    assert_int_equal(jl_dimap_new(s2, 0, ID, &m3), JL_DEPOT_E_OK);
+    char tok[256];
+    size_t tl;
+    long depot = -1;
+    assert_int_equal(jl_depot_tokenize_buf(s2, 0, 0, "/dp/one/packages/A/x1/src/A.jl", 30, tok,
+                                           sizeof(tok), &tl, &depot),
+                     JL_DEPOT_E_OK);
+    assert_true(strncmp(tok, "@depot/", 7) == 0);
+    char *vdir = jl_test_fmt("/@depot-00112233aabbccdd-%ld", depot + 1);
+    assert_file(jl_dimap_file(m3, b, "/dp/one/packages/A/x1/src/A.jl", 30, 0), tok + 7, vdir);
+    free(vdir);
+    jl_dimap_free(m3);
+    jl_dimap_free(m2);
+    jl_depot_stack_free(s2);
+    LLVMDisposeDIBuilder(b);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    jl_dimap_free(m);
+    jl_depot_stack_free(s);
+}
+
+static void test_memoized(void **state)
+{
+    (void)state;
+    jl_depot_stack_t *s = stack_of("/dp/one");
+    jl_dimap_t *m;
+    assert_int_equal(jl_dimap_new(s, 0, ID, &m), JL_DEPOT_E_OK);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("t", ctx);
+    LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
+    const char *p = "/dp/one/packages/A/x1/src/A.jl";
+    LLVMMetadataRef f1 = jl_dimap_file(m, b, p, strlen(p), 0);
+    for (int i = 0; i < 100; i++)
+        assert_ptr_equal(jl_dimap_file(m, b, p, strlen(p), 0), f1);
+    assert_int_equal(jl_dimap_created(m), 1);
+    assert_int_equal(jl_dimap_nfiles(m), 1);
+    // a second path, and the same path asked for with DWARF 5 (its own DIFile)
+    jl_dimap_file(m, b, "/dp/one/packages/A/x1/src/b.jl", 30, 0);
+    jl_dimap_file(m, b, p, strlen(p), 1);
+    assert_int_equal(jl_dimap_nfiles(m), 2);
+    assert_int_equal(jl_dimap_created(m), 3);
+    // the map lists one root and each file once
+    char *text;
+    size_t len;
+    assert_int_equal(jl_dimap_text(m, &text, &len), JL_DEPOT_E_OK);
+    assert_string_equal(text, "julia-depot-map\t1\n"
+                              "image\t00112233aabbccdd\n"
+                              "root\t/@depot-00112233aabbccdd-1\t@depot\tpackages/A/x1/src/A.jl\n"
+                              "file\t/@depot-00112233aabbccdd-1/packages/A/x1/src/A.jl\t-\n"
+                              "file\t/@depot-00112233aabbccdd-1/packages/A/x1/src/b.jl\t-\n");
+    assert_int_equal(len, strlen(text));
+    free(text);
+    LLVMDisposeDIBuilder(b);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    jl_dimap_free(m);
+    jl_depot_stack_free(s);
+}
+
+static void test_image_id(void **state)
+{
+    (void)state;
+    uint8_t u1[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    uint8_t u2[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17};
+    char a[17], b[17], c[17], d[17], e[17], f[17];
+    jl_dimap_image_id("Shapes", u1, 1, 2, a);
+    jl_dimap_image_id("Shapes", u1, 1, 2, b);
+    jl_dimap_image_id("Shapes", u2, 1, 2, c);
+    jl_dimap_image_id("Shapes", u1, 1, 3, d);
+    jl_dimap_image_id("Shapes", u1, 2, 2, e);
+    jl_dimap_image_id("Stats", u1, 1, 2, f);
+    assert_string_equal(a, b);
+    assert_int_equal(strlen(a), 16);
+    for (int i = 0; i < 16; i++)
+        assert_true((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'f'));
+    const char *all[] = {a, c, d, e, f};
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(all[i], all[j]);
+    // an id is accepted only as 16 lower-case hex digits
+    jl_depot_stack_t *s = stack_of("/dp/one");
+    jl_dimap_t *m = NULL;
+    const char *bad[] = {"0123", "00112233AABBCCDD", "00112233aabbccdd0", "00112233aabbccdg", NULL};
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(jl_dimap_new(s, 0, bad[i], &m), JL_DEPOT_E_DIMAP_IMAGE_ID);
+        assert_null(m);
+    }
+    assert_int_equal(jl_dimap_new(s, 1, a, &m), JL_DEPOT_E_INVALID_ARGUMENT);
+    assert_int_equal(jl_dimap_new(s, 0, a, &m), JL_DEPOT_E_OK);
+    assert_string_equal(jl_dimap_id(m), a);
+    jl_dimap_free(m);
+    jl_depot_stack_free(s);
+}
+
+// A module as codegen writes it today: absolute paths everywhere.
+typedef struct {
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMValueRef fn;
+    LLVMValueRef inlined_call; // the instruction with a two-level inlinedAt chain
+} absmod_t;
+
+static void build_absolute_module(absmod_t *t, LLVMDIBuilderRef *bout, jl_dimap_t *premap)
+{
+    LLVMContextRef ctx = t->ctx = LLVMContextCreate();
+    LLVMModuleRef mod = t->mod =
+        LLVMModuleCreateWithNameInContext("/dp/one/packages/A/x1/src/A.jl", ctx);
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+    LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
+                      LLVMValueAsMetadata(LLVMConstInt(i32, LLVMDebugMetadataVersion(), 0)));
+    LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
+    *bout = b;
+    // the compile unit: "julia" in a build directory, with a build sysroot
+    LLVMMetadataRef cuf = LLVMDIBuilderCreateFile(b, "julia", 5, "/build/dir", 10);
+    LLVMDIBuilderCreateCompileUnit(b, LLVMDWARFSourceLanguageJulia, cuf, "julia", 5, 0, "", 0, 0,
+                                   "/dp/one/compiled/v1.11/A/x.dwo", 30, LLVMDWARFEmissionFull, 0,
+                                   0, 0, "/dp/one/artifacts/sysroot", 25, "", 0);
+    // the same file three ways: (abs, "."), (rel, abs dir), and (if premap)
+    // the mapper's own node already in the context, so rewriting collides
+    LLVMMetadataRef fa = LLVMDIBuilderCreateFile(b, "/dp/one/packages/A/x1/src/A.jl", 30, ".", 1);
+    LLVMMetadataRef fa2 = LLVMDIBuilderCreateFile(b, "A.jl", 4, "/dp/one/packages/A/x1/src", 25);
+    if (premap != NULL)
+        jl_dimap_file(premap, b, "/dp/one/packages/A/x1/src/A.jl", 30, 0);
+    LLVMMetadataRef fb = LLVMDIBuilderCreateFile(b, "/dp/two/packages/B/y2/src/B.jl", 30, ".", 1);
+    LLVMMetadataRef fc = LLVMDIBuilderCreateFile(b, "/dp/two/packages/C/z3/src/C.jl", 30, "", 0);
+    LLVMMetadataRef fo = LLVMDIBuilderCreateFile(b, "/opt/other/o.jl", 15, "/build/dir", 10);
+    LLVMMetadataRef ty = LLVMDIBuilderCreateSubroutineType(b, fa, NULL, 0, LLVMDIFlagZero);
+    LLVMTypeRef fnty = LLVMFunctionType(i32, &i32, 1, 0);
+    LLVMValueRef fn = t->fn = LLVMAddFunction(mod, "julia_f_1", fnty);
+    LLVMMetadataRef sp =
+        LLVMDIBuilderCreateFunction(b, fa, "f", 1, "julia_f_1", 9, fa, 3, ty, 0, 1, 3, 0, 0);
+    LLVMSetSubprogram(fn, sp);
+    LLVMMetadataRef blk = LLVMDIBuilderCreateLexicalBlock(b, sp, fa2, 4, 1);
+    LLVMMetadataRef spb =
+        LLVMDIBuilderCreateFunction(b, fb, "g", 1, "julia_g", 7, fb, 10, ty, 0, 1, 10, 0, 0);
+    LLVMMetadataRef spc =
+        LLVMDIBuilderCreateFunction(b, fc, "h", 1, "julia_h", 7, fc, 20, ty, 0, 1, 20, 0, 0);
+    LLVMMetadataRef spo =
+        LLVMDIBuilderCreateFunction(b, fo, "o", 1, "julia_o", 7, fo, 30, ty, 0, 1, 30, 0, 0);
+    LLVMMetadataRef l_f = LLVMDIBuilderCreateDebugLocation(ctx, 4, 1, blk, NULL);
+    LLVMMetadataRef l_g = LLVMDIBuilderCreateDebugLocation(ctx, 11, 1, spb, l_f);
+    LLVMMetadataRef l_h = LLVMDIBuilderCreateDebugLocation(ctx, 21, 1, spc, l_g);
+    LLVMMetadataRef l_o = LLVMDIBuilderCreateDebugLocation(ctx, 31, 1, spo, l_f);
+    LLVMBuilderRef bld = LLVMCreateBuilderInContext(ctx);
+    LLVMPositionBuilderAtEnd(bld, LLVMAppendBasicBlockInContext(ctx, fn, "top"));
+    LLVMSetCurrentDebugLocation2(bld, l_f);
+    LLVMValueRef x = LLVMBuildAdd(bld, LLVMGetParam(fn, 0), LLVMConstInt(i32, 1, 0), "x");
+    LLVMSetCurrentDebugLocation2(bld, l_h);
+    LLVMValueRef y = LLVMBuildMul(bld, x, LLVMConstInt(i32, 3, 0), "y");
+    t->inlined_call = y;
+    LLVMSetCurrentDebugLocation2(bld, l_o);
+    y = LLVMBuildSub(bld, y, LLVMConstInt(i32, 2, 0), "z");
+    LLVMSetCurrentDebugLocation2(bld, l_f);
+    LLVMBuildRet(bld, y);
+    LLVMDisposeBuilder(bld);
+    // a global with a !dbg attachment whose file is absolute
+    LLVMValueRef g = LLVMAddGlobal(mod, i32, "jl_global_1");
+    LLVMSetInitializer(g, LLVMConstInt(i32, 7, 0));
+    LLVMMetadataRef gty = LLVMDIBuilderCreateBasicType(b, "Int32", 5, 32, 5, LLVMDIFlagZero);
+    LLVMMetadataRef fg = LLVMDIBuilderCreateFile(b, "/dp/one/packages/A/x1/src/g.jl", 30, ".", 1);
+    LLVMMetadataRef gve = LLVMDIBuilderCreateGlobalVariableExpression(
+        b, fg, "G", 1, "jl_global_1", 11, fg, 2, gty, 0, LLVMDIBuilderCreateExpression(b, NULL, 0),
+        NULL, 0);
+    LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(ctx, "dbg", 3), gve);
+    LLVMDIBuilderFinalize(b);
+}
+
+static int contains(const char *hay, const char *needle)
+{
+    return strstr(hay, needle) != NULL;
+}
+
+static void test_rewrite_module(void **state)
+{
+    (void)state;
+    for (int premap = 0; premap < 2; premap++) {
+        jl_depot_stack_t *s = stack_of("/dp/one:/dp/two");
+        jl_dimap_t *m;
+        assert_int_equal(jl_dimap_new(s, 0, ID, &m), JL_DEPOT_E_OK);
+        absmod_t t;
+        LLVMDIBuilderRef b;
+        build_absolute_module(&t, &b, premap ? m : NULL);
+        char *before = LLVMPrintModuleToString(t.mod);
+        assert_true(contains(before, "/dp/one/packages"));
+        LLVMDisposeMessage(before);
+        assert_int_equal(jl_dimap_rewrite_module(m, t.mod), JL_DEPOT_E_OK);
+        char *msg = NULL;
+        int bad = LLVMVerifyModule(t.mod, LLVMReturnStatusAction, &msg);
+        if (bad)
+            fprintf(stderr, "%s\n", msg);
+        assert_false(bad);
+        LLVMDisposeMessage(msg);
+        char *ir = LLVMPrintModuleToString(t.mod);
+        // no depot path and no build directory remains
+        assert_false(contains(ir, "/dp/one/"));
+        assert_false(contains(ir, "/dp/two/"));
+        assert_false(contains(ir, "/build/dir"));
+        assert_true(contains(ir, "source_filename = "
+                                 "\"/@depot-00112233aabbccdd-1/packages/A/x1/src/A.jl\""));
+        assert_true(contains(ir, "!DIFile(filename: \"julia\", directory: \".\")"));
+        assert_true(contains(ir, "splitDebugFilename: "
+                                 "\"/@compiled-00112233aabbccdd-1/v1.11/A/x.dwo\""));
+        assert_true(contains(ir, "sysroot: \"/@artifacts-00112233aabbccdd-1/sysroot\""));
+        assert_true(contains(ir, "!DIFile(filename: \"packages/A/x1/src/g.jl\", directory: "
+                                 "\"/@depot-00112233aabbccdd-1\")"));
+        // a file outside every depot stays absolute, without the build directory
+        assert_true(contains(ir, "!DIFile(filename: \"/opt/other/o.jl\", directory: \"\")"));
+        assert_int_equal(jl_dimap_nabsolute(m), 1);
+        assert_string_equal(jl_dimap_absolute(m, 0), "/opt/other/o.jl");
+        // the function's subprogram, the lexical block (merged form of the
+        // same file) and the whole inlinedAt chain, re-fetched from the module
+        LLVMMetadataRef sp = LLVMGetSubprogram(t.fn);
+        assert_file(LLVMDIScopeGetFile(sp), "packages/A/x1/src/A.jl", "/@depot-00112233aabbccdd-1");
+        LLVMMetadataRef loc = LLVMInstructionGetDebugLoc(t.inlined_call);
+        assert_file(LLVMDIScopeGetFile(LLVMDILocationGetScope(loc)), "packages/C/z3/src/C.jl",
+                    "/@depot-00112233aabbccdd-2");
+        LLVMMetadataRef in1 = LLVMDILocationGetInlinedAt(loc);
+        assert_non_null(in1);
+        assert_int_equal(LLVMDILocationGetLine(in1), 11);
+        assert_file(LLVMDIScopeGetFile(LLVMDILocationGetScope(in1)), "packages/B/y2/src/B.jl",
+                    "/@depot-00112233aabbccdd-2");
+        LLVMMetadataRef in2 = LLVMDILocationGetInlinedAt(in1);
+        assert_non_null(in2);
+        assert_file(LLVMDIScopeGetFile(LLVMDILocationGetScope(in2)), "packages/A/x1/src/A.jl",
+                    "/@depot-00112233aabbccdd-1");
+        assert_null(LLVMDILocationGetInlinedAt(in2));
+        // all DIFiles that were changed are counted; a second pass changes nothing
+        assert_true(jl_dimap_rewritten(m) >= 5);
+        uint64_t r = jl_dimap_rewritten(m);
+        assert_int_equal(jl_dimap_rewrite_module(m, t.mod), JL_DEPOT_E_OK);
+        assert_int_equal(jl_dimap_rewritten(m), r);
+        char *ir2 = LLVMPrintModuleToString(t.mod);
+        assert_string_equal(ir, ir2);
+        LLVMDisposeMessage(ir2);
+        LLVMDisposeMessage(ir);
+        LLVMDisposeDIBuilder(b);
+        LLVMDisposeModule(t.mod);
+        LLVMContextDispose(t.ctx);
+        jl_dimap_free(m);
+        jl_depot_stack_free(s);
+    }
+}
+
+static void init_x86(void)
+{
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+}
+
+// Emit `mod` to an ELF object in memory; returns the contents of `section`.
+static char *emit_section(LLVMModuleRef mod, const char *section, size_t *len)
+{
+    init_x86();
+    LLVMTargetRef tgt;
+    char *msg = NULL;
+    assert_int_equal(LLVMGetTargetFromTriple("x86_64-pc-linux-gnu", &tgt, &msg), 0);
+    LLVMTargetMachineRef tm =
+        LLVMCreateTargetMachine(tgt, "x86_64-pc-linux-gnu", "x86-64", "", LLVMCodeGenLevelNone,
+                                LLVMRelocPIC, LLVMCodeModelDefault);
+    LLVMSetTarget(mod, "x86_64-pc-linux-gnu");
+    LLVMMemoryBufferRef buf = NULL;
+    assert_int_equal(LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &buf), 0);
+    LLVMBinaryRef bin = LLVMCreateBinary(buf, LLVMGetModuleContext(mod), &msg);
+    assert_non_null(bin);
+    LLVMSectionIteratorRef it = LLVMObjectFileCopySectionIterator(bin);
+    char *out = NULL;
+    while (!LLVMObjectFileIsSectionIteratorAtEnd(bin, it)) {
+        const char *name = LLVMGetSectionName(it);
+        if (name && strcmp(name, section) == 0) {
+            *len = (size_t)LLVMGetSectionSize(it);
+            out = malloc(*len + 1);
+            memcpy(out, LLVMGetSectionContents(it), *len);
+            out[*len] = '\0';
+        }
+        LLVMMoveToNextSection(it);
+    }
+    LLVMDisposeSectionIterator(it);
+    LLVMDisposeBinary(bin);
+    LLVMDisposeMemoryBuffer(buf);
+    LLVMDisposeTargetMachine(tm);
+    return out;
+}
+
+static void test_embed_and_read_back(void **state)
+{
+    (void)state;
+    char *tmp = jl_test_mkdtemp("dimap-embed");
+    char *d1 = jl_test_fmt("%s/one", tmp), *d2 = jl_test_fmt("%s/two", tmp);
+    char *fa = jl_test_fmt("%s/packages/A/x1/src/A.jl", d1);
+    char *fb = jl_test_fmt("%s/packages/B/y2/src/we%%ird\tname.jl", d2);
+    const char *ca = "a(x) = x + 1\n", *cb = "b(x) = 2x\n";
+    jl_test_write_file(fa, ca, strlen(ca));
+    jl_test_write_file(fb, cb, strlen(cb));
+    char *list = jl_test_fmt("%s:%s", d1, d2);
+    jl_depot_stack_t *s = stack_of(list);
+    jl_dimap_t *m;
+    assert_int_equal(jl_dimap_new(s, 0, ID, &m), JL_DEPOT_E_OK);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("julia", ctx);
+    LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
+    jl_dimap_file(m, b, fa, strlen(fa), 0);
+    jl_dimap_file(m, b, fb, strlen(fb), 0);
+    jl_dimap_file(m, b, "/opt/o.jl", 9, 0); // not in the map
+    // an existing llvm.used is kept
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+    LLVMValueRef keepme = LLVMAddGlobal(mod, i32, "keepme");
+    LLVMSetInitializer(keepme, LLVMConstInt(i32, 1, 0));
+    LLVMSetLinkage(keepme, LLVMInternalLinkage);
+    LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
+    LLVMValueRef used = LLVMAddGlobal(mod, LLVMArrayType2(ptr, 1), "llvm.used");
+    LLVMSetInitializer(used, LLVMConstArray2(ptr, &keepme, 1));
+    LLVMSetLinkage(used, LLVMAppendingLinkage);
+    LLVMSetSection(used, "llvm.metadata");
+    LLVMDIBuilderFinalize(b);
+    assert_int_equal(jl_dimap_embed(m, mod), JL_DEPOT_E_OK);
+    char *msg = NULL;
+    assert_int_equal(LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg), 0);
+    LLVMDisposeMessage(msg);
+    LLVMValueRef nu = LLVMGetNamedGlobal(mod, "llvm.used");
+    assert_non_null(nu);
+    assert_int_equal(LLVMGetNumOperands(LLVMGetInitializer(nu)), 2);
+    size_t len = 0;
+    char *sec = emit_section(mod, JL_DIMAP_SECTION, &len);
+    assert_non_null(sec);
+    char *want;
+    size_t wlen;
+    assert_int_equal(jl_dimap_text(m, &want, &wlen), JL_DEPOT_E_OK);
+    assert_int_equal(len, wlen);
+    assert_memory_equal(sec, want, len);
+    // the expected text, field by field
+    char ma[33], mb[33];
+    md5_hex(ca, strlen(ca), ma);
+    md5_hex(cb, strlen(cb), mb);
+    char *expect =
+        jl_test_fmt("julia-depot-map\t1\n"
+                    "image\t%s\n"
+                    "root\t/@depot-%s-1\t@depot\tpackages/A/x1/src/A.jl\n"
+                    "root\t/@depot-%s-2\t@depot\tpackages/B/y2/src/we%%25ird%%09name.jl\n"
+                    "file\t/@depot-%s-1/packages/A/x1/src/A.jl\t%s\n"
+                    "file\t/@depot-%s-2/packages/B/y2/src/we%%25ird%%09name.jl\t%s\n",
+                    ID, ID, ID, ID, ma, ID, mb);
+    assert_string_equal(sec, expect);
+    // no byte of the depot paths in the section
+    assert_null(strstr(sec, tmp));
+    free(expect);
+    free(want);
+    free(sec);
+    LLVMDisposeDIBuilder(b);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    jl_dimap_free(m);
+    jl_depot_stack_free(s);
+    assert_int_equal(jl_test_rmtree(tmp), 0);
+    free(list);
+    free(fa);
+    free(fb);
+    free(d1);
+    free(d2);
+    free(tmp);
+}
+
+static void test_dwarf5_md5(void **state)
+{
+    (void)state;
+    char *tmp = jl_test_mkdtemp("dimap-md5");
+    char *fa = jl_test_fmt("%s/packages/A/x1/src/A.jl", tmp);
+    const char *ca = "module A\nf(x) = x\nend\n";
+    jl_test_write_file(fa, ca, strlen(ca));
+    jl_depot_stack_t *s = stack_of(tmp);
+    jl_dimap_t *m;
+    assert_int_equal(jl_dimap_new(s, 0, ID, &m), JL_DEPOT_E_OK);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("julia", ctx);
+    LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
+    LLVMMetadataRef f5 = jl_dimap_file(m, b, fa, strlen(fa), 1);
+    LLVMMetadataRef f4 = jl_dimap_file(m, b, fa, strlen(fa), 0);
+    LLVMMetadataRef cu5 = jl_dimap_cu_file(m, b, 1);
+    assert_ptr_not_equal(f5, f4);
+    assert_ptr_equal(jl_dimap_cu_file(m, b, 1), cu5);
+    LLVMAddNamedMetadataOperand(mod, "test.files", LLVMMetadataAsValue(ctx, f5));
+    LLVMAddNamedMetadataOperand(mod, "test.files", LLVMMetadataAsValue(ctx, f4));
+    LLVMAddNamedMetadataOperand(mod, "test.files", LLVMMetadataAsValue(ctx, cu5));
+    char *ir = LLVMPrintModuleToString(mod);
+    char md5[33];
+    md5_hex(ca, strlen(ca), md5);
+    char *want = jl_test_fmt("!DIFile(filename: \"packages/A/x1/src/A.jl\", directory: "
+                             "\"/@depot-%s-1\", checksumkind: CSK_MD5, checksum: \"%s\")",
+                             ID, md5);
+    assert_true(contains(ir, want));
+    char *want4 = jl_test_fmt(
+        "!DIFile(filename: \"packages/A/x1/src/A.jl\", directory: \"/@depot-%s-1\")\n", ID);
+    assert_true(contains(ir, want4));
+    assert_true(contains(ir, "!DIFile(filename: \"julia\", directory: \".\", checksumkind: "
+                             "CSK_MD5, checksum: \"d41d8cd98f00b204e9800998ecf8427e\")"));
+    const char *info_md5;
+    assert_int_equal(jl_dimap_file_info(m, 0, NULL, NULL, NULL, &info_md5), JL_DEPOT_E_OK);
+    assert_string_equal(info_md5, md5);
+    LLVMDisposeMessage(ir);
+    free(want);
+    free(want4);
+    LLVMDisposeDIBuilder(b);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    jl_dimap_free(m);
+    jl_depot_stack_free(s);
+    assert_int_equal(jl_test_rmtree(tmp), 0);
+    free(fa);
+    free(tmp);
+}
+
+JL_TEST_MAIN(cmocka_unit_test(test_file_roles_and_k), cmocka_unit_test(test_memoized),
+             cmocka_unit_test(test_image_id), cmocka_unit_test(test_rewrite_module),
+             cmocka_unit_test(test_embed_and_read_back), cmocka_unit_test(test_dwarf5_md5))
