@@ -1,0 +1,315 @@
+# This file is a part of Julia. License is MIT: https://julialang.org/license
+"""
+julia-depot-lldb.py: LLDB finds the sources of relocated Julia pkgimages.
+
+Enable with one line in ~/.lldbinit:
+
+    command script import <julia>/share/julia/contrib/julia-depot-lldb.py
+
+For every module that carries a `.jl_depot_map` section (a pkgimage), this
+finds the depot that holds the file, resolves each of the image's virtual
+roots (`/@depot-<image id>-<k>`) to a directory on this machine and appends
+exactly those pairs with `settings append target.source-map`.  The virtual
+roots are unique per image, so two relocated depots in one process never
+collide.  A source file whose MD5 differs from the one recorded at build time
+gets one warning.
+
+When it runs, and how (lldb-19 has no synchronous "module loaded" callback
+for Python):
+  - a scripted stop-hook (`target stop-hook add -P`) on the target: every
+    stop first maps the modules loaded since the last one, before the stop
+    is shown.  The loader turns on target.process.stop-on-sharedlibrary-events
+    so that the hook also runs (and the process silently continues) at every
+    library load: the frames of the next real stop are then built with the
+    rules in place (LLDB maps a frame's file when it builds the frame).  It is added to the selected target on import, and to targets
+    created later (the usual ~/.lldbinit case) by a listener on the target
+    event class, at the first module-load event of each target.  Mapping
+    itself only ever runs on LLDB's own thread (stop-hook or command): a
+    `settings append` from the listener's thread would not reach the
+    target's own settings;
+  - the command `julia-depot-map` maps the modules loaded now and lists what
+    was installed.
+
+The map is data: nothing inside a depot is ever executed.
+"""
+
+import os
+import sys
+import threading
+
+import lldb
+
+_here = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else None
+if _here and _here not in sys.path:
+    sys.path.insert(0, _here)
+sys.dont_write_bytecode = True  # nothing is written next to the scripts
+import julia_depot_map as jdm  # noqa: E402
+
+_lock = threading.RLock()
+# (target key, module path) -> record or None (no map)
+_seen = {}
+# target key -> {vroot: real root}
+_installed = {}
+# real file paths already warned about
+_warned = set()
+# targets (keys) that have our stop-hook
+_hooked = set()
+_listener = None
+
+
+def _key(target):
+    # A target's executable plus its index in its debugger is stable for
+    # the target's life.
+    dbg = target.GetDebugger()
+    return (dbg.GetID(), dbg.GetIndexOfTarget(target), str(target.GetExecutable()))
+
+
+def _quote(s):
+    """Quote an argument of an LLDB command (double quotes; `\\`, `"`,
+    `` ` `` and `$` escaped)."""
+    out = ['"']
+    for c in s:
+        if c in '\\"`$':
+            out.append("\\")
+        out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def _process_env(target):
+    proc = target.GetProcess()
+    if proc.IsValid() and proc.GetProcessID() not in (0, lldb.LLDB_INVALID_PROCESS_ID):
+        try:
+            with open("/proc/%d/environ" % proc.GetProcessID(), "rb") as f:
+                raw = f.read()
+            env = {}
+            for item in raw.split(b"\0"):
+                k, sep, v = item.partition(b"=")
+                if sep:
+                    env[os.fsdecode(k)] = os.fsdecode(v)
+            if env:
+                return env
+        except OSError:
+            pass
+    env = dict(os.environ)
+    try:
+        launch = target.GetLaunchInfo().GetEnvironment()
+        for i in range(launch.GetNumValues()):
+            env[launch.GetNameAtIndex(i)] = launch.GetValueAtIndex(i)
+    except AttributeError:
+        pass
+    return env
+
+
+def _guess_bindir(target, env):
+    if env.get("JULIA_BINDIR"):
+        return env["JULIA_BINDIR"]
+    for i in range(target.GetNumModules()):
+        name = target.GetModuleAtIndex(i).GetFileSpec().fullpath or ""
+        if os.path.basename(name).startswith("libjulia"):
+            d = os.path.dirname(name)
+            if os.path.basename(d) == "julia":
+                d = os.path.dirname(d)
+            return os.path.join(os.path.dirname(d), "bin")
+    return None
+
+
+def _out(stream, msg):
+    if stream is not None:
+        stream.Print(msg + "\n")
+    else:
+        sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
+
+
+def _current_map(debugger, target):
+    """The source-map pairs of `target` (vroot -> real)."""
+    pairs = {}
+    try:
+        data = debugger.GetSetting("target.source-map")
+        for i in range(data.GetSize()):
+            item = data.GetItemAtIndex(i)
+            pairs[item.GetItemAtIndex(0).GetStringValue(65536)] = \
+                item.GetItemAtIndex(1).GetStringValue(65536)
+    except AttributeError:
+        pass
+    return pairs
+
+
+def _handle_module(debugger, target, module, stream):
+    path = module.GetFileSpec().fullpath
+    if not path or not os.path.isfile(path):
+        return
+    tk = _key(target)
+    with _lock:
+        if (tk, path) in _seen:
+            return
+        _seen[(tk, path)] = None
+    try:
+        dmap = jdm.read_map(path)
+    except jdm.MapError as e:
+        _out(stream, "warning: julia-depot-map: ignoring the depot map of %s because %s" % (path, e))
+        return
+    if dmap is None:
+        return
+    env = _process_env(target)
+    res = jdm.resolve(dmap, path, env, _guess_bindir(target, env))
+    installed = []
+    with _lock:
+        have = _installed.setdefault(tk, {})
+        if debugger.GetSelectedTarget() != target:
+            debugger.SetSelectedTarget(target)
+        current = _current_map(debugger, target)
+        for vroot, real, depot in res.rules:
+            old = have.get(vroot) or current.get(vroot)
+            if old == real:
+                installed.append((vroot, real, depot.origin))
+                have[vroot] = real
+                continue
+            if old is not None:
+                _out(stream, "warning: julia-depot-map: %s is already mapped to %s; not mapping it to %s"
+                     % (vroot, old, real))
+                continue
+            ret = lldb.SBCommandReturnObject()
+            debugger.GetCommandInterpreter().HandleCommand(
+                "settings append target.source-map %s %s" % (_quote(vroot), _quote(real)), ret)
+            if not ret.Succeeded():
+                _out(stream, "warning: julia-depot-map: %s" % (ret.GetError() or "").strip())
+                continue
+            have[vroot] = real
+            installed.append((vroot, real, depot.origin))
+        _seen[(tk, path)] = (dmap, res, installed)
+        for vroot in res.missing:
+            root = dmap.roots[vroot]
+            _out(stream, "warning: julia-depot-map: %s: no depot holds %s (%s, %s); "
+                 "its sources will not be found" % (path, vroot, root.token, root.anchor))
+        for p in res.differs:
+            if p not in _warned:
+                _warned.add(p)
+                _out(stream, "warning: %s differs from the source this image was compiled from" % p)
+
+
+def _scan(debugger, target, stream=None):
+    if not target or not target.IsValid():
+        return
+    for i in range(target.GetNumModules()):
+        try:
+            _handle_module(debugger, target, target.GetModuleAtIndex(i), stream)
+        except Exception as e:  # never break the debugger
+            _out(stream, "warning: julia-depot-map: %s" % e)
+
+
+class StopHook(object):
+    """Scripted stop-hook: map new modules before the stop is shown.  The
+    loader also turns on target.process.stop-on-sharedlibrary-events, so
+    this runs at every library load too; those stops it continues
+    silently (unless the user had turned that setting on)."""
+
+    def __init__(self, target, extra_args, internal_dict):
+        self.target = target
+
+    def handle_stop(self, exe_ctx, stream):
+        target = exe_ctx.GetTarget()
+        _scan(target.GetDebugger(), target, stream)
+        return not (_key(target) in _shlib_stops and _is_shlib_event(target, exe_ctx.GetThread()))
+
+
+# targets on which the loader turned on stop-on-sharedlibrary-events
+_shlib_stops = set()
+
+
+def _is_shlib_event(target, thread):
+    """A stop at the dynamic loader's internal breakpoint (no user
+    breakpoint among the stop's breakpoints)."""
+    if not thread.IsValid() or thread.GetStopReason() != lldb.eStopReasonBreakpoint:
+        return False
+    n = thread.GetStopReasonDataCount()
+    for i in range(0, n, 2):
+        bid = thread.GetStopReasonDataAtIndex(i)
+        if bid < (1 << 31) and target.FindBreakpointByID(int(bid)).IsValid():
+            return False
+    return n > 0
+
+
+def _run(debugger, command):
+    ret = lldb.SBCommandReturnObject()
+    debugger.GetCommandInterpreter().HandleCommand(command, ret)
+    return ret
+
+
+def _add_stop_hook(debugger, target):
+    if not target or not target.IsValid():
+        return
+    tk = _key(target)
+    with _lock:
+        if tk in _hooked:
+            return
+        _hooked.add(tk)
+    if debugger.GetSelectedTarget() != target:
+        debugger.SetSelectedTarget(target)
+    _run(debugger, "target stop-hook add -P %s.StopHook" % __name__)
+    # Stop (and map) at every library load, so that the frames of the next
+    # real stop are built after the rules exist.
+    setting = "target.process.stop-on-sharedlibrary-events"
+    if _run(debugger, "settings show " + setting).GetOutput().strip().endswith("= false"):
+        if _run(debugger, "settings set %s true" % setting).Succeeded():
+            _shlib_stops.add(tk)
+
+
+def _listen(debugger, listener):
+    event = lldb.SBEvent()
+    while True:
+        if not listener.WaitForEvent(1, event):
+            continue
+        if not lldb.SBTarget.EventIsTargetEvent(event):
+            continue
+        target = lldb.SBTarget.GetTargetFromEvent(event)
+        try:
+            _add_stop_hook(debugger, target)
+        except Exception as e:
+            _out(None, "warning: julia-depot-map: %s" % e)
+
+
+def julia_depot_map(debugger, command, exe_ctx, result, internal_dict):
+    """julia-depot-map: map the Julia images loaded now and list the
+    virtual roots and the real directories they were mapped to."""
+    target = exe_ctx.GetTarget() if exe_ctx.GetTarget().IsValid() else debugger.GetSelectedTarget()
+    if not target.IsValid():
+        result.AppendMessage("No target.")
+        return
+    _add_stop_hook(debugger, target)
+    _scan(debugger, target, None)
+    tk = _key(target)
+    recs = [(p, r) for (k, p), r in sorted(_seen.items()) if k == tk and r is not None]
+    if not recs:
+        result.AppendMessage("No Julia image with a depot map is loaded.")
+        return
+    lines = []
+    for path, (dmap, res, installed) in recs:
+        lines.append("%s (image %s, %d files)" % (path, dmap.image, len(dmap.files)))
+        for vroot, real, origin in installed:
+            lines.append("  %s -> %s (%s, %s)" % (vroot, real, dmap.roots[vroot].token, origin))
+        for vroot in res.missing:
+            lines.append("  %s -> not found (%s)" % (vroot, dmap.roots[vroot].token))
+        for p in res.differs:
+            lines.append("  differs: %s" % p)
+        for p in res.absent:
+            lines.append("  missing: %s" % p)
+    result.AppendMessage("\n".join(lines))
+
+
+def __lldb_init_module(debugger, internal_dict):
+    global _listener
+    debugger.HandleCommand("command script add -o -f %s.julia_depot_map julia-depot-map" % __name__)
+    target = debugger.GetSelectedTarget()
+    if target.IsValid():
+        _add_stop_hook(debugger, target)
+        _scan(debugger, target, None)
+    if _listener is None:
+        _listener = lldb.SBListener("julia-depot-map")
+        _listener.StartListeningForEventClass(
+            debugger, lldb.SBTarget.GetBroadcasterClassName(),
+            lldb.SBTarget.eBroadcastBitModulesLoaded)
+        t = threading.Thread(target=_listen, args=(debugger, _listener), name="julia-depot-map")
+        t.daemon = True
+        t.start()
