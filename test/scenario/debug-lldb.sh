@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# This file is a part of the jldepot project. License is MIT.
+#
+# debug-lldb.sh: lldb-19 with contrib/debugger/julia-depot-lldb.py (loaded by
+# `command script import .../julia_depot_map.py`) finds the sources of
+# pkgimages whose depots were moved.  Same setup as debug-gdb.sh: mkdiso
+# builds Shapes (inlining from Units in the second depot) with DWARF 4 and 5,
+# both depots move to paths with a space, `=`, `:` and `%`, reached through
+# symlinks listed in JULIA_DEPOT_PATH; lldb runs dihost on the .so.
+set -u
+export PYTHONDONTWRITEBYTECODE=1 # keep the checkout free of __pycache__
+: "${BUILDDIR:?}" "${TOP:?}" "${FIXTURES:?}"
+MKDISO=$BUILDDIR/test/tools/mkdiso
+DIHOST=$BUILDDIR/test/tools/dihost
+LOADER=$TOP/contrib/debugger/julia_depot_map.py
+LLDB=${LLDB:-lldb-19}
+check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+for t in "$MKDISO" "$DIHOST"; do
+    [ -x "$t" ] || { echo "not ok - $(basename "$t") is built"; exit 1; }
+done
+command -v "$LLDB" >/dev/null || { echo "not ok - $LLDB is installed"; exit 1; }
+S=$(mktemp -d "${TMPDIR:-/tmp}/debug-lldb-XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$S"' EXIT
+export ASAN_OPTIONS=detect_leaks=0 # LeakSanitizer cannot run under ptrace
+FMT='frame #${frame.index}: ${function.name} at ${line.file.fullpath}:${line.number}\n'
+
+# setup DW: build both depots, move them, set DEPOT_PATH and the variables
+#   SO, SO2 (a second copy of the sample depot, another image id),
+#   FUNC_FILE FUNC_LINE FUNC_SYM, INL_FILE INL_LINE INL_CALLER, LA LB LA2
+setup() {
+    local dw=$1 b=$S/build$dw real
+    mkdir -p "$b"
+    cp -r "$FIXTURES/sample-depot" "$b/A"
+    cp -r "$FIXTURES/second-depot" "$b/B"
+    cp -r "$FIXTURES/sample-depot" "$b/A2"
+    "$MKDISO" --dwarf "$dw" --inline Units --depot-path "$b/A:$b/B" "$b/A" Shapes >"$S/man$dw" || return 1
+    "$MKDISO" --dwarf "$dw" --image-id 00000000000000a2 --depot-path "$b/A2" "$b/A2" Shapes \
+        >"$S/man2-$dw" || return 1
+    real="$S/moved $dw=x:y%z"
+    mkdir -p "$real" "$S/links$dw"
+    mv "$b/A" "$real/A one=1:%"
+    mv "$b/B" "$real/B two=2:%"
+    mv "$b/A2" "$real/A2 three=3:%"
+    LA="$S/links$dw/A dep=%"
+    LB="$S/links$dw/B dep=%"
+    LA2="$S/links$dw/A2 dep=%"
+    ln -s "$real/A one=1:%" "$LA"
+    ln -s "$real/B two=2:%" "$LB"
+    ln -s "$real/A2 three=3:%" "$LA2"
+    export JULIA_DEPOT_PATH="$LA:$LB:$LA2"
+    local so tok
+    so=$(awk -F'\t' '$1 == "so" { print $2 }' "$S/man$dw")
+    SO="$LA/${so#"$b/A/"}"
+    so=$(awk -F'\t' '$1 == "so" { print $2 }' "$S/man2-$dw")
+    SO2="$LA2/${so#"$b/A2/"}"
+    IFS=$'\t' read -r _ FUNC_SYM tok FUNC_LINE < <(grep -P '^func\t.*/shapes/' "$S/man$dw" | head -n 1)
+    FUNC_FILE="$LA/${tok#@depot/}"
+    IFS=$'\t' read -r _ INL_CALLER tok INL_LINE < <(grep -P '^inline\t' "$S/man$dw" | head -n 1)
+    INL_FILE="$LB/${tok#@depot/}"
+}
+
+lldbrun() { # lldb with the loader imported; extra -o arguments in EX; then dihost SO...
+    timeout 120 "$LLDB" -b -o "command script import \"$LOADER\"" "${EX[@]}" -- "$DIHOST" "$@" 2>&1
+}
+
+for dw in 4 5; do
+    if ! setup "$dw"; then echo "not ok - dwarf$dw: mkdiso builds the images"; continue; fi
+    check "dwarf$dw: manifest names a function, an inlined call and both images" \
+        '[ -f "$SO" ] && [ -f "$SO2" ] && [ -f "$FUNC_FILE" ] && [ -f "$INL_FILE" ] && [ -n "$FUNC_SYM" ]'
+    text=$(sed -n "${FUNC_LINE}p" "$FUNC_FILE")
+    base=$(basename "$FUNC_FILE")
+
+    EX=(-o "breakpoint set -f $base -l $FUNC_LINE" -o run -o "settings set frame-format \"$FMT\""
+        -o bt -o 'source info' -o 'julia-depot-map' -o 'settings show target.source-map')
+    out=$(lldbrun "$SO")
+    [ -n "${KEEP:-}" ] && printf "%s\n" "$out" >>"$S/log"
+    check "dwarf$dw: break $base:$FUNC_LINE resolves and stops in $FUNC_SYM" \
+        'grep -q "stop reason = breakpoint 1\.1" <<<"$out" && grep -q "$FUNC_SYM at $base:$FUNC_LINE" <<<"$out"'
+    check "dwarf$dw: the stop shows the real line text" \
+        'grep -qF -- "-> $FUNC_LINE   	$text" <<<"$out" || grep -qF -- "-> $FUNC_LINE  	$text" <<<"$out"'
+    check "dwarf$dw: bt frame #0 shows the new path" \
+        'grep -qF "frame #0: $FUNC_SYM at $FUNC_FILE:$FUNC_LINE" <<<"$out"'
+    check "dwarf$dw: source info shows the new location" \
+        'grep -qF "): $FUNC_FILE:$FUNC_LINE" <<<"$out"'
+    check "dwarf$dw: exactly the image's two roots are in target.source-map" \
+        '[ "$(grep -c "^\[[0-9]*\] \"/@depot-[0-9a-f]\{16\}-[12]\" -> " <<<"$out")" = 2 ] && grep -qF "\" -> \"$LA\"" <<<"$out" && grep -qF "\" -> \"$LB\"" <<<"$out"'
+    check "dwarf$dw: julia-depot-map lists both roots" \
+        'grep -qF -- "-> $LA (@depot, containing)" <<<"$out" && grep -qF -- "-> $LB (@depot, DEPOT_PATH[2])" <<<"$out"'
+
+    # after the image is loaded, a breakpoint at the moved Units file (full
+    # path) resolves and stops in the inlined frame
+    EX=(-o "breakpoint set -n jl_test_entry_Shapes" -o run -o "breakpoint set -f \"$INL_FILE\" -l $INL_LINE"
+        -o continue -o "settings set frame-format \"$FMT\"" -o bt)
+    out=$(lldbrun "$SO")
+    check "dwarf$dw: a breakpoint at the moved Units file resolves" \
+        'grep -q "^Breakpoint 2: where = " <<<"$out" && grep -q "stop reason = breakpoint 2\.1" <<<"$out"'
+    check "dwarf$dw: the inlined Units frame is in the moved second depot" \
+        'grep -qF "frame #0: $INL_CALLER at $INL_FILE:$INL_LINE" <<<"$out"'
+
+    # two depots in one process, same relative paths, different image ids
+    EX=(-o "breakpoint set -f $base -l $FUNC_LINE" -o run -o "settings set frame-format \"$FMT\""
+        -o 'bt 1' -o continue -o 'bt 1')
+    out=$(lldbrun "$SO" "$SO2")
+    stops=$(grep "frame #0: $FUNC_SYM at " <<<"$out" | grep -v "stop reason")
+    check "dwarf$dw: two depots: first stop resolves into its own depot" \
+        'grep -qF "$LA/" <<<"$(sed -n 1p <<<"$stops")"'
+    check "dwarf$dw: two depots: second stop resolves into the other depot" \
+        'grep -qF "$LA2/" <<<"$(sed -n 2p <<<"$stops")"'
+
+    # the loader imported before the target exists (~/.lldbinit): the
+    # target-event listener adds the stop-hook to the new target
+    printf 'command script import "%s"\n' "$LOADER" >"$S/init"
+    out=$(timeout 120 "$LLDB" -b -S "$S/init" -o "breakpoint set -f $base -l $FUNC_LINE" -o run \
+        -o 'source info' -o 'target stop-hook list' -- "$DIHOST" "$SO" 2>&1)
+    check "dwarf$dw: imported before the target: the stop-hook is added" \
+        'grep -q "Class:julia_depot_lldb.StopHook" <<<"$out"'
+    check "dwarf$dw: imported before the target: the stop is mapped" \
+        'grep -qF "): $FUNC_FILE:$FUNC_LINE" <<<"$out"'
+
+    # without the loader the same breakpoint does not find the real file
+    out=$(timeout 120 "$LLDB" -b -o "breakpoint set -f $base -l $FUNC_LINE" -o run -o 'source info' \
+        -- "$DIHOST" "$SO" 2>&1)
+    check "dwarf$dw: without the loader the stop shows the virtual root" \
+        'grep -q "): /@depot-[0-9a-f]\{16\}-1/" <<<"$out" && ! grep -qF "$FUNC_FILE" <<<"$out"'
+
+    # an edited source after the move: the md5 warning, once
+    printf '# edited after the move\n' >>"$FUNC_FILE"
+    EX=(-o "breakpoint set -f $base -l $FUNC_LINE" -o run -o continue)
+    out=$(lldbrun "$SO")
+    [ -n "${KEEP:-}" ] && printf "%s\n" "$out" >>"$S/log"
+    check "dwarf$dw: an edited source gets the md5 warning, once" \
+        '[ "$(grep -cF "warning: $FUNC_FILE differs from the source this image was compiled from" <<<"$out")" = 1 ]'
+    check "dwarf$dw: only the edited file is reported" '[ "$(grep -c "differs from the source" <<<"$out")" = 1 ]'
+done

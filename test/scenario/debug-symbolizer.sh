@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# This file is a part of the jldepot project. License is MIT.
+#
+# debug-symbolizer.sh: contrib/debugger/julia-depot-symbolizer turns the
+# virtual source paths that llvm-symbolizer-19 and addr2line print for a
+# pkgimage into the files of the moved depots.  Same setup as debug-gdb.sh
+# (mkdiso, DWARF 4 and 5, depots moved behind symlinks); the addresses of the
+# manifest's symbols come from nm.
+set -u
+export PYTHONDONTWRITEBYTECODE=1 # keep the checkout free of __pycache__
+: "${BUILDDIR:?}" "${TOP:?}" "${FIXTURES:?}"
+MKDISO=$BUILDDIR/test/tools/mkdiso
+DIHOST=$BUILDDIR/test/tools/dihost
+SYM=$TOP/contrib/debugger/julia-depot-symbolizer
+LLVM_SYMBOLIZER=${LLVM_SYMBOLIZER:-llvm-symbolizer-19}
+check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+for t in "$MKDISO" "$DIHOST"; do
+    [ -x "$t" ] || { echo "not ok - $(basename "$t") is built"; exit 1; }
+done
+S=$(mktemp -d "${TMPDIR:-/tmp}/debug-sym-XXXXXX")
+trap 'rm -rf "$S"' EXIT
+
+# setup DW: build both depots, move them, set DEPOT_PATH and the variables
+#   SO, SO2 (a second copy of the sample depot, another image id),
+#   FUNC_FILE FUNC_LINE FUNC_SYM, INL_FILE INL_LINE INL_CALLER, LA LB LA2
+setup() {
+    local dw=$1 b=$S/build$dw real
+    mkdir -p "$b"
+    cp -r "$FIXTURES/sample-depot" "$b/A"
+    cp -r "$FIXTURES/second-depot" "$b/B"
+    cp -r "$FIXTURES/sample-depot" "$b/A2"
+    "$MKDISO" --dwarf "$dw" --inline Units --depot-path "$b/A:$b/B" "$b/A" Shapes >"$S/man$dw" || return 1
+    "$MKDISO" --dwarf "$dw" --image-id 00000000000000a2 --depot-path "$b/A2" "$b/A2" Shapes \
+        >"$S/man2-$dw" || return 1
+    real="$S/moved $dw=x:y%z"
+    mkdir -p "$real" "$S/links$dw"
+    mv "$b/A" "$real/A one=1:%"
+    mv "$b/B" "$real/B two=2:%"
+    mv "$b/A2" "$real/A2 three=3:%"
+    LA="$S/links$dw/A dep=%"
+    LB="$S/links$dw/B dep=%"
+    LA2="$S/links$dw/A2 dep=%"
+    ln -s "$real/A one=1:%" "$LA"
+    ln -s "$real/B two=2:%" "$LB"
+    ln -s "$real/A2 three=3:%" "$LA2"
+    export JULIA_DEPOT_PATH="$LA:$LB:$LA2"
+    local so tok
+    so=$(awk -F'\t' '$1 == "so" { print $2 }' "$S/man$dw")
+    SO="$LA/${so#"$b/A/"}"
+    so=$(awk -F'\t' '$1 == "so" { print $2 }' "$S/man2-$dw")
+    SO2="$LA2/${so#"$b/A2/"}"
+    IFS=$'\t' read -r _ FUNC_SYM tok FUNC_LINE < <(grep -P '^func\t.*/shapes/' "$S/man$dw" | head -n 1)
+    FUNC_FILE="$LA/${tok#@depot/}"
+    IFS=$'\t' read -r _ INL_CALLER tok INL_LINE < <(grep -P '^inline\t' "$S/man$dw" | head -n 1)
+    INL_FILE="$LB/${tok#@depot/}"
+}
+
+for dw in 4 5; do
+    if ! setup "$dw"; then echo "not ok - dwarf$dw: mkdiso builds the images"; continue; fi
+    # expected "symbol<TAB>moved file:line" for every func of the manifest
+    want=$(awk -F'\t' -v la="$LA" '$1 == "func" { sub(/^@depot\//, "", $3); print $2 "\t" la "/" $3 ":" $4 }' "$S/man$dw")
+    syms=$(cut -f1 <<<"$want")
+    addrs=()
+    for s in $syms; do
+        a=$(nm "$SO" | awk -v s="$s" '$3 == s { print "0x" $1 }')
+        addrs+=("$a")
+    done
+    check "dwarf$dw: nm finds every manifest symbol" '[ "${#addrs[@]}" -eq "$(wc -l <<<"$want")" ] && ! printf "%s\n" "${addrs[@]}" | grep -qx "0x"'
+
+    raw=$("$LLVM_SYMBOLIZER" --obj="$SO" "${addrs[@]}")
+    check "dwarf$dw: llvm-symbolizer alone prints virtual roots" \
+        '[ "$(grep -c "^/@depot-[0-9a-f]\{16\}-1/" <<<"$raw")" -eq "${#addrs[@]}" ]'
+    got=$("$SYM" "$SO" -- "$LLVM_SYMBOLIZER" --obj="$SO" "${addrs[@]}" |
+        awk 'NF == 0 { n = 0; next } { n++ } n == 1 { s = $0 } n == 2 { sub(/:[0-9]+$/, ""); print s "\t" $0 }')
+    check "dwarf$dw: wrapped llvm-symbolizer prints the moved files and lines" '[ "$got" = "$want" ]'
+    check "dwarf$dw: every printed file exists" \
+        '(while IFS=$'"'"'\t'"'"' read -r _ f; do [ -f "${f%:*}" ] || exit 1; done <<<"$got")'
+
+    # binutils 2.40 addr2line misreads some DWARF 5 line tables (file 0):
+    # it is checked on DWARF 4 only.
+    if [ "$dw" = 4 ]; then
+    got=$(addr2line -f -e "$SO" "${addrs[@]}" | "$SYM" --filter "$SO" | paste - - | sed 's/:[0-9]*\( (discriminator [0-9]*)\)\?$//')
+    want2=$(sed 's/:[0-9]*$//' <<<"$want")
+    gotf=$(sed 's/:[0-9]*$//' <<<"$got")
+    check "dwarf$dw: addr2line output through --filter names the moved files" '[ "$gotf" = "$want2" ]'
+    fi
+
+    "$SYM" --sed "$SO" >"$S/rules.sed"
+    got=$("$LLVM_SYMBOLIZER" --obj="$SO" "${addrs[@]}" | sed -f "$S/rules.sed" |
+        awk 'NF == 0 { n = 0; next } { n++ } n == 1 { s = $0 } n == 2 { sub(/:[0-9]+$/, ""); print s "\t" $0 }')
+    check "dwarf$dw: the --sed rules give the same result" '[ "$got" = "$want" ]'
+
+    rules=$("$SYM" --rules "$SO")
+    check "dwarf$dw: --rules lists exactly the image's two roots" \
+        '[ "$(wc -l <<<"$rules")" = 2 ] && grep -qP "^/@depot-[0-9a-f]{16}-1\t\Q${LA//%/%25}\E\$" <<<"$rules" && grep -qP "^/@depot-[0-9a-f]{16}-2\t\Q${LB//%/%25}\E\$" <<<"$rules"'
+    check "dwarf$dw: --gdb quotes the spaces" \
+        '"$SYM" --gdb "$SO" | grep -qF "set substitute-path /@depot-" && "$SYM" --gdb "$SO" | grep -qF "${LA// /\\ }"'
+
+    # two images of the same relative paths map each to its own depot
+    got=$("$SYM" "$SO" "$SO2" -- "$LLVM_SYMBOLIZER" --obj="$SO2" "${addrs[0]}" | sed -n 2p)
+    check "dwarf$dw: the second image's address maps into its own depot" 'grep -qF "$LA2/" <<<"$got"'
+
+    printf '# edited\n' >>"$FUNC_FILE"
+    err=$("$SYM" --rules "$SO" 2>&1 >/dev/null)
+    check "dwarf$dw: an edited source is reported" \
+        'grep -qxF "warning: $FUNC_FILE differs from the source this image was compiled from" <<<"$err"'
+done
+
+"$SYM" --rules "$DIHOST" >/dev/null 2>"$S/err"
+rc=$?
+check "a file without a map: exit 1 and a message" '[ "$rc" = 1 ] && grep -q "no .jl_depot_map section" "$S/err"'
+"$SYM" --bogus "$SO" >/dev/null 2>&1
+check "an unknown option: exit 2" '[ $? = 2 ]'
+"$SYM" "$SO" -- false 2>/dev/null
+check "the wrapped command's exit status is kept" '[ $? = 1 ]'
