@@ -114,6 +114,13 @@ $(BUILDDIR)/test/unit/%: test/unit/%.c $(BUILDDIR)/test/testutil.o $(LIB) $(RUNT
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(PROG_LLVM_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(PROG_LLVM_LIB) $(LIB) $(TEST_LIBS) $(PROG_LLVM_LIBS)
 
+# Unit tests of tool code (test/unit/test-tool-*.c) link the tool's objects
+# but the one with main(), and the tool's libraries.
+TOOL_LIB_OBJS := $(filter-out $(BUILDDIR)/obj/jldepot.o,$(TOOL_OBJS))
+$(BUILDDIR)/test/unit/test-tool-%: test/unit/test-tool-%.c $(BUILDDIR)/test/testutil.o $(TOOL_LIB_OBJS) $(LIB) $(RUNTIME_HDRS) test/testutil.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(TOOL_LIB_OBJS) $(LIB) $(TEST_LIBS)
+
 $(BUILDDIR)/test/tools/%: test/tools/%.c $(LIB) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)

@@ -126,6 +126,42 @@
        "the rewritten cache file did not verify, so it was not written") \
     XX(RELOCATE_CHANGED, "relocate_changed", \
        "the cache file changed while it was being relocated") \
+    /* bundles */ \
+    XX(BUNDLE_SHA256, "bundle_sha256_mismatch", \
+       "a file's SHA-256 does not match the one recorded for it") \
+    XX(BUNDLE_KEY, "bundle_key_mismatch", "the bundle's key does not match its manifest") \
+    XX(BUNDLE_ESCAPE, "bundle_entry_escapes", \
+       "a bundle entry is absolute, climbs out with `..` or names no depot role") \
+    XX(BUNDLE_LINK, "bundle_entry_link", "a bundle entry is a symbolic or hard link") \
+    XX(BUNDLE_SPECIAL, "bundle_entry_special", \
+       "a bundle entry is a device file, a FIFO or a socket") \
+    XX(BUNDLE_DUPLICATE, "bundle_entry_duplicate", "two bundle entries have the same name") \
+    XX(BUNDLE_OVERSIZE, "bundle_entry_oversize", \
+       "a bundle entry or the whole bundle exceeds the size limit") \
+    XX(BUNDLE_UNLISTED, "bundle_entry_unlisted", \
+       "a bundle entry is not in the manifest, or a file of the manifest is missing") \
+    XX(BUNDLE_MANIFEST, "bundle_manifest", "the bundle manifest is missing or malformed") \
+    XX(BUNDLE_CORRUPT, "bundle_corrupt", "the bundle is not a readable archive") \
+    XX(BUNDLE_CONFLICT, "bundle_conflict", \
+       "a file already in the depot differs from the bundle's copy") \
+    XX(HTTP_NOT_FOUND, "http_not_found", "the server answered 404 Not Found") \
+    XX(HTTP_STATUS, "http_status", "the server answered with an HTTP error status") \
+    XX(DOWNLOAD_TRUNCATED, "download_truncated", \
+       "the download ended before the whole file arrived") \
+    XX(DOWNLOAD_TIMEOUT, "download_timeout", "the download timed out") \
+    XX(DOWNLOAD_FAILED, "download_failed", "the download failed") \
+    XX(INDEX_NO_BUNDLE, "index_no_bundle", "the index has no single bundle for the package") \
+    XX(NOT_SERVABLE_ABSOLUTE, "not_servable_absolute", \
+       "it records a dependency by its absolute path, so it cannot be served") \
+    XX(NOT_SERVABLE_MTIME, "not_servable_mtime", \
+       "it tracks a dependency by mtime, so it cannot be served") \
+    XX(NOT_SERVABLE_BUILD, "not_servable_build_jl", \
+       "its package has a deps/build.jl, so it cannot be served") \
+    XX(NOT_SERVABLE_REQUIRES, "not_servable_requires", \
+       "it requires a cache that cannot be served") \
+    XX(NOT_SERVABLE_MISSING, "not_servable_missing", \
+       "it requires a cache that is not in the depot being packed") \
+    XX(NOT_SERVABLE_STALE, "not_servable_stale", "it is not fresh in its depot") \
     /* debug-info mapper (appended by the mapper) */ \
     XX(DIMAP_IMAGE_ID, "dimap_image_id", \
        "the debug-info image id is not 16 lower-case hexadecimal digits") \

@@ -26,7 +26,10 @@
     XX(crc32c, "print the CRC-32C of files, as Julia computes it") \
     XX(verify, "check caches the way Julia's loader would") \
     XX(seal, "check caches by content and seal them for stat-only checks") \
-    XX(relocate, "rewrite caches so they are valid where they now are")
+    XX(relocate, "rewrite caches so they are valid where they now are") \
+    XX(pack, "write servable bundles of caches, their closure and sources") \
+    XX(unpack, "verify a bundle and unpack it into a depot") \
+    XX(fetch, "download a bundle over HTTP and unpack it")
 
 #define XX(name, summary) int jldepot_cmd_##name(int argc, char **argv);
 JLDEPOT_COMMANDS(XX)
