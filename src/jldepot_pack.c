@@ -1,0 +1,743 @@
+// This file is a part of the jldepot tool. License is MIT.
+
+/*
+  jldepot_pack.c: `jldepot pack`: one bundle per package cache (its .ji and
+  .so, the closure of caches it requires by build id, the package sources,
+  and a manifest with the content key and every file's SHA-256), written
+  through libarchive as tar + zstd, and the out directory's index.json
+  updated atomically.  `--explain` prints each cache's servability verdict.
+*/
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "jldepot.h"
+#include "jldepot_bundle.h"
+
+static const char pack_help[] =
+    "usage: jldepot pack [--out DIR] [--explain] [--json] [--no-sources] [OPTIONS]\n"
+    "                    DEPOT PKG...|all\n"
+    "\n"
+    "Write one bundle per cache of each package PKG (its directory under\n"
+    "compiled/vX.Y/; 'all': every cache of the depot): the .ji and .so, the caches\n"
+    "it requires by exact build id (transitively), the package sources, and a\n"
+    "manifest with the content key and each file's SHA-256.  Bundles are named\n"
+    "NAME-KEY16.tar.zst; DIR/index.json maps package UUID and key to them.\n"
+    "Caches that record absolute or mtime-tracked dependencies, packages with a\n"
+    "deps/build.jl, and caches requiring such a cache are not servable: the tool\n"
+    "says why.  See doc/serving.md.\n"
+    "\n"
+    "options:\n"
+    "  --out DIR            where bundles and index.json go (default: .)\n"
+    "  --explain            print each cache's verdict (servable or why not), write nothing\n"
+    "  --json               with --explain: one JSON document\n"
+    "  --no-sources         leave the package sources out (layered depots that share them)\n"
+    "  --depot-path LIST    the depots after DEPOT (default JULIA_DEPOT_PATH)\n"
+    "  --layout classic|xdg the depots' layout\n"
+    "  --julia-home DIR     Julia's bindir, for the bundled depots\n"
+    "exit status: 0 every requested cache packed, 1 some not servable, 2 usage or I/O error\n";
+
+typedef struct {
+    char *name; // entry name (@compiled/..., @depot/...)
+    char *path; // absolute source file
+} pfile_t;
+
+typedef struct {
+    pfile_t *v;
+    size_t n;
+} pfiles_t;
+
+static int pf_add(pfiles_t *l, const char *name, const char *path)
+{
+    pfile_t *nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+    if (!nv)
+        return -1;
+    l->v = nv;
+    l->v[l->n].name = strdup(name);
+    l->v[l->n].path = strdup(path);
+    if (!l->v[l->n].name || !l->v[l->n].path)
+        return -1;
+    l->n++;
+    return 0;
+}
+
+static void pf_free(pfiles_t *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->v[i].name);
+        free(l->v[i].path);
+    }
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static int pf_cmp(const void *a, const void *b)
+{
+    return strcmp(((const pfile_t *)a)->name, ((const pfile_t *)b)->name);
+}
+
+// Add `path` (a file, or a directory's regular files recursively) under `name`.
+static int add_tree(pfiles_t *l, const char *name, const char *path, int depth)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return 0; // vanished: the manifest lists what is there
+    if (S_ISREG(st.st_mode))
+        return pf_add(l, name, path);
+    if (!S_ISDIR(st.st_mode) || depth > 64)
+        return 0; // links and special files are not bundled
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    int rc = 0;
+    while (!rc && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *n2 = NULL, *p2 = NULL;
+        if (asprintf(&n2, "%s/%s", name, e->d_name) < 0 ||
+            asprintf(&p2, "%s/%s", path, e->d_name) < 0)
+            rc = -1;
+        else
+            rc = add_tree(l, n2, p2, depth + 1);
+        free(n2);
+        free(p2);
+    }
+    closedir(d);
+    return rc;
+}
+
+// `abs` in token form relative to the packed depot's @depot root, as an entry name.
+static char *depot_entry(jl_depot_stack_t *s, size_t depot, const char *abs)
+{
+    const char *root = jl_depot_root(s, depot, JL_DEPOT_ROLE_DEPOT);
+    size_t n = strlen(root);
+    if (strncmp(abs, root, n) != 0 || abs[n] != '/')
+        return NULL;
+    char *e = NULL;
+    if (asprintf(&e, "@depot/%s", abs + n + 1) < 0)
+        return NULL;
+    return e;
+}
+
+static int collect_files(jldepot_depot_t *d, const size_t *cl, size_t ncl, int sources,
+                         pfiles_t *files)
+{
+    const char *croot = jl_depot_root(d->stack, d->depot, JL_DEPOT_ROLE_COMPILED);
+    for (size_t k = 0; k < ncl; k++) {
+        jldepot_cache_t *c = &d->caches[cl[k]];
+        char *n = NULL;
+        if (asprintf(&n, "@compiled/%s", c->relji) < 0 || pf_add(files, n, c->ji)) {
+            free(n);
+            return -1;
+        }
+        if (c->so) {
+            size_t len = strlen(n);
+            memcpy(n + len - 3, ".so", 3);
+            if (pf_add(files, n, c->so)) {
+                free(n);
+                return -1;
+            }
+        }
+        free(n);
+        if (!sources)
+            continue;
+        if (c->pkgroot) {
+            char *e = depot_entry(d->stack, d->depot, c->pkgroot);
+            if (e && add_tree(files, e, c->pkgroot, 0)) {
+                free(e);
+                return -1;
+            }
+            free(e);
+        }
+        for (size_t j = 0; j < c->cf->ndeps; j++) {
+            const jl_cache_dep_t *dep = &c->cf->deps[j];
+            if (dep->kind == JL_CACHE_DEP_REQUIRE || dep->path.len < 7 ||
+                memcmp(dep->path.ptr, "@depot/", 7) != 0)
+                continue;
+            char *abs = NULL;
+            if (jl_depot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) ==
+                JL_DEPOT_E_OK) {
+                char *e = strndup(dep->path.ptr, dep->path.len);
+                if (!e || add_tree(files, e, abs, 0)) {
+                    free(e);
+                    free(abs);
+                    return -1;
+                }
+                free(e);
+            }
+            free(abs);
+        }
+    }
+    (void)croot;
+    // sorted, each name once
+    if (files->n)
+        qsort(files->v, files->n, sizeof(pfile_t), pf_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < files->n; i++) {
+        if (w > 0 && !strcmp(files->v[w - 1].name, files->v[i].name)) {
+            free(files->v[i].name);
+            free(files->v[i].path);
+            continue;
+        }
+        files->v[w++] = files->v[i];
+    }
+    files->n = w;
+    return 0;
+}
+
+// ---- writing the archive ------------------------------------------------------------
+
+typedef struct {
+    int fd;
+    EVP_MD_CTX *sha;
+    uint64_t size;
+    int err;
+} sink_t;
+
+static la_ssize_t sink_write(struct archive *a, void *ctx, const void *buf, size_t n)
+{
+    sink_t *s = ctx;
+    const char *p = buf;
+    size_t left = n;
+    while (left > 0) {
+        ssize_t k = write(s->fd, p, left);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            s->err = errno;
+            archive_set_error(a, errno, "write: %s", strerror(errno));
+            return -1;
+        }
+        p += k;
+        left -= (size_t)k;
+    }
+    EVP_DigestUpdate(s->sha, buf, n);
+    s->size += n;
+    return (la_ssize_t)n;
+}
+
+static int sink_close(struct archive *a, void *ctx)
+{
+    (void)a;
+    (void)ctx;
+    return ARCHIVE_OK;
+}
+
+static void hexmd(const unsigned char *d, char out[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+// Stream one file into the archive, hashing it on the way.
+static int write_file(struct archive *a, const pfile_t *f, json_object *jfiles, char *buf,
+                      size_t bufsz)
+{
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        jldepot_error("pack: %s: %s", f->path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        jldepot_error("pack: %s: not a regular file", f->path);
+        close(fd);
+        return -1;
+    }
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, f->name);
+    archive_entry_set_size(e, st.st_size);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, (st.st_mode & 0111) ? 0755 : 0644);
+    archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    int rc = archive_write_header(a, e) == ARCHIVE_OK ? 0 : -1;
+    archive_entry_free(e);
+    EVP_MD_CTX *sha = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+    uint64_t total = 0;
+    while (rc == 0) {
+        ssize_t k = read(fd, buf, bufsz);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rc = -1;
+            break;
+        }
+        if (k == 0)
+            break;
+        if (total + (uint64_t)k > (uint64_t)st.st_size) {
+            rc = -1; // grew while being packed
+            break;
+        }
+        EVP_DigestUpdate(sha, buf, (size_t)k);
+        if (archive_write_data(a, buf, (size_t)k) != k)
+            rc = -1;
+        total += (uint64_t)k;
+    }
+    close(fd);
+    if (rc == 0 && total != (uint64_t)st.st_size)
+        rc = -1;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdl;
+    EVP_DigestFinal_ex(sha, md, &mdl);
+    EVP_MD_CTX_free(sha);
+    if (rc) {
+        jldepot_error("pack: %s: %s", f->path,
+                      archive_errno(a) ? archive_error_string(a) : "changed while being packed");
+        return -1;
+    }
+    char hex[65];
+    hexmd(md, hex);
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "name", json_object_new_string(f->name));
+    json_object_object_add(x, "size", json_object_new_uint64(total));
+    json_object_object_add(x, "sha256", json_object_new_string(hex));
+    json_object_array_add(jfiles, x);
+    return 0;
+}
+
+static json_object *make_manifest(jldepot_depot_t *d, size_t i, const size_t *cl, size_t ncl,
+                                  int sources)
+{
+    jldepot_cache_t *c = &d->caches[i];
+    json_object *m = json_object_new_object();
+    json_object_object_add(m, "format", json_object_new_string(JLDEPOT_BUNDLE_FORMAT));
+    json_object_object_add(m, "key", json_object_new_string(c->key));
+    json_object_object_add(m, "package", json_object_new_string(c->name));
+    json_object_object_add(m, "uuid", json_object_new_string(c->uuid));
+    json_object_object_add(
+        m, "julia_version",
+        json_object_new_string_len(c->cf->julia_version.ptr, (int)c->cf->julia_version.len));
+    json_object_object_add(
+        m, "julia_commit",
+        json_object_new_string_len(c->cf->git_commit.ptr ? c->cf->git_commit.ptr : "",
+                                   (int)c->cf->git_commit.len));
+    char fl[8];
+    snprintf(fl, sizeof(fl), "0x%02x", (unsigned)c->cf->flags);
+    json_object_object_add(m, "flags", json_object_new_string(fl));
+    json_object_object_add(m, "cpu_targets", jldepot_cpu_targets(c->cf));
+    json_object_object_add(m, "sources", json_object_new_boolean(sources));
+    json_object *caches = json_object_new_array();
+    for (size_t k = 0; k < ncl; k++) {
+        jldepot_cache_t *q = &d->caches[cl[k]];
+        json_object *x = json_object_new_object();
+        json_object_object_add(x, "package", json_object_new_string(q->name));
+        json_object_object_add(x, "uuid", json_object_new_string(q->uuid));
+        json_object_object_add(x, "key", json_object_new_string(q->key));
+        char *n = NULL;
+        if (asprintf(&n, "@compiled/%s", q->relji) >= 0) {
+            json_object_object_add(x, "ji", json_object_new_string(n));
+            if (q->so) {
+                memcpy(n + strlen(n) - 3, ".so", 3);
+                json_object_object_add(x, "so", json_object_new_string(n));
+            }
+            free(n);
+        }
+        json_object_object_add(x, "cpu_targets", jldepot_cpu_targets(q->cf));
+        json_object_object_add(x, "key_input", json_object_get(q->key_input));
+        json_object_array_add(caches, x);
+    }
+    json_object_object_add(m, "caches", caches);
+    return m;
+}
+
+static int write_bundle(jldepot_depot_t *d, size_t i, const char *outdir, int sources, char **fname,
+                        char sha[65], uint64_t *size)
+{
+    jldepot_cache_t *c = &d->caches[i];
+    size_t *cl = NULL, ncl = 0;
+    pfiles_t files = {0};
+    int rc = -1;
+    char *tmp = NULL, *final = NULL;
+    int fd = -1;
+    struct archive *a = NULL;
+    json_object *m = NULL;
+    char *buf = NULL;
+    sink_t sink = {0};
+    *fname = jldepot_bundle_filename(c);
+    if (!*fname || jldepot_depot_closure(d, i, &cl, &ncl) ||
+        collect_files(d, cl, ncl, sources, &files))
+        goto out;
+    if (asprintf(&final, "%s/%s", outdir, *fname) < 0 ||
+        asprintf(&tmp, "%s/.%s.tmpXXXXXX", outdir, *fname) < 0)
+        goto out;
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        jldepot_error("pack: %s: %s", outdir, strerror(errno));
+        free(tmp);
+        tmp = NULL;
+        goto out;
+    }
+    fchmod(fd, 0644);
+    sink.fd = fd;
+    sink.sha = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(sink.sha, EVP_sha256(), NULL);
+    a = archive_write_new();
+    archive_write_set_format_pax_restricted(a);
+    if (archive_write_add_filter_zstd(a) != ARCHIVE_OK) {
+        jldepot_error("pack: libarchive has no zstd: %s", archive_error_string(a));
+        goto out;
+    }
+    archive_write_set_bytes_in_last_block(a, 1);
+    if (archive_write_open2(a, &sink, NULL, sink_write, sink_close, NULL) != ARCHIVE_OK) {
+        jldepot_error("pack: %s", archive_error_string(a));
+        goto out;
+    }
+    m = make_manifest(d, i, cl, ncl, sources);
+    json_object *jfiles = json_object_new_array();
+    json_object_object_add(m, "files", jfiles);
+    size_t bufsz = 1 << 20;
+    buf = malloc(bufsz);
+    if (!buf)
+        goto out;
+    for (size_t k = 0; k < files.n; k++)
+        if (write_file(a, &files.v[k], jfiles, buf, bufsz))
+            goto out;
+    // the manifest last: every SHA-256 is known by then
+    const char *ms = json_object_to_json_string_ext(
+        m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, JLDEPOT_BUNDLE_MANIFEST);
+    archive_entry_set_size(e, (la_int64_t)strlen(ms));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    int ok = archive_write_header(a, e) == ARCHIVE_OK &&
+             archive_write_data(a, ms, strlen(ms)) == (la_ssize_t)strlen(ms);
+    archive_entry_free(e);
+    if (!ok || archive_write_close(a) != ARCHIVE_OK || sink.err) {
+        jldepot_error("pack: %s: %s", tmp, archive_error_string(a));
+        goto out;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        fd = -1;
+        jldepot_error("pack: %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, final) != 0) {
+        jldepot_error("pack: %s: %s", final, strerror(errno));
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdl;
+    EVP_DigestFinal_ex(sink.sha, md, &mdl);
+    hexmd(md, sha);
+    *size = sink.size;
+    printf("packed %s %s (%zu caches, %zu files, %llu bytes)\n", c->name, *fname, ncl, files.n,
+           (unsigned long long)sink.size);
+    rc = 0;
+out:
+    if (a)
+        archive_write_free(a);
+    if (sink.sha)
+        EVP_MD_CTX_free(sink.sha);
+    if (fd >= 0)
+        close(fd);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    if (m)
+        json_object_put(m);
+    free(buf);
+    free(final);
+    free(cl);
+    pf_free(&files);
+    return rc;
+}
+
+// ---- index.json -----------------------------------------------------------------------
+
+static int index_update(const char *outdir, jldepot_cache_t *c, const char *fname, const char *sha,
+                        uint64_t size)
+{
+    char *path = NULL;
+    if (asprintf(&path, "%s/index.json", outdir) < 0)
+        return -1;
+    json_object *idx = NULL;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        idx = json_object_from_file(path);
+        json_object *f;
+        if (!idx || !json_object_object_get_ex(idx, "format", &f) ||
+            strcmp(json_object_get_string(f), JLDEPOT_INDEX_FORMAT) != 0) {
+            jldepot_error("pack: %s is not a jldepot index", path);
+            if (idx)
+                json_object_put(idx);
+            free(path);
+            return -1;
+        }
+    }
+    else {
+        idx = json_object_new_object();
+        json_object_object_add(idx, "format", json_object_new_string(JLDEPOT_INDEX_FORMAT));
+    }
+    json_object *pkgs, *p, *bundles;
+    if (!json_object_object_get_ex(idx, "packages", &pkgs)) {
+        pkgs = json_object_new_object();
+        json_object_object_add(idx, "packages", pkgs);
+    }
+    if (!json_object_object_get_ex(pkgs, c->uuid, &p)) {
+        p = json_object_new_object();
+        json_object_object_add(pkgs, c->uuid, p);
+    }
+    json_object_object_add(p, "name", json_object_new_string(c->name));
+    if (!json_object_object_get_ex(p, "bundles", &bundles)) {
+        bundles = json_object_new_object();
+        json_object_object_add(p, "bundles", bundles);
+    }
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "file", json_object_new_string(fname));
+    json_object_object_add(
+        b, "julia_version",
+        json_object_new_string_len(c->cf->julia_version.ptr, (int)c->cf->julia_version.len));
+    json_object_object_add(b, "cpu_targets", jldepot_cpu_targets(c->cf));
+    json_object_object_add(b, "size", json_object_new_uint64(size));
+    json_object_object_add(b, "sha256", json_object_new_string(sha));
+    json_object_object_add(bundles, c->key, b);
+    int err = jldepot_json_write_atomic(path, idx);
+    if (err)
+        jldepot_error("pack: %s: %s", path, jl_depot_strerror(err));
+    json_object_put(idx);
+    free(path);
+    return err ? -1 : 0;
+}
+
+// ---- the command ----------------------------------------------------------------------
+
+static json_object *verdict_json(const jldepot_depot_t *d, const jldepot_cache_t *c)
+{
+    json_object *x = json_object_new_object();
+    json_object_object_add(x, "package", json_object_new_string(c->name));
+    json_object_object_add(x, "uuid", json_object_new_string(c->uuid));
+    json_object_object_add(x, "cache", json_object_new_string(c->ji));
+    json_object_object_add(x, "servable", json_object_new_boolean(c->servable));
+    json_object_object_add(x, "reason", json_object_new_string(jl_depot_errjson(c->reason)));
+    json_object_object_add(x, "reason_text",
+                           c->reason_text ? json_object_new_string(c->reason_text) : NULL);
+    json_object_object_add(x, "key", c->servable ? json_object_new_string(c->key) : NULL);
+    json_object_object_add(x, "cpu_targets", jldepot_cpu_targets(c->cf));
+    json_object *r = json_object_new_array();
+    for (size_t k = 0; k < c->nreqs; k++)
+        json_object_array_add(r, json_object_new_string(d->caches[c->reqs[k]].name));
+    json_object_object_add(x, "requires", r);
+    return x;
+}
+
+static void print_targets(const jldepot_cache_t *c)
+{
+    printf(" [cpu:");
+    if (c->cf->ntargets == 0)
+        printf(" none");
+    for (size_t t = 0; t < c->cf->ntargets; t++)
+        printf(" %.*s", (int)c->cf->targets[t].name.len, c->cf->targets[t].name.ptr);
+    printf("]");
+}
+
+int jldepot_cmd_pack(int argc, char **argv)
+{
+    jldepot_stack_opts_t o;
+    jldepot_stack_opts_init(&o);
+    const char *outdir = ".";
+    int explain = 0, json = 0, sources = 1;
+    const char *depot = NULL;
+    const char **pkgs = calloc((size_t)argc + 1, sizeof(char *));
+    size_t npkgs = 0;
+    int rc = JLDEPOT_EXIT_OK;
+    char *dp = NULL, *absdepot = NULL;
+    jl_depot_stack_t *s = NULL;
+    jldepot_depot_t *d = NULL;
+    char *sel = NULL;
+    if (!pkgs)
+        return JLDEPOT_EXIT_USAGE;
+    for (int i = 1; i < argc;) {
+        int r = jldepot_stack_option(&o, argc, argv, &i);
+        if (r < 0) {
+            rc = JLDEPOT_EXIT_USAGE;
+            goto out;
+        }
+        if (r > 0)
+            continue;
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(pack_help, stdout);
+            goto out;
+        }
+        if (!strcmp(a, "--explain"))
+            explain = 1;
+        else if (!strcmp(a, "--json"))
+            json = 1;
+        else if (!strcmp(a, "--no-sources"))
+            sources = 0;
+        else if (!strcmp(a, "--out") || !strncmp(a, "--out=", 6)) {
+            if (a[5] == '=')
+                outdir = a + 6;
+            else if (i + 1 < argc)
+                outdir = argv[++i];
+            else {
+                jldepot_error("pack: option '--out' requires an argument");
+                rc = JLDEPOT_EXIT_USAGE;
+                goto out;
+            }
+        }
+        else if (a[0] == '-' && a[1]) {
+            jldepot_error("pack: unknown option '%s'", a);
+            fprintf(stderr, "see 'jldepot pack --help'\n");
+            rc = JLDEPOT_EXIT_USAGE;
+            goto out;
+        }
+        else if (!depot)
+            depot = a;
+        else
+            pkgs[npkgs++] = a;
+        i++;
+    }
+    if (!depot || npkgs == 0) {
+        jldepot_error("pack: a DEPOT and at least one PKG (or 'all') are required");
+        fprintf(stderr, "see 'jldepot pack --help'\n");
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    absdepot = realpath(depot, NULL);
+    if (!absdepot) {
+        jldepot_error("pack: %s: %s", depot, strerror(errno));
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    if (asprintf(&dp, "%s%s%s", absdepot, o.cfg.depot_path ? ":" : "",
+                 o.cfg.depot_path ? o.cfg.depot_path : "") < 0) {
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    o.cfg.depot_path = dp;
+    s = jldepot_stack_build(&o);
+    if (!s) {
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    int err = jldepot_depot_analyze(s, 0, &d);
+    if (err) {
+        jldepot_error("pack: %s: %s", depot, jl_depot_strerror(err));
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    sel = calloc(d->ncaches ? d->ncaches : 1, 1);
+    if (!sel) {
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    for (size_t k = 0; k < npkgs; k++) {
+        int found = 0;
+        for (size_t i = 0; i < d->ncaches; i++)
+            if (!strcmp(pkgs[k], "all") || !strcmp(pkgs[k], d->caches[i].name)) {
+                sel[i] = 1;
+                found = 1;
+            }
+        if (!found) {
+            jldepot_error("pack: %s: no cache of package %s in %s/compiled", pkgs[k], pkgs[k],
+                          absdepot);
+            rc = JLDEPOT_EXIT_USAGE;
+        }
+    }
+    if (rc)
+        goto out;
+    if (explain) {
+        json_object *arr = json ? json_object_new_array() : NULL;
+        size_t nserv = 0, nnot = 0;
+        for (size_t i = 0; i < d->ncaches; i++) {
+            if (!sel[i])
+                continue;
+            jldepot_cache_t *c = &d->caches[i];
+            c->servable ? nserv++ : nnot++;
+            if (json) {
+                json_object_array_add(arr, verdict_json(d, c));
+                continue;
+            }
+            if (c->servable) {
+                printf("servable %s %s key %.16s", c->name, c->relji, c->key);
+                print_targets(c);
+                printf("\n");
+            }
+            else
+                printf("not servable %s %s: %s\n", c->name, c->relji, c->reason_text);
+        }
+        if (json) {
+            json_object *doc = json_object_new_object();
+            json_object_object_add(doc, "depot", json_object_new_string(absdepot));
+            json_object_object_add(doc, "caches", arr);
+            puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+                                                         JSON_C_TO_STRING_SPACED |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+            json_object_put(doc);
+        }
+        else
+            printf("%zu servable, %zu not servable\n", nserv, nnot);
+        rc = nnot ? JLDEPOT_EXIT_REJECTED : JLDEPOT_EXIT_OK;
+        goto out;
+    }
+    char *od = strdup(outdir);
+    for (char *q = od ? od + 1 : NULL; q && *q; q++)
+        if (*q == '/') {
+            *q = '\0';
+            mkdir(od, 0777);
+            *q = '/';
+        }
+    free(od);
+    struct stat st;
+    if (stat(outdir, &st) != 0 && mkdir(outdir, 0777) != 0) {
+        jldepot_error("pack: %s: %s", outdir, strerror(errno));
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    // one pack at a time updates the index
+    int lockfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
+        jldepot_error("pack: %s: %s", outdir, strerror(errno));
+        if (lockfd >= 0)
+            close(lockfd);
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    for (size_t i = 0; i < d->ncaches; i++) {
+        if (!sel[i])
+            continue;
+        jldepot_cache_t *c = &d->caches[i];
+        if (!c->servable) {
+            printf("not servable %s %s: %s\n", c->name, c->relji, c->reason_text);
+            if (rc == JLDEPOT_EXIT_OK)
+                rc = JLDEPOT_EXIT_REJECTED;
+            continue;
+        }
+        char *fname = NULL, sha[65];
+        uint64_t size = 0;
+        if (write_bundle(d, i, outdir, sources, &fname, sha, &size) ||
+            index_update(outdir, c, fname, sha, size))
+            rc = JLDEPOT_EXIT_USAGE;
+        free(fname);
+    }
+    close(lockfd);
+out:
+    jldepot_depot_free(d);
+    if (s)
+        jl_depot_stack_free(s);
+    free(sel);
+    free(dp);
+    free(absdepot);
+    free(pkgs);
+    return rc;
+}
