@@ -1,0 +1,1052 @@
+// This file is a part of the jldepot tool. License is MIT.
+
+/*
+  jldepot_unpack.c: `jldepot unpack BUNDLE [DEPOT]`, and the unpack that
+  `fetch` shares.  Three phases:
+    1. stage: every entry is checked (name, type, size limits) and written to
+       an unnamed temporary file (O_TMPFILE) in the target depot's @compiled
+       root (or the nearest existing directory above it), hashed on the way;
+       nothing is visible in the depot, and a killed process leaves nothing;
+    2. check: the manifest, every SHA-256, the key of every cache recomputed
+       from the manifest and again from the staged .ji header, no duplicate,
+       no unlisted entry, no file in the depot that differs;
+    3. commit, in a child process of its own session (a kill of the unpack
+       cannot stop a commit half-way): each file linked into place (linkat
+       never replaces a file; identical files are skipped), sources first,
+       then per cache its .so and its .ji, dependencies first; directories
+       fsync'ed; then each cache sealed so its first check is stat-only.
+*/
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "atomicfile.h"
+#include "jldepot.h"
+#include "jldepot_bundle.h"
+
+static const char unpack_help[] =
+    "usage: jldepot unpack [--max-entry BYTES] [--max-total BYTES] [--no-seal] [-q]\n"
+    "                      [OPTIONS] BUNDLE [DEPOT]\n"
+    "\n"
+    "Unpack a bundle written by 'jldepot pack' into DEPOT (default: the first depot on\n"
+    "DEPOT_PATH).  Every SHA-256 and the key are verified before anything is used;\n"
+    "entries that escape the depot, links, device files, FIFOs, duplicates and\n"
+    "oversize entries are refused.  Files are staged invisibly in the depot, then\n"
+    "linked into place (an existing identical file is kept, a different one is an\n"
+    "error); each cache is then sealed so its first check reads no source.  On any\n"
+    "error, or when killed, the depot is left as it was.  See doc/serving.md.\n"
+    "\n"
+    "options:\n"
+    "  --max-entry BYTES    the largest entry accepted (default 4 GiB)\n"
+    "  --max-total BYTES    the largest total accepted (default 32 GiB)\n"
+    "  --no-seal            do not seal the unpacked caches\n"
+    "  -q, --quiet          no summary line\n"
+    "  --depot-path LIST    the depots after DEPOT (default JULIA_DEPOT_PATH)\n"
+    "  --layout classic|xdg the depots' layout\n"
+    "  --julia-home DIR     Julia's bindir, for the bundled depots\n"
+    "exit status: 0 unpacked, 1 the bundle was refused, 2 usage or I/O error\n";
+
+void jldepot_unpack_opts_init(jldepot_unpack_opts_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->max_entry = JLDEPOT_BUNDLE_MAX_ENTRY;
+    o->max_total = JLDEPOT_BUNDLE_MAX_TOTAL;
+}
+
+typedef struct {
+    char *name;
+    int role;
+    const char *rest;
+    int fd;        // the staged file
+    char *tmpname; // named fallback, else NULL
+    uint64_t size;
+    char sha[65];
+    mode_t mode;
+    char *final;
+    int skip; // the same file is already in the depot
+    int order;
+} sentry_t;
+
+typedef struct {
+    sentry_t *v;
+    size_t n;
+    char *manifest;
+    size_t manifest_len;
+    int have_manifest;
+    // staging directories, per role (nearest existing directory of the role root)
+    int stagefd[JL_DEPOT_NROLES];
+    char *stagedir[JL_DEPOT_NROLES];
+    char *named[JL_DEPOT_NROLES]; // named fallback directory, else NULL
+    char *detail;                 // what the error is about
+    int64_t newest;               // the newest mtime of an entry (seconds)
+} stage_t;
+
+static void set_detail(stage_t *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_detail(stage_t *st, const char *fmt, ...)
+{
+    if (st->detail)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&st->detail, fmt, ap) < 0)
+        st->detail = NULL;
+    va_end(ap);
+}
+
+static void stage_free(stage_t *st)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        if (st->v[i].fd >= 0)
+            close(st->v[i].fd);
+        if (st->v[i].tmpname) {
+            unlink(st->v[i].tmpname);
+            free(st->v[i].tmpname);
+        }
+        free(st->v[i].name);
+        free(st->v[i].final);
+    }
+    free(st->v);
+    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+        if (st->stagefd[r] >= 0)
+            close(st->stagefd[r]);
+        if (st->named[r]) {
+            rmdir(st->named[r]);
+            free(st->named[r]);
+        }
+        free(st->stagedir[r]);
+    }
+    free(st->manifest);
+    free(st->detail);
+}
+
+// The nearest existing directory at or above `path`.
+static char *existing_dir(const char *path)
+{
+    char *p = strdup(path);
+    while (p) {
+        struct stat s;
+        if (stat(p, &s) == 0 && S_ISDIR(s.st_mode))
+            return p;
+        char *sl = strrchr(p, '/');
+        if (!sl || sl == p) {
+            free(p);
+            return strdup("/");
+        }
+        *sl = '\0';
+    }
+    return NULL;
+}
+
+static int stage_open(stage_t *st, jl_depot_stack_t *s, size_t depot, int role, mode_t mode,
+                      sentry_t *e)
+{
+    if (!st->stagedir[role]) {
+        st->stagedir[role] = existing_dir(jl_depot_root(s, depot, (jl_depot_role_t)role));
+        if (!st->stagedir[role])
+            return JL_DEPOT_E_NOMEM;
+        st->stagefd[role] = open(st->stagedir[role], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (st->stagefd[role] < 0)
+            return jl_depot_errno_code(errno);
+    }
+    if (!st->named[role]) {
+        e->fd = openat(st->stagefd[role], ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+        if (e->fd >= 0)
+            return JL_DEPOT_E_OK;
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+            return jl_depot_errno_code(errno);
+        // no O_TMPFILE here: a named staging directory
+        if (asprintf(&st->named[role], "%s/.jldepot-unpack-XXXXXX", st->stagedir[role]) < 0)
+            return JL_DEPOT_E_NOMEM;
+        if (!mkdtemp(st->named[role])) {
+            int e2 = errno;
+            free(st->named[role]);
+            st->named[role] = NULL;
+            return jl_depot_errno_code(e2);
+        }
+    }
+    if (asprintf(&e->tmpname, "%s/e%zu", st->named[role], st->n) < 0)
+        return JL_DEPOT_E_NOMEM;
+    e->fd = open(e->tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (e->fd < 0) {
+        int e2 = errno;
+        free(e->tmpname);
+        e->tmpname = NULL;
+        return jl_depot_errno_code(e2);
+    }
+    return JL_DEPOT_E_OK;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+// ---- phase 1: stage ---------------------------------------------------------------
+
+static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
+                        const jldepot_unpack_opts_t *o)
+{
+    struct archive *a = archive_read_new();
+    if (!a)
+        return JL_DEPOT_E_NOMEM;
+    archive_read_support_filter_all(a);
+    archive_read_support_format_tar(a);
+    int err = JL_DEPOT_E_OK;
+    uint64_t total = 0;
+    size_t bufsz = 1 << 20;
+    char *buf = malloc(bufsz);
+    if (!buf || archive_read_open_fd(a, bfd, 1 << 16) != ARCHIVE_OK) {
+        err = buf ? JL_DEPOT_E_BUNDLE_CORRUPT : JL_DEPOT_E_NOMEM;
+        set_detail(st, "%s", archive_error_string(a) ? archive_error_string(a) : "");
+        goto out;
+    }
+    struct archive_entry *ae;
+    for (;;) {
+        int r = archive_read_next_header(a, &ae);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            err = JL_DEPOT_E_BUNDLE_CORRUPT;
+            set_detail(st, "%s", archive_error_string(a) ? archive_error_string(a) : "");
+            goto out;
+        }
+        const char *name = archive_entry_pathname(ae);
+        if (!name) {
+            err = JL_DEPOT_E_BUNDLE_ESCAPE;
+            set_detail(st, "an entry without a name");
+            goto out;
+        }
+        mode_t type = archive_entry_filetype(ae);
+        char *nm = strdup(name);
+        if (!nm) {
+            err = JL_DEPOT_E_NOMEM;
+            goto out;
+        }
+        size_t nl = strlen(nm);
+        if (type == AE_IFDIR && nl > 1 && nm[nl - 1] == '/')
+            nm[nl - 1] = '\0';
+        if (type == AE_IFDIR && (!strcmp(nm, "@compiled") || !strcmp(nm, "@depot"))) {
+            free(nm); // a role root itself
+            continue;
+        }
+        int role;
+        const char *rest;
+        err = jldepot_bundle_entry_name(nm, &role, &rest);
+        if (err) {
+            set_detail(st, "entry '%s'", name);
+            free(nm);
+            goto out;
+        }
+        if (archive_entry_hardlink(ae) || type == AE_IFLNK) {
+            err = JL_DEPOT_E_BUNDLE_LINK;
+            set_detail(st, "entry '%s'", name);
+            free(nm);
+            goto out;
+        }
+        if (type == AE_IFDIR) { // directories are made as needed
+            free(nm);
+            continue;
+        }
+        if (type != AE_IFREG) {
+            err = JL_DEPOT_E_BUNDLE_SPECIAL;
+            set_detail(st, "entry '%s'", name);
+            free(nm);
+            goto out;
+        }
+        int64_t sz = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1;
+        if (sz < 0 || (uint64_t)sz > o->max_entry || total + (uint64_t)sz > o->max_total ||
+            (role < 0 && (uint64_t)sz > JLDEPOT_BUNDLE_MAX_MANIFEST)) {
+            err = JL_DEPOT_E_BUNDLE_OVERSIZE;
+            set_detail(st, "entry '%s' of %lld bytes", name, (long long)sz);
+            free(nm);
+            goto out;
+        }
+        total += (uint64_t)sz;
+        if (role < 0) { // the manifest, into memory
+            if (st->have_manifest) {
+                err = JL_DEPOT_E_BUNDLE_DUPLICATE;
+                set_detail(st, "entry '%s'", name);
+                free(nm);
+                goto out;
+            }
+            free(nm);
+            st->have_manifest = 1;
+            st->manifest = malloc((size_t)sz + 1);
+            if (!st->manifest) {
+                err = JL_DEPOT_E_NOMEM;
+                goto out;
+            }
+            la_ssize_t k, got = 0;
+            while ((k = archive_read_data(a, st->manifest + got, (size_t)sz - (size_t)got)) > 0)
+                got += k;
+            if (k < 0 || got != sz) {
+                err = JL_DEPOT_E_BUNDLE_CORRUPT;
+                set_detail(st, "%s", archive_error_string(a) ? archive_error_string(a) : "");
+                goto out;
+            }
+            st->manifest[got] = '\0';
+            st->manifest_len = (size_t)got;
+            continue;
+        }
+        sentry_t *nv = realloc(st->v, (st->n + 1) * sizeof(sentry_t));
+        if (!nv) {
+            free(nm);
+            err = JL_DEPOT_E_NOMEM;
+            goto out;
+        }
+        st->v = nv;
+        sentry_t *e = &st->v[st->n];
+        memset(e, 0, sizeof(*e));
+        e->fd = -1;
+        e->name = nm;
+        e->role = role;
+        e->rest = nm + (rest - nm);
+        e->mode = (archive_entry_perm(ae) & 0111) ? 0755 : 0644;
+        err = stage_open(st, s, depot, role, e->mode, e);
+        if (err) {
+            set_detail(st, "staging in %s", st->stagedir[role] ? st->stagedir[role] : "");
+            free(nm);
+            goto out;
+        }
+        st->n++;
+        EVP_MD_CTX *sha = EVP_MD_CTX_new();
+        EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+        la_ssize_t k;
+        uint64_t got = 0;
+        while ((k = archive_read_data(a, buf, bufsz)) > 0) {
+            got += (uint64_t)k;
+            if (got > (uint64_t)sz)
+                break;
+            EVP_DigestUpdate(sha, buf, (size_t)k);
+            int we = write_all(e->fd, buf, (size_t)k);
+            if (we) {
+                err = jl_depot_errno_code(we);
+                set_detail(st, "staging '%s'", name);
+                break;
+            }
+        }
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdl;
+        EVP_DigestFinal_ex(sha, md, &mdl);
+        EVP_MD_CTX_free(sha);
+        if (!err && (k < 0 || got != (uint64_t)sz)) {
+            err = JL_DEPOT_E_BUNDLE_CORRUPT;
+            set_detail(st, "entry '%s': %s", name,
+                       archive_error_string(a) ? archive_error_string(a) : "size mismatch");
+        }
+        if (err)
+            goto out;
+        e->size = got;
+        for (int i = 0; i < 32; i++)
+            snprintf(e->sha + 2 * i, 3, "%02x", md[i]);
+        mode_t um = umask(0);
+        umask(um);
+        fchmod(e->fd, e->mode & ~um);
+        struct timespec ts[2];
+        ts[0].tv_sec = ts[1].tv_sec = archive_entry_mtime(ae);
+        if ((int64_t)ts[0].tv_sec > st->newest)
+            st->newest = (int64_t)ts[0].tv_sec;
+        ts[0].tv_nsec = ts[1].tv_nsec = archive_entry_mtime_nsec(ae);
+        futimens(e->fd, ts);
+    }
+out:
+    free(buf);
+    archive_read_free(a);
+    return err;
+}
+
+// ---- phase 2: check -----------------------------------------------------------------
+
+static int se_cmp(const void *a, const void *b)
+{
+    return strcmp(((const sentry_t *)a)->name, ((const sentry_t *)b)->name);
+}
+
+static sentry_t *find_entry(stage_t *st, const char *name)
+{
+    sentry_t key;
+    key.name = (char *)name;
+    return bsearch(&key, st->v, st->n, sizeof(sentry_t), se_cmp);
+}
+
+typedef struct {
+    jl_cache_u128_t *ids;
+    const char **keys;
+    size_t n;
+} idmap_t;
+
+static const char *idmap_lookup(void *ctx, jl_cache_u128_t id)
+{
+    idmap_t *m = ctx;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->ids[i].hi == id.hi && m->ids[i].lo == id.lo)
+            return m->keys[i];
+    return NULL;
+}
+
+static int read_staged(sentry_t *e, uint8_t **buf)
+{
+    *buf = malloc(e->size ? e->size : 1);
+    if (!*buf)
+        return JL_DEPOT_E_NOMEM;
+    uint64_t got = 0;
+    while (got < e->size) {
+        ssize_t k = pread(e->fd, *buf + got, e->size - got, (off_t)got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            free(*buf);
+            *buf = NULL;
+            return JL_DEPOT_E_IO;
+        }
+        got += (uint64_t)k;
+    }
+    return JL_DEPOT_E_OK;
+}
+
+static const char *jget_str(json_object *o, const char *k)
+{
+    json_object *x;
+    if (!o || !json_object_object_get_ex(o, k, &x) || !json_object_is_type(x, json_type_string))
+        return NULL;
+    return json_object_get_string(x);
+}
+
+static int check_bundle(stage_t *st, json_object **mout, const char *bundle,
+                        const jldepot_unpack_opts_t *o)
+{
+    *mout = NULL;
+    if (!st->have_manifest) {
+        set_detail(st, "no %s in the bundle", JLDEPOT_BUNDLE_MANIFEST);
+        return JL_DEPOT_E_BUNDLE_MANIFEST;
+    }
+    json_tokener *tok = json_tokener_new();
+    json_object *m = tok ? json_tokener_parse_ex(tok, st->manifest, (int)st->manifest_len) : NULL;
+    if (tok)
+        json_tokener_free(tok);
+    const char *fmt = jget_str(m, "format");
+    json_object *files, *caches;
+    if (!m || !fmt || strcmp(fmt, JLDEPOT_BUNDLE_FORMAT) != 0 || !jget_str(m, "key") ||
+        !jget_str(m, "package") || !json_object_object_get_ex(m, "files", &files) ||
+        !json_object_is_type(files, json_type_array) ||
+        !json_object_object_get_ex(m, "caches", &caches) ||
+        !json_object_is_type(caches, json_type_array)) {
+        if (m)
+            json_object_put(m);
+        set_detail(st, "%s", JLDEPOT_BUNDLE_MANIFEST);
+        return JL_DEPOT_E_BUNDLE_MANIFEST;
+    }
+    *mout = m;
+    // duplicates (and a file that is also a directory of another)
+    if (st->n)
+        qsort(st->v, st->n, sizeof(sentry_t), se_cmp);
+    for (size_t i = 1; i < st->n; i++) {
+        size_t a = strlen(st->v[i - 1].name);
+        if (!strcmp(st->v[i - 1].name, st->v[i].name) ||
+            (!strncmp(st->v[i - 1].name, st->v[i].name, a) && st->v[i].name[a] == '/')) {
+            set_detail(st, "entry '%s'", st->v[i].name);
+            return JL_DEPOT_E_BUNDLE_DUPLICATE;
+        }
+    }
+    // every file listed, with its size and SHA-256; nothing else
+    size_t nlisted = 0;
+    for (size_t i = 0; i < json_object_array_length(files); i++) {
+        json_object *f = json_object_array_get_idx(files, i);
+        const char *name = jget_str(f, "name"), *sha = jget_str(f, "sha256");
+        json_object *sz;
+        if (!name || !sha || !json_object_object_get_ex(f, "size", &sz)) {
+            set_detail(st, "files[%zu]", i);
+            return JL_DEPOT_E_BUNDLE_MANIFEST;
+        }
+        sentry_t *e = find_entry(st, name);
+        if (!e) {
+            set_detail(st, "'%s' is missing", name);
+            return JL_DEPOT_E_BUNDLE_UNLISTED;
+        }
+        if (e->order) {
+            set_detail(st, "'%s' listed twice", name);
+            return JL_DEPOT_E_BUNDLE_DUPLICATE;
+        }
+        e->order = 1;
+        nlisted++;
+        if (strcmp(e->sha, sha) != 0 || e->size != json_object_get_uint64(sz)) {
+            set_detail(st, "%s (SHA-256 %s, expected %s)", name, e->sha, sha);
+            return JL_DEPOT_E_BUNDLE_SHA256;
+        }
+    }
+    if (nlisted != st->n) {
+        for (size_t i = 0; i < st->n; i++)
+            if (!st->v[i].order) {
+                set_detail(st, "entry '%s' is not in the manifest", st->v[i].name);
+                break;
+            }
+        return JL_DEPOT_E_BUNDLE_UNLISTED;
+    }
+    // the keys: from the manifest's key inputs, then from the staged headers
+    size_t nc = json_object_array_length(caches);
+    idmap_t map = {calloc(nc ? nc : 1, sizeof(jl_cache_u128_t)),
+                   calloc(nc ? nc : 1, sizeof(char *)), 0};
+    jl_cachefile_t **cfs = calloc(nc ? nc : 1, sizeof(*cfs));
+    uint8_t **bufs = calloc(nc ? nc : 1, sizeof(*bufs));
+    int err = JL_DEPOT_E_OK;
+    int top = 0;
+    const char *mkey = jget_str(m, "key");
+    if (!map.ids || !map.keys || !cfs || !bufs) {
+        err = JL_DEPOT_E_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < nc && !err; i++) {
+        json_object *c = json_object_array_get_idx(caches, i), *in = NULL;
+        const char *key = jget_str(c, "key"), *ji = jget_str(c, "ji"),
+                   *pkg = jget_str(c, "package");
+        if (!key || !ji || !pkg || !json_object_object_get_ex(c, "key_input", &in)) {
+            set_detail(st, "caches[%zu]", i);
+            err = JL_DEPOT_E_BUNDLE_MANIFEST;
+            break;
+        }
+        char k[65];
+        err = jldepot_key_compute(in, k);
+        if (err) {
+            set_detail(st, "caches[%zu].key_input", i);
+            break;
+        }
+        if (strcmp(k, key) != 0) {
+            set_detail(st, "%s: key %s, recomputed %s", pkg, key, k);
+            err = JL_DEPOT_E_BUNDLE_KEY;
+            break;
+        }
+        if (!strcmp(key, mkey) && !strcmp(pkg, jget_str(m, "package")))
+            top = 1;
+        sentry_t *e = find_entry(st, ji);
+        if (!e || e->role != JL_DEPOT_ROLE_COMPILED) {
+            set_detail(st, "'%s' is missing", ji);
+            err = JL_DEPOT_E_BUNDLE_UNLISTED;
+            break;
+        }
+        e->order = 3 + 2 * (int)i + 1; // .ji after its .so
+        const char *so = jget_str(c, "so");
+        sentry_t *se = so ? find_entry(st, so) : NULL;
+        if (so && !se) {
+            set_detail(st, "'%s' is missing", so);
+            err = JL_DEPOT_E_BUNDLE_UNLISTED;
+            break;
+        }
+        if (se)
+            se->order = 3 + 2 * (int)i;
+        err = read_staged(e, &bufs[i]);
+        if (!err)
+            err = jl_cachefile_parse(bufs[i], e->size, 0, &cfs[i]);
+        if (err) {
+            set_detail(st, "%s", ji);
+            break;
+        }
+        map.ids[i] = jl_cachefile_build_id(cfs[i]);
+        map.keys[i] = key;
+        map.n = i + 1;
+        // the header itself must give the same key input
+        json_object *hin = jldepot_key_input(cfs[i], idmap_lookup, &map);
+        char *c1 = NULL, *c2 = NULL;
+        size_t l1 = 0, l2 = 0;
+        int same = hin && !jldepot_key_canonical(hin, &c1, &l1) &&
+                   !jldepot_key_canonical(in, &c2, &l2) && l1 == l2 && !memcmp(c1, c2, l1);
+        free(c1);
+        free(c2);
+        if (hin)
+            json_object_put(hin);
+        if (!same) {
+            set_detail(st, "%s: the cache header does not give the manifest's key input", ji);
+            err = JL_DEPOT_E_BUNDLE_KEY;
+        }
+    }
+    if (!err && !top) {
+        set_detail(st, "no cache of %s has the bundle key %s", jget_str(m, "package"), mkey);
+        err = JL_DEPOT_E_BUNDLE_KEY;
+    }
+    if (!err && o->expect_key && strcmp(o->expect_key, mkey) != 0) {
+        set_detail(st, "key %s, expected %s", mkey, o->expect_key);
+        err = JL_DEPOT_E_BUNDLE_KEY;
+    }
+    if (!err && bundle) { // NAME-KEY16.tar.*: the name's key must be the manifest's
+        const char *b = strrchr(bundle, '/');
+        b = b ? b + 1 : bundle;
+        const char *dash = strrchr(b, '-'), *dot = dash ? strchr(dash, '.') : NULL;
+        if (dash && dot && dot - dash == 17 && !strncmp(dot, ".tar", 4)) {
+            int hex = 1;
+            for (const char *p = dash + 1; p < dot; p++)
+                hex &= (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
+            if (hex && strncmp(dash + 1, mkey, 16) != 0) {
+                set_detail(st, "file name %s, key %s", b, mkey);
+                err = JL_DEPOT_E_BUNDLE_KEY;
+            }
+        }
+    }
+done:
+    for (size_t i = 0; i < nc; i++) {
+        if (cfs && cfs[i])
+            jl_cachefile_free(cfs[i]);
+        if (bufs)
+            free(bufs[i]);
+    }
+    free(cfs);
+    free(bufs);
+    free(map.ids);
+    free(map.keys);
+    return err;
+}
+
+// Final paths; files already there: identical (skip) or a conflict.
+static int check_targets(stage_t *st, jl_depot_stack_t *s, size_t depot)
+{
+    for (size_t i = 0; i < st->n; i++) {
+        sentry_t *e = &st->v[i];
+        if (asprintf(&e->final, "%s/%s", jl_depot_root(s, depot, (jl_depot_role_t)e->role),
+                     e->rest) < 0)
+            return JL_DEPOT_E_NOMEM;
+        struct stat sb;
+        if (lstat(e->final, &sb) != 0) {
+            if (errno == ENOENT)
+                continue;
+            if (errno == ENOTDIR) {
+                set_detail(st, "a parent of %s is not a directory", e->final);
+                return JL_DEPOT_E_BUNDLE_CONFLICT;
+            }
+            set_detail(st, "%s", e->final);
+            return jl_depot_errno_code(errno);
+        }
+        char sha[65];
+        if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != e->size ||
+            jldepot_sha256_file(e->final, sha) != JL_DEPOT_E_OK || strcmp(sha, e->sha) != 0) {
+            set_detail(st, "%s", e->final);
+            return JL_DEPOT_E_BUNDLE_CONFLICT;
+        }
+        e->skip = 1;
+    }
+    return JL_DEPOT_E_OK;
+}
+
+// ---- phase 3: commit ------------------------------------------------------------------
+
+typedef struct {
+    char **v;
+    size_t n;
+} dirlist_t;
+
+// mkdir -p; the directories made are recorded in `made`.
+static int mkdirs(const char *path, dirlist_t *made)
+{
+    char *p = strdup(path);
+    if (!p)
+        return ENOMEM;
+    size_t len = strlen(p);
+    for (size_t i = 1; i <= len; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0777) == 0) {
+            char **nv = realloc(made->v, (made->n + 1) * sizeof(char *));
+            if (nv) {
+                made->v = nv;
+                made->v[made->n++] = strdup(p);
+            }
+        }
+        else if (errno != EEXIST) {
+            int e = errno;
+            free(p);
+            return e;
+        }
+        p[i] = c;
+    }
+    free(p);
+    return 0;
+}
+
+static int link_staged(sentry_t *e, dirlist_t *made)
+{
+    char *dir = strdup(e->final);
+    if (!dir)
+        return ENOMEM;
+    *strrchr(dir, '/') = '\0';
+    int rc = mkdirs(dir, made);
+    free(dir);
+    if (rc)
+        return rc;
+    if (e->tmpname)
+        rc = link(e->tmpname, e->final) == 0 ? 0 : errno;
+    else {
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", e->fd);
+        rc = linkat(AT_FDCWD, proc, AT_FDCWD, e->final, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+        if (rc == ENOENT || rc == EXDEV || rc == EPERM) // no /proc
+            rc = linkat(e->fd, "", AT_FDCWD, e->final, AT_EMPTY_PATH) == 0 ? 0 : errno;
+    }
+    if (rc == EEXIST) { // appeared since the check: the same file is fine
+        char sha[65];
+        if (jldepot_sha256_file(e->final, sha) == JL_DEPOT_E_OK && !strcmp(sha, e->sha)) {
+            e->skip = 1;
+            return 0;
+        }
+    }
+    return rc;
+}
+
+static int ord_cmp(const void *a, const void *b)
+{
+    const sentry_t *x = *(sentry_t *const *)a, *y = *(sentry_t *const *)b;
+    if (x->role != y->role) // @depot (sources) first
+        return x->role == JL_DEPOT_ROLE_DEPOT ? -1 : 1;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+// Seal a cache so its next check is stat-only (jl_cacheverify_seal_file).
+// One verifier per target Julia is kept across the caches of a commit, so
+// the caches a cache requires are checked once, not once per dependant.
+typedef struct {
+    char *v[5];
+    int flags;
+    jl_cacheverify_t *ver;
+} sealer_t;
+
+static void sealer_free(sealer_t *z)
+{
+    jl_cacheverify_free(z->ver);
+    for (int k = 0; k < 5; k++)
+        free(z->v[k]);
+    memset(z, 0, sizeof(*z));
+}
+
+static int seal_cache(jl_depot_stack_t *s, sealer_t *z, const char *ji, int *sealed)
+{
+    *sealed = 0;
+    jl_cachefile_t *cf = NULL;
+    int err = jl_cachefile_read_header(ji, 0, &cf);
+    if (err)
+        return err;
+    jl_cache_str_t f[5] = {cf->julia_version, cf->git_commit, cf->git_branch, cf->build_os,
+                           cf->build_arch};
+    int same = z->ver && z->flags == cf->flags;
+    for (int k = 0; same && k < 5; k++)
+        same = strlen(z->v[k]) == f[k].len && !memcmp(z->v[k], f[k].ptr ? f[k].ptr : "", f[k].len);
+    if (!same) {
+        sealer_free(z);
+        for (int k = 0; k < 5; k++)
+            z->v[k] = strndup(f[k].ptr ? f[k].ptr : "", f[k].len);
+        z->flags = cf->flags;
+        jl_verify_target_t t;
+        memset(&t, 0, sizeof(t));
+        t.julia_version = z->v[0];
+        t.julia_commit = z->v[1];
+        t.julia_branch = z->v[2];
+        t.os = z->v[3];
+        t.arch = z->v[4];
+        t.pointer_size = cf->pointer_size;
+        t.format_version = cf->format_version;
+        t.flags = cf->flags;
+        err = jl_cacheverify_new(s, &t, &z->ver);
+    }
+    jl_cachefile_free(cf);
+    jl_verify_result_t *r = NULL;
+    if (!err)
+        err = jl_cacheverify_seal_file(z->ver, ji, &r);
+    if (!err && r && r->status == JL_DEPOT_E_OK)
+        *sealed = 1;
+    else if (!err && r)
+        err = r->status;
+    jl_verify_result_free(r);
+    return err;
+}
+
+static int commit(stage_t *st, jl_depot_stack_t *s, const jldepot_unpack_opts_t *o, size_t *nlinked,
+                  size_t *nsealed)
+{
+    sentry_t **ord = malloc((st->n ? st->n : 1) * sizeof(sentry_t *));
+    if (!ord)
+        return JL_DEPOT_E_NOMEM;
+    for (size_t i = 0; i < st->n; i++)
+        ord[i] = &st->v[i];
+    qsort(ord, st->n, sizeof(sentry_t *), ord_cmp);
+    int err = JL_DEPOT_E_OK;
+    dirlist_t made = {0};
+    for (size_t i = 0; i < st->n && !err; i++) {
+        if (ord[i]->skip)
+            continue;
+        int e = link_staged(ord[i], &made);
+        if (e) {
+            err = jl_depot_errno_code(e);
+            jldepot_error("unpack: %s: %s", ord[i]->final, strerror(e));
+        }
+        else if (!ord[i]->skip)
+            (*nlinked)++;
+    }
+    // durable: the links (one syncfs of each file system written)
+    for (int r = 0; r < JL_DEPOT_NROLES && !err; r++)
+        if (st->stagefd[r] >= 0 && syncfs(st->stagefd[r]) != 0)
+            err = jl_depot_errno_code(errno);
+    // The directories made here got their mtime from the links just made: a
+    // directory that is a dependency would look "racy" to the seal (changed
+    // in the tick it was examined) and be re-read on the first check.  Date
+    // them with the newest file of the bundle (at least a second back), as
+    // tar dates the directories it extracts.
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    time_t when = (time_t)st->newest;
+    if (when <= 0 || when > now.tv_sec - 1)
+        when = now.tv_sec - 1;
+    struct timespec ts[2] = {{when, 0}, {when, 0}};
+    for (size_t i = 0; i < made.n; i++) {
+        if (made.v[i])
+            utimensat(AT_FDCWD, made.v[i], ts, 0);
+        free(made.v[i]);
+    }
+    free(made.v);
+    // seal, dependencies first (the order of the caches in the manifest)
+    sealer_t z;
+    memset(&z, 0, sizeof(z));
+    for (size_t i = 0; i < st->n && !err && !o->no_seal; i++) {
+        size_t n = strlen(ord[i]->final);
+        if (ord[i]->role != JL_DEPOT_ROLE_COMPILED || n < 3 ||
+            strcmp(ord[i]->final + n - 3, ".ji") != 0)
+            continue;
+        int sealed = 0;
+        int e = seal_cache(s, &z, ord[i]->final, &sealed);
+        if (e)
+            jldepot_error("unpack: %s: not sealed: %s", ord[i]->final, jl_depot_strerror(e));
+        *nsealed += (size_t)sealed;
+    }
+    sealer_free(&z);
+    free(ord);
+    return err;
+}
+
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int jldepot_unpack_bundle(const char *bundle, jl_depot_stack_t *s, size_t depot,
+                          const jldepot_unpack_opts_t *o)
+{
+    raise_nofile();
+    stage_t st;
+    memset(&st, 0, sizeof(st));
+    for (int r = 0; r < JL_DEPOT_NROLES; r++)
+        st.stagefd[r] = -1;
+    json_object *m = NULL;
+    int bfd = open(bundle, O_RDONLY | O_CLOEXEC);
+    if (bfd < 0) {
+        int e = errno;
+        jldepot_error("unpack: %s: %s", bundle, strerror(e));
+        return e == ENOENT ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+    }
+    // held (shared) until the commit is over, also by the committing child:
+    // `flock -x BUNDLE true` waits for an unpack that was killed mid-commit
+    flock(bfd, LOCK_SH);
+    int err = stage_bundle(&st, bfd, s, depot, o);
+    if (!err)
+        err = check_bundle(&st, &m, bundle, o);
+    if (!err)
+        err = check_targets(&st, s, depot);
+    if (err) {
+        jldepot_error("unpack: %s: %s%s%s [%s]", bundle, jl_depot_strerror(err),
+                      st.detail ? ": " : "", st.detail ? st.detail : "", jl_depot_errjson(err));
+        goto out;
+    }
+    // durable before the commit: one syncfs per file system staged on (one
+    // call instead of an fsync per file)
+    for (int r = 0; r < JL_DEPOT_NROLES; r++)
+        if (st.stagefd[r] >= 0 && syncfs(st.stagefd[r]) != 0) {
+            err = jl_depot_errno_code(errno);
+            jldepot_error("unpack: %s: %s", st.stagedir[r], strerror(errno));
+            goto out;
+        }
+    fflush(stdout);
+    fflush(stderr);
+    // the commit runs in a session of its own: once begun, it completes
+    pid_t pid = fork();
+    if (pid < 0) {
+        err = JL_DEPOT_E_IO;
+        jldepot_error("unpack: fork: %s", strerror(errno));
+        goto out;
+    }
+    if (pid == 0) {
+        setsid();
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        size_t nlinked = 0, nsealed = 0;
+        int e = commit(&st, s, o, &nlinked, &nsealed);
+        if (!e && !o->quiet) {
+            const char *b = strrchr(bundle, '/');
+            printf("unpacked %s into %s: %zu files, %zu already there, %zu caches sealed\n",
+                   b ? b + 1 : bundle, jl_depot_root(s, depot, JL_DEPOT_ROLE_DEPOT), nlinked,
+                   st.n - nlinked, nsealed);
+        }
+        fflush(stdout);
+        fflush(stderr);
+        _exit(e ? 3 : 0);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        err = JL_DEPOT_E_IO;
+out:
+    if (m)
+        json_object_put(m);
+    stage_free(&st);
+    close(bfd);
+    return err;
+}
+
+// ---- the command ------------------------------------------------------------------------
+
+static int parse_bytes(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-')
+        return -1;
+    unsigned long long mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1ULL << 10;
+    else if (*end == 'M')
+        mul = 1ULL << 20;
+    else if (*end == 'G')
+        mul = 1ULL << 30;
+    else if (*end)
+        return -1;
+    if (mul > 1 && end[1])
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+jl_depot_stack_t *jldepot_target_stack(jldepot_stack_opts_t *so, const char *depot, char **dp)
+{
+    *dp = NULL;
+    if (depot) {
+        char *abs = NULL;
+        if (depot[0] == '/')
+            abs = strdup(depot);
+        else {
+            char cwd[PATH_MAX];
+            if (getcwd(cwd, sizeof(cwd)) && asprintf(&abs, "%s/%s", cwd, depot) < 0)
+                abs = NULL;
+        }
+        if (!abs || asprintf(dp, "%s%s%s", abs, so->cfg.depot_path ? ":" : "",
+                             so->cfg.depot_path ? so->cfg.depot_path : "") < 0) {
+            free(abs);
+            return NULL;
+        }
+        free(abs);
+        so->cfg.depot_path = *dp;
+    }
+    jl_depot_stack_t *s = jldepot_stack_build(so);
+    if (s && jl_depot_stack_size(s) == 0) {
+        jldepot_error("%s", jl_depot_strerror(JL_DEPOT_E_EMPTY_DEPOT_PATH));
+        jl_depot_stack_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int jldepot_cmd_unpack(int argc, char **argv)
+{
+    jldepot_stack_opts_t so;
+    jldepot_stack_opts_init(&so);
+    jldepot_unpack_opts_t o;
+    jldepot_unpack_opts_init(&o);
+    const char *bundle = NULL, *depot = NULL;
+    for (int i = 1; i < argc;) {
+        int r = jldepot_stack_option(&so, argc, argv, &i);
+        if (r < 0)
+            return JLDEPOT_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(unpack_help, stdout);
+            return JLDEPOT_EXIT_OK;
+        }
+        if (!strcmp(a, "--no-seal"))
+            o.no_seal = 1;
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+            o.quiet = 1;
+        else if (!strcmp(a, "--max-entry") || !strcmp(a, "--max-total")) {
+            if (i + 1 >= argc ||
+                parse_bytes(argv[i + 1], a[6] == 'e' ? &o.max_entry : &o.max_total)) {
+                jldepot_error("unpack: %s needs a size in bytes (K, M, G suffixes)", a);
+                return JLDEPOT_EXIT_USAGE;
+            }
+            i++;
+        }
+        else if (a[0] == '-' && a[1]) {
+            jldepot_error("unpack: unknown option '%s'", a);
+            fprintf(stderr, "see 'jldepot unpack --help'\n");
+            return JLDEPOT_EXIT_USAGE;
+        }
+        else if (!bundle)
+            bundle = a;
+        else if (!depot)
+            depot = a;
+        else {
+            jldepot_error("unpack: too many arguments");
+            return JLDEPOT_EXIT_USAGE;
+        }
+        i++;
+    }
+    if (!bundle) {
+        jldepot_error("unpack: a BUNDLE is required");
+        fprintf(stderr, "see 'jldepot unpack --help'\n");
+        return JLDEPOT_EXIT_USAGE;
+    }
+    char *dp = NULL;
+    jl_depot_stack_t *s = jldepot_target_stack(&so, depot, &dp);
+    if (!s) {
+        free(dp);
+        return JLDEPOT_EXIT_USAGE;
+    }
+    int err = jldepot_unpack_bundle(bundle, s, 0, &o);
+    jl_depot_stack_free(s);
+    free(dp);
+    if (err == JL_DEPOT_E_OK)
+        return JLDEPOT_EXIT_OK;
+    return (err == JL_DEPOT_E_IO || err == JL_DEPOT_E_NOT_FOUND || err == JL_DEPOT_E_NOMEM ||
+            err == JL_DEPOT_E_READ_ONLY || err == JL_DEPOT_E_NO_SPACE)
+               ? JLDEPOT_EXIT_USAGE
+               : JLDEPOT_EXIT_REJECTED;
+}
