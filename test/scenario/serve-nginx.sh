@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# This file is a part of the jldepot project. License is MIT.
+#
+# serve-nginx.sh: bundles served by a real nginx (Debian's), fetched with
+# `jldepot fetch` into a depot at another path than the build depot, then
+# verified.  Bad answers (404, a truncated body, a tampered byte, a key that
+# does not match the manifest, a slow server against --timeout) each give
+# their named error and leave the depot byte-identical; a partial download
+# is resumed with an HTTP Range request.
+set -u
+: "${JLDEPOT:?}" "${BUILDDIR:?}" "${FIXTURES:?}"
+MKCACHE="$BUILDDIR/test/tools/mkcache"
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/serve-nginx-XXXXXX")
+chmod 755 "$tmp" # nginx workers run as another user when started by root
+ngpid=
+cleanup() {
+    [ -n "$ngpid" ] && kill "$ngpid" 2>/dev/null && wait "$ngpid" 2>/dev/null
+    [ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+export HOME="$tmp/home"
+unset JULIA_DEPOT_PATH JULIA_DEPOT_LAYOUT http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY
+mkdir -p "$HOME"
+out="$tmp/out" err="$tmp/err"
+run() { "$JLDEPOT" "$@" >"$out" 2>"$err"; rc=$?; }
+state() { (cd "$1" && find . -printf '%p %y %m %s\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum); }
+
+# ---- bundles of the sample depot -----------------------------------------------
+D="$tmp/build/depot"
+mkdir -p "$tmp/build"
+cp -r "$FIXTURES/sample-depot" "$D"
+for p in Greeter Stats Shapes; do "$MKCACHE" --pkgimage "$D" "$p" >/dev/null; done
+W="$tmp/www"
+"$JLDEPOT" pack --out "$W/good" "$D" all >/dev/null
+shapes=$(cd "$W/good" && ls Shapes-*.tar.zst)
+stats=$(cd "$W/good" && ls Stats-*.tar.zst)
+# bad copies, each behind an index that carries the good size and SHA-256
+mkdir -p "$W/short" "$W/tamper" "$W/badkey"
+cp "$W/good/index.json" "$W/short/" && cp "$W/good/index.json" "$W/tamper/"
+head -c 9000 "$W/good/$shapes" >"$W/short/$shapes"
+cp "$W/good/$shapes" "$W/tamper/$shapes"
+printf '\x55' | dd of="$W/tamper/$shapes" bs=1 seek=5000 conv=notrunc status=none
+# a bundle whose manifest key was changed: repacked, indexed with its own SHA-256
+mkdir "$tmp/rk" && (cd "$tmp/rk" && zstd -q -dc "$W/good/$stats" | tar -xf -)
+python3 - "$tmp/rk/jldepot-bundle.json" <<'EOF'
+import json, sys
+p = sys.argv[1]; m = json.load(open(p)); m["key"] = "0" * 64
+json.dump(m, open(p, "w"))
+EOF
+(cd "$tmp/rk" && tar --format=pax -cf - --sort=name -- @compiled @depot jldepot-bundle.json | zstd -q -c >"$W/badkey/$stats")
+python3 - "$W/good/index.json" "$W/badkey/index.json" "$W/badkey/$stats" <<'EOF'
+import hashlib, json, os, sys
+i = json.load(open(sys.argv[1])); f = sys.argv[3]
+for p in i["packages"].values():
+    for b in p["bundles"].values():
+        if b["file"] == os.path.basename(f):
+            b["sha256"] = hashlib.sha256(open(f, "rb").read()).hexdigest(); b["size"] = os.path.getsize(f)
+json.dump(i, open(sys.argv[2], "w"))
+EOF
+# a large bundle for the slow-server and resume cases
+G="$tmp/gen"
+MKCACHE="$MKCACHE" bash "$TOP/test/tools/gendepot.sh" --pkgimage --files 20 --bytes 20000 "$G" 2 >/dev/null 2>&1
+"$JLDEPOT" pack --out "$W/slow" "$G" P0002 >/dev/null
+big=$(cd "$W/slow" && ls P0002-*.tar.zst)
+bigsize=$(stat -c %s "$W/slow/$big")
+
+# ---- nginx ---------------------------------------------------------------------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+N="$tmp/nginx"
+mkdir -p "$N/logs" "$N/tmp"
+cat >"$N/nginx.conf" <<EOF
+worker_processes 1;
+pid $N/nginx.pid;
+error_log $N/logs/error.log;
+events { worker_connections 64; }
+http {
+    access_log $N/logs/access.log;
+    log_format ranged '\$request_uri \$status \$body_bytes_sent "\$http_range"';
+    client_body_temp_path $N/tmp/body;
+    proxy_temp_path $N/tmp/proxy;
+    fastcgi_temp_path $N/tmp/fastcgi;
+    uwsgi_temp_path $N/tmp/uwsgi;
+    scgi_temp_path $N/tmp/scgi;
+    types { application/json json; application/zstd zst; }
+    server {
+        listen 127.0.0.1:$port;
+        root $W;
+        access_log $N/logs/ranged.log ranged;
+        location /slow/ { limit_rate 20k; }
+    }
+}
+EOF
+"$NGINX" -p "$N" -c "$N/nginx.conf" -g 'daemon off;' 2>"$N/logs/stderr" &
+ngpid=$!
+for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/good/index.json" && break
+    sleep 0.1
+done
+U="http://127.0.0.1:$port"
+check "nginx serves the bundle directory" 'curl -sf "$U/good/index.json" | grep -q "jldepot-index 1"'
+
+# ---- fetch into a depot at another path ---------------------------------------------
+C="$tmp/client/node/depot"
+mkdir -p "$C"
+run fetch -q "$U/good/index.json" --package Shapes "$C"
+check "fetch via the index: exit 0" '[ $rc -eq 0 ]'
+run fetch -q "$U/good/$stats" "$C"
+check "fetch a bundle URL directly: exit 0" '[ $rc -eq 0 ]'
+run verify "$C"
+check "verify in the client depot: every cache fresh" '[ $rc -eq 0 ] && [ "$(tail -n 1 "$out")" = "3 fresh, 0 stale, 0 not relocatable" ]'
+check "the client depot is not the build depot" '! grep -q "$D" "$out" && grep -q "^fresh $C/compiled/" "$out"'
+run verify --json --no-stamp-write "$C"
+check "every fetched cache is sealed" '[ "$(grep -c "\"stamp\": \"seal\"" "$out")" -eq 3 ]'
+check "no temporary download left" '[ -z "$(find "$C" -name ".jldepot-*")" ]'
+run fetch -q "$U/good/index.json" --package 3e97c4e1-0739-42a5-a221-d68078fd441d "$C"
+check "--package by UUID; again: identical files kept" '[ $rc -eq 0 ]'
+
+# ---- bad answers: named errors, the depot unchanged ---------------------------------
+state "$C" >"$tmp/before"
+bad() { # description json-name fetch-args...
+    local what=$1 name=$2
+    shift 2
+    run fetch -q "$@" "$C"
+    state "$C" >"$tmp/after"
+    grep -qE "\[($name)\]$" "$err" || sed 's/^/#   /' "$err"
+    check "$what: $name, depot unchanged" \
+        '[ $rc -eq 1 ] && grep -qE "\[($name)\]$" "$err" && cmp -s "$tmp/before" "$tmp/after"'
+}
+bad "404" http_not_found "$U/good/Nothing-0123456789abcdef.tar.zst"
+bad "404 for the index" http_not_found "$U/nowhere/index.json" --package Shapes
+check "the HTTP status is named" 'grep -q "HTTP status 404" "$err"'
+bad "a truncated body (shortened copy)" download_truncated "$U/short/index.json" --package Shapes
+bad "a tampered byte" bundle_sha256_mismatch "$U/tamper/index.json" --package Shapes
+bad "a tampered byte, no index (the bundle's own checks)" "bundle_corrupt|bundle_sha256_mismatch" "$U/tamper/$shapes"
+bad "a bundle whose key does not match its manifest" bundle_key_mismatch "$U/badkey/index.json" --package Stats
+t0=$(date +%s%N)
+bad "a slow server with --timeout 1" download_timeout --timeout 1 "$U/slow/index.json" --package P0002
+t1=$(date +%s%N)
+check "the timeout took about a second, not the whole transfer" '[ $(((t1 - t0) / 1000000)) -lt 4000 ]'
+bad "an unknown package in the index" index_no_bundle "$U/good/index.json" --package NoSuchPackage
+
+# ---- resume with Range -----------------------------------------------------------------
+R="$tmp/resume/depot"
+mkdir -p "$R"
+run fetch -q --keep-partial --timeout 1 "$U/slow/index.json" --package P0002 "$R"
+part=$(find "$R" -name '.jldepot-fetch-*.part')
+psize=$(stat -c %s "$part" 2>/dev/null || echo 0)
+check "--keep-partial after a timeout: a partial download kept" \
+    '[ $rc -eq 1 ] && [ -n "$part" ] && [ "$psize" -gt 0 ] && [ "$psize" -lt "$bigsize" ]'
+: >"$N/logs/ranged.log"
+run fetch "$U/slow/index.json" --package P0002 "$R"
+check "the next fetch resumes with Range and finishes" \
+    '[ $rc -eq 0 ] && grep -q "resumed at byte $psize" "$err" && grep -q "^/slow/$big 206 $((bigsize - psize)) \"bytes=$psize-\"$" "$N/logs/ranged.log"'
+run verify "$R"
+check "the resumed bundle's caches are fresh" '[ $rc -eq 0 ] && tail -n 1 "$out" | grep -q "^2 fresh, 0 stale"'
+check "no temporary download left after the resume" '[ -z "$(find "$R" -name ".jldepot-*")" ]'
