@@ -3,18 +3,20 @@
 /*
   llvm-depotmap.c: the debug-info path mapper (see llvm-depotmap.h and
   doc/debuginfo-map.md).  Owns: the image id, the memo of files (one
-  tokenize, one MD5 and one DIFile per distinct path), the virtual roots
-  `/@<role>-<id>-<k>`, the rewrite pass over existing DIFile nodes, and the
-  `.jl_depot_map` section.
+  tokenize, one DIFile per distinct path and kind, and for DWARF 5 one MD5),
+  the virtual roots `/@<role>-<id>-<k>`, the rewrite pass over existing
+  DIFile nodes, and the `.jl_depot_map` section.
 
-  The rewrite pass changes uniqued DIFile nodes with
-  LLVMReplaceMDNodeOperandWith.  Changing an operand re-uniques a node, which
-  may then merge with (or, resolved, turn distinct beside) an equal node, so
-  a handle is never used again after one of its operands was replaced.  Each
-  sweep collects the DIFiles reachable from the module, then changes at most
-  one operand of each; every intermediate state of a node still names the
-  same file ((abs, old dir) -> (abs, virtual root) -> (rest, virtual root)),
-  so the next sweep, which collects afresh, knows the next step.
+  A source file is read only when a DWARF 5 DIFile needs its MD5: once, with
+  one open, fstat and read into the map's reused buffer.
+
+  The rewrite pass collects, in one walk over the module (each node once),
+  the DIFiles reachable from it, then changes each to its final form with
+  LLVMReplaceMDNodeOperandWith.  Changing an operand re-uniques a node; an
+  unresolved node that then collides with an equal one is deleted (its uses
+  replaced), but a DIFile's operands are strings, so a DIFile is always
+  resolved and, on a collision, turns distinct beside the equal node: its
+  handle stays valid, and both of its operands can change in turn.
 */
 
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "llvm-depotmap.h"
@@ -36,7 +39,8 @@ typedef struct {
     long k;                // mapped: 1-based depot index
     char *vpath;           // mapped: "/@<role>-<id>-<k>/<rest>"
     size_t vrootlen;       // mapped: length of the virtual root in vpath
-    char md5[33];          // "" when the file could not be read
+    char md5[33];          // "" when not (yet) known
+    int md5_read;          // the file was read for its MD5 (or could not be)
     LLVMDIBuilderRef b;    // the builder md[] belong to
     LLVMMetadataRef md[2]; // DIFile without / with the MD5
 } jl_dimap_entry_t;
@@ -63,7 +67,9 @@ struct jl_dimap_t {
     uint64_t rewritten;
     LLVMDIBuilderRef cub; // builder of the cached CU files
     LLVMMetadataRef cu[2];
-    char *buf; // JL_DEPOT_PATH_MAX + 1 bytes of scratch
+    char *buf;   // JL_DEPOT_PATH_MAX + 1 bytes of scratch
+    char *fbuf;  // the bytes of the file being hashed, reused
+    size_t fcap; // its size
 };
 
 // ---- small helpers -------------------------------------------------------------
@@ -90,6 +96,21 @@ static uint64_t dm_mix(uint64_t h) JL_NOTSAFEPOINT
 }
 
 #define DM_FNV_BASIS 0xcbf29ce484222325ULL
+
+// The memo's hash of a path: 8 bytes at a time (not stable across versions;
+// the image id uses dm_hash).
+static uint64_t memo_hash(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    return dm_mix((h ^ w) * 0xc4ceb9fe1a85ec53ULL);
+}
 
 static int grow(void **p, size_t *cap, size_t need, size_t elsize) JL_NOTSAFEPOINT
 {
@@ -199,6 +220,7 @@ JL_DLLEXPORT void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT
     free(m->roots);
     free(m->absolute);
     free(m->buf);
+    free(m->fbuf);
     free(m);
 }
 
@@ -252,37 +274,90 @@ JL_DLLEXPORT uint64_t jl_dimap_rewritten(const jl_dimap_t *m) JL_NOTSAFEPOINT
 
 // ---- classification of one path ----------------------------------------------
 
-// MD5 of the file at `path` (NUL-terminated) into e->md5; "" when unreadable.
-static void file_md5(const char *path, char md5[33]) JL_NOTSAFEPOINT
+// Files larger than this are hashed in chunks of this size.
+#define DM_READ_MAX ((size_t)8 << 20)
+
+// MD5 of the file at `path` (NUL-terminated) into md5; "" when it cannot be
+// read (or is no regular file).  One open, fstat and read into m->fbuf.
+static void file_md5(jl_dimap_t *m, const char *path, char md5[33]) JL_NOTSAFEPOINT
 {
     md5[0] = '\0';
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO named as a source is not waited for
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return;
-    void *st = jl_dimap_md5_new();
-    if (st == NULL) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
         return;
     }
-    char chunk[16384];
+    // one byte more than the size: a file that grew meanwhile is read on
+    size_t want = st.st_size < 0 || (uint64_t)st.st_size >= DM_READ_MAX ? DM_READ_MAX
+                                                                        : (size_t)st.st_size + 1;
+    if (want < 4096)
+        want = 4096;
+    if (m->fcap < want) {
+        char *nb = (char *)malloc(want);
+        if (nb == NULL) {
+            close(fd);
+            return;
+        }
+        free(m->fbuf);
+        m->fbuf = nb;
+        m->fcap = want;
+    }
+    void *stream = NULL; // only for a file larger than the buffer
+    size_t n = 0;
     int ok = 1;
     for (;;) {
-        ssize_t r = read(fd, chunk, sizeof(chunk));
+        size_t req = m->fcap - n;
+        ssize_t r = read(fd, m->fbuf + n, req);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
             ok = 0;
             break;
         }
-        if (r == 0)
+        n += (size_t)r;
+        if (r == 0 || (size_t)r < req) // a short read of a regular file: its end
             break;
-        jl_dimap_md5_update(st, chunk, (size_t)r);
+        if (stream == NULL && (stream = jl_dimap_md5_new()) == NULL) {
+            ok = 0;
+            break;
+        }
+        jl_dimap_md5_update(stream, m->fbuf, n);
+        n = 0;
     }
     close(fd);
     uint8_t d[16];
-    jl_dimap_md5_final(st, d);
+    if (stream != NULL) {
+        jl_dimap_md5_update(stream, m->fbuf, n);
+        jl_dimap_md5_final(stream, d);
+    }
+    else if (ok) {
+        jl_dimap_md5(m->fbuf, n, d);
+    }
     if (ok)
         to_hex(d, 16, md5);
+}
+
+// The MD5 of a mapped or absolute entry's file, read once.
+static void entry_md5(jl_dimap_t *m, jl_dimap_entry_t *e) JL_NOTSAFEPOINT
+{
+    if (e->md5_read || e->md5[0])
+        return;
+    e->md5_read = 1;
+    if (e->kind == JL_DIMAP_RELATIVE || memchr(e->path, '\0', e->len) != NULL)
+        return;
+    if (e->path[0] == '@') {
+        // a token form is read where it resolves in the target depot
+        size_t rl;
+        if (jl_depot_resolve_buf(m->stack, m->target, JL_DEPOT_RESOLVE_NOSTAT, e->path, e->len,
+                                 m->buf, JL_DEPOT_PATH_MAX + 1, &rl, NULL) == JL_DEPOT_E_OK)
+            file_md5(m, m->buf, e->md5);
+        return;
+    }
+    file_md5(m, e->path, e->md5);
 }
 
 static int add_root(jl_dimap_t *m, int role, long k, size_t entry) JL_NOTSAFEPOINT
@@ -299,7 +374,7 @@ static int add_root(jl_dimap_t *m, int role, long k, size_t entry) JL_NOTSAFEPOI
     return 0;
 }
 
-// Fill a fresh entry: tokenize, virtual path, MD5.
+// Fill a fresh entry: tokenize, virtual path (no MD5: see entry_md5).
 static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFEPOINT
 {
     size_t ol = 0;
@@ -327,16 +402,6 @@ static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFE
         e->kind = JL_DIMAP_MAPPED;
         e->role = role;
         e->k = k;
-        // the bytes: a token form is read where it resolves in the target depot
-        if (e->path[0] == '@') {
-            size_t rl2;
-            if (jl_depot_resolve_buf(m->stack, m->target, JL_DEPOT_RESOLVE_NOSTAT, e->path, e->len,
-                                     m->buf, JL_DEPOT_PATH_MAX + 1, &rl2, NULL) == JL_DEPOT_E_OK)
-                file_md5(m->buf, e->md5);
-        }
-        else {
-            file_md5(e->path, e->md5);
-        }
         if (add_root(m, role, k, index))
             return JL_DEPOT_E_NOMEM;
         return JL_DEPOT_E_OK;
@@ -347,8 +412,6 @@ static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFE
     }
     // under no root (or not a usable path at all): kept as given, recorded
     e->kind = JL_DIMAP_ABSOLUTE;
-    if (memchr(e->path, '\0', e->len) == NULL)
-        file_md5(e->path, e->md5);
     if (grow((void **)&m->absolute, &m->capabs, m->nabs + 1, sizeof(size_t)))
         return JL_DEPOT_E_NOMEM;
     m->absolute[m->nabs++] = index;
@@ -376,7 +439,7 @@ static int rehash(jl_dimap_t *m) JL_NOTSAFEPOINT
 // The memo entry of `path`, classified on first sight; NULL when memory runs out.
 static jl_dimap_entry_t *lookup(jl_dimap_t *m, const char *path, size_t len) JL_NOTSAFEPOINT
 {
-    uint64_t h = dm_mix(dm_hash(DM_FNV_BASIS, path, len));
+    uint64_t h = memo_hash(path, len);
     size_t j = (size_t)h & m->mask;
     while (m->slots[j]) {
         jl_dimap_entry_t *e = &m->e[m->slots[j] - 1];
@@ -431,6 +494,8 @@ JL_DLLEXPORT LLVMMetadataRef jl_dimap_file(jl_dimap_t *m, LLVMDIBuilderRef b, co
     }
     if (e->md[w] != NULL)
         return e->md[w];
+    if (w)
+        entry_md5(m, e);
     const char *name, *dir;
     size_t nl, dl;
     if (e->kind == JL_DIMAP_MAPPED) {
@@ -522,7 +587,6 @@ static int ptrset_add(ptrset_t *s, const void *ptr) JL_NOTSAFEPOINT
 }
 
 typedef struct {
-    LLVMContextRef ctx;
     ptrset_t seen;
     LLVMMetadataRef *stack; // nodes to visit
     size_t nstack, capstack;
@@ -530,7 +594,7 @@ typedef struct {
     size_t nfiles, capfiles;
     LLVMMetadataRef *cus; // compile units found
     size_t ncus, capcus;
-    LLVMValueRef *ops; // operand scratch
+    LLVMMetadataRef *ops; // operand scratch
     size_t capops;
     int oom;
 } walk_t;
@@ -553,8 +617,7 @@ static void walk_run(walk_t *w) JL_NOTSAFEPOINT
 {
     while (w->nstack > 0 && !w->oom) {
         LLVMMetadataRef md = w->stack[--w->nstack];
-        LLVMMetadataKind kind = LLVMGetMetadataKind(md);
-        switch (kind) {
+        switch (LLVMGetMetadataKind(md)) {
         case LLVMMDStringMetadataKind:
         case LLVMConstantAsMetadataMetadataKind:
         case LLVMLocalAsMetadataMetadataKind:
@@ -574,27 +637,23 @@ static void walk_run(walk_t *w) JL_NOTSAFEPOINT
                 w->cus[w->ncus++] = md;
             break;
         case LLVMDILocationMetadataKind:
-            // the common case, without wrapping every operand as a value
             walk_push(w, LLVMDILocationGetScope(md));
             walk_push(w, LLVMDILocationGetInlinedAt(md));
             continue;
         default:
             break;
         }
-        LLVMValueRef v = LLVMMetadataAsValue(w->ctx, md);
-        unsigned n = LLVMGetMDNodeNumOperands(v);
-        if (n == 0)
-            continue;
-        if (grow((void **)&w->ops, &w->capops, n, sizeof(*w->ops))) {
-            w->oom = 1;
-            return;
+        // the operands that are nodes, without wrapping each as a value
+        unsigned n = jl_dimap_md_node_operands(md, w->ops, (unsigned)w->capops);
+        if (n > w->capops) {
+            if (grow((void **)&w->ops, &w->capops, n, sizeof(*w->ops))) {
+                w->oom = 1;
+                return;
+            }
+            n = jl_dimap_md_node_operands(md, w->ops, (unsigned)w->capops);
         }
-        LLVMGetMDNodeOperands(v, w->ops);
-        for (unsigned i = 0; i < n; i++) {
-            LLVMValueRef op = w->ops[i];
-            if (op != NULL && LLVMIsAMDNode(op))
-                walk_push(w, LLVMValueAsMetadata(op));
-        }
+        for (unsigned i = 0; i < n; i++)
+            walk_push(w, w->ops[i]);
     }
 }
 
@@ -606,6 +665,14 @@ static void walk_attachments(walk_t *w, LLVMValueRef g) JL_NOTSAFEPOINT
         walk_push(w, LLVMValueMetadataEntriesGetMetadata(ents, (unsigned)i));
     if (ents)
         LLVMDisposeValueMetadataEntries(ents);
+}
+
+static void walk_location(void *arg, LLVMMetadataRef scope,
+                          LLVMMetadataRef inlined_at) JL_NOTSAFEPOINT
+{
+    walk_t *w = (walk_t *)arg;
+    walk_push(w, scope);
+    walk_push(w, inlined_at);
 }
 
 // Collect every DIFile and compile unit reachable from `mod`.
@@ -624,10 +691,11 @@ static void walk_module(walk_t *w, LLVMModuleRef mod) JL_NOTSAFEPOINT
         free(cus);
     }
     for (LLVMValueRef f = LLVMGetFirstFunction(mod); f; f = LLVMGetNextFunction(f)) {
-        walk_push(w, LLVMGetSubprogram(f)); // codegen attaches only !dbg to functions
-        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(f); bb; bb = LLVMGetNextBasicBlock(bb))
-            for (LLVMValueRef in = LLVMGetFirstInstruction(bb); in; in = LLVMGetNextInstruction(in))
-                walk_push(w, LLVMInstructionGetDebugLoc(in));
+        // The scopes and inlinedAt chains of the instructions' locations (a
+        // location itself is not remembered: there are as many as
+        // instructions), through which the function's subprogram (codegen
+        // attaches only !dbg to functions).
+        jl_dimap_function_locations(f, walk_location, w);
         walk_run(w);
     }
     for (LLVMValueRef g = LLVMGetFirstGlobal(mod); g; g = LLVMGetNextGlobal(g))
@@ -661,10 +729,12 @@ static void replace_op(LLVMContextRef ctx, LLVMMetadataRef node, unsigned i, con
     LLVMReplaceMDNodeOperandWith(LLVMMetadataAsValue(ctx, node), i, str);
 }
 
-// One step towards the mapped form of one DIFile; returns 1 when an operand
-// changed, 2 when it changed and the node is now final, 0 when nothing was
-// to do, -1 when memory ran out.  The handle is not used after a change.
-static int step_file(jl_dimap_t *m, LLVMContextRef ctx, LLVMMetadataRef f) JL_NOTSAFEPOINT
+// Change one DIFile to its final form: (rest, virtual root) for a file under
+// a depot root; (absolute path, "") for one under none, when its directory
+// was absolute.  Returns 1 when it changed, 0 when nothing was to do, -1
+// when memory ran out.  The map's MD5 of the file, when unknown, is the
+// DIFile's own checksum (no file is read).
+static int rewrite_file(jl_dimap_t *m, LLVMContextRef ctx, LLVMMetadataRef f) JL_NOTSAFEPOINT
 {
     unsigned nl = 0, dl = 0;
     const char *name = LLVMDIFileGetFilename(f, &nl);
@@ -673,60 +743,59 @@ static int step_file(jl_dimap_t *m, LLVMContextRef ctx, LLVMMetadataRef f) JL_NO
         name = "", nl = 0;
     if (dir == NULL)
         dir = "", dl = 0;
-    int name_abs = nl > 0 && name[0] == '/';
-    if (is_virtual_dir(m, dir, dl)) {
-        if (!name_abs)
-            return 0; // done
-        jl_dimap_entry_t *e = lookup(m, name, nl);
-        if (e == NULL)
-            return -1;
-        if (e->kind == JL_DIMAP_MAPPED && e->vrootlen == dl && memcmp(e->vpath, dir, dl) == 0) {
-            const char *rest = e->vpath + e->vrootlen + 1;
-            replace_op(ctx, f, 0, rest, strlen(rest));
-            return 2;
-        }
-        if (e->kind == JL_DIMAP_MAPPED) {
-            replace_op(ctx, f, 1, e->vpath, e->vrootlen);
-            return 1;
-        }
-        replace_op(ctx, f, 1, "", 0);
-        return 2;
-    }
-    if (name_abs) {
-        jl_dimap_entry_t *e = lookup(m, name, nl);
-        if (e == NULL)
-            return -1;
-        if (e->kind == JL_DIMAP_MAPPED) {
-            replace_op(ctx, f, 1, e->vpath, e->vrootlen); // (abs, virtual root)
-            return 1;
-        }
-        if (dl > 0 && dir[0] == '/') { // a build directory that says nothing
-            replace_op(ctx, f, 1, "", 0);
-            return 2;
-        }
-        return 0;
-    }
-    if (dl > 0 && dir[0] == '/') {
-        // relative name in an absolute directory
+    int dir_abs = dl > 0 && dir[0] == '/';
+    const char *full = name;
+    size_t fl = nl;
+    char small[512], *heap = NULL;
+    if (nl == 0 || name[0] != '/') {
+        if (!dir_abs || is_virtual_dir(m, dir, dl))
+            return 0;                                   // relative, or mapped already
         if (nl == 5 && memcmp(name, "julia", 5) == 0) { // Julia's compile unit
             replace_op(ctx, f, 1, ".", 1);
-            return 2;
+            return 1;
         }
-        size_t fl = (size_t)dl + 1 + nl;
-        char *full = (char *)malloc(fl + 1);
-        if (full == NULL)
+        // a relative name in an absolute directory
+        fl = (size_t)dl + 1 + nl;
+        char *p = small;
+        if (fl >= sizeof(small) && (p = heap = (char *)malloc(fl + 1)) == NULL)
             return -1;
-        memcpy(full, dir, dl);
-        full[dl] = '/';
-        memcpy(full + dl + 1, name, nl);
-        full[fl] = '\0';
-        jl_dimap_entry_t *e = lookup(m, full, fl);
-        if (e != NULL)
-            replace_op(ctx, f, 0, full, fl); // (abs, old dir): the same file
-        free(full);
-        return e ? 1 : -1;
+        memcpy(p, dir, dl);
+        p[dl] = '/';
+        memcpy(p + dl + 1, name, nl);
+        p[fl] = '\0';
+        full = p;
     }
-    return 0;
+    jl_dimap_entry_t *e = lookup(m, full, fl);
+    if (e == NULL) {
+        free(heap);
+        return -1;
+    }
+    if (e->kind != JL_DIMAP_RELATIVE && e->md5[0] == '\0')
+        jl_dimap_difile_get_md5(f, e->md5);
+    const char *nn = full, *nd = dir;
+    size_t nnl = fl, ndl = dl;
+    if (e->kind == JL_DIMAP_MAPPED) {
+        nn = e->vpath + e->vrootlen + 1;
+        nnl = strlen(nn);
+        nd = e->vpath;
+        ndl = e->vrootlen;
+    }
+    else if (dir_abs) { // a build directory (or a root) that says nothing
+        nd = "";
+        ndl = 0;
+    }
+    int changed = 0;
+    // the handle stays valid after a change (see the top of this file)
+    if (nnl != nl || memcmp(nn, name, nl) != 0) {
+        replace_op(ctx, f, 0, nn, nnl);
+        changed = 1;
+    }
+    if (ndl != dl || memcmp(nd, dir, dl) != 0) {
+        replace_op(ctx, f, 1, nd, ndl);
+        changed = 1;
+    }
+    free(heap);
+    return changed;
 }
 
 // Map an absolute path held in a string operand or module name; returns the
@@ -772,39 +841,25 @@ JL_DLLEXPORT int jl_dimap_rewrite_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NO
 {
     LLVMContextRef ctx = LLVMGetModuleContext(mod);
     int err = JL_DEPOT_E_OK;
-    // three steps at most per node; the sweep after a sweep that left every
-    // node final is not needed
-    for (int sweep = 0; sweep < 5 && !err; sweep++) {
-        walk_t w;
-        memset(&w, 0, sizeof(w));
-        w.ctx = ctx;
-        if (ptrset_init(&w.seen))
-            return JL_DEPOT_E_NOMEM;
-        walk_module(&w, mod);
-        if (w.oom) {
-            walk_free(&w);
-            return JL_DEPOT_E_NOMEM;
-        }
-        if (sweep == 0)
-            for (size_t i = 0; i < w.ncus && !err; i++)
-                err = rewrite_cu_strings(m, ctx, w.cus[i]);
-        size_t changed = 0, unfinished = 0;
-        for (size_t i = 0; i < w.nfiles && !err; i++) {
-            int r = step_file(m, ctx, w.files[i]);
-            if (r < 0)
-                err = JL_DEPOT_E_NOMEM;
-            else if (r > 0) {
-                changed++;
-                if (r == 1)
-                    unfinished++;
-            }
-        }
-        if (sweep == 0)
-            m->rewritten += changed;
+    walk_t w;
+    memset(&w, 0, sizeof(w));
+    if (ptrset_init(&w.seen))
+        return JL_DEPOT_E_NOMEM;
+    walk_module(&w, mod);
+    if (w.oom) {
         walk_free(&w);
-        if (unfinished == 0)
-            break;
+        return JL_DEPOT_E_NOMEM;
     }
+    for (size_t i = 0; i < w.ncus && !err; i++)
+        err = rewrite_cu_strings(m, ctx, w.cus[i]);
+    for (size_t i = 0; i < w.nfiles && !err; i++) {
+        int r = rewrite_file(m, ctx, w.files[i]);
+        if (r < 0)
+            err = JL_DEPOT_E_NOMEM;
+        else
+            m->rewritten += (uint64_t)r;
+    }
+    walk_free(&w);
     if (err)
         return err;
     // the module's own names (source_filename: the ELF STT_FILE symbol)

@@ -11,8 +11,9 @@
   roots to tokens is embedded as plain data in the ELF section `.jl_depot_map`
   (format: doc/debuginfo-map.md).
 
-  Uses LLVM's C API only (LLVM 17+ for LLVMReplaceMDNodeOperandWith); the MD5
-  checksums of DWARF 5 come from llvm-depotmap-md5.cpp.  A map is not
+  Uses LLVM's C API (LLVM 17+ for LLVMReplaceMDNodeOperandWith); the MD5
+  checksums of DWARF 5, a node's operands as metadata and the debug
+  locations of a function come from llvm-depotmap-md5.cpp.  A map is not
   thread-safe: one map per image, owned by the thread that emits it.
 */
 
@@ -59,7 +60,9 @@ JL_DLLEXPORT int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16],
 // to (`<rest>`, `/@<role>-<id>-<k>`) when it lies under a depot root, else
 // ("<path>", "") and recorded as not relocatable (relative names are kept).
 // With `dwarf5` the DIFile carries the MD5 of the file's bytes (none when
-// the file cannot be read).  NULL only when memory runs out.
+// the file cannot be read), computed once per file; without, the file is
+// not opened at all (its map line then says `-`).  NULL only when memory
+// runs out.
 JL_DLLEXPORT LLVMMetadataRef jl_dimap_file(jl_dimap_t *m, LLVMDIBuilderRef b, const char *path,
                                            size_t len, int dwarf5) JL_NOTSAFEPOINT;
 // Julia's compile-unit file ("julia", "."); with `dwarf5` it carries the MD5
@@ -72,8 +75,9 @@ JL_DLLEXPORT LLVMMetadataRef jl_dimap_cu_file(jl_dimap_t *m, LLVMDIBuilderRef b,
 // every DIFile reachable from llvm.dbg.cu, the functions' DISubprograms,
 // the instructions' debug locations (scopes and inlinedAt chains) and the
 // globals' !dbg attachments; the compile units' split-debug file name,
-// sysroot and SDK; the module's source_filename and identifier.  Returns
-// JL_DEPOT_E_OK (or JL_DEPOT_E_NOMEM).
+// sysroot and SDK; the module's source_filename and identifier.  Reads no
+// source file: a file's MD5 in the map is the one its DIFile carries, if
+// any.  Returns JL_DEPOT_E_OK (or JL_DEPOT_E_NOMEM).
 JL_DLLEXPORT int jl_dimap_rewrite_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
 // How many DIFile nodes the rewrite passes of `m` changed so far.
 JL_DLLEXPORT uint64_t jl_dimap_rewritten(const jl_dimap_t *m) JL_NOTSAFEPOINT;
@@ -90,7 +94,8 @@ JL_DLLEXPORT int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAF
 JL_DLLEXPORT const char *jl_dimap_id(const jl_dimap_t *m) JL_NOTSAFEPOINT;
 // How many distinct paths the mapper has seen, and the i-th of them (in the
 // order first seen): its kind, and for mapped files the virtual path
-// (`/@depot-<id>-<k>/<rest>`) and the MD5 (32 hex digits, "" when unread).
+// (`/@depot-<id>-<k>/<rest>`) and the MD5 (32 hex digits; "" when unread:
+// not asked for by a DWARF 5 DIFile, or the file could not be read).
 JL_DLLEXPORT size_t jl_dimap_nfiles(const jl_dimap_t *m) JL_NOTSAFEPOINT;
 JL_DLLEXPORT int jl_dimap_file_info(const jl_dimap_t *m, size_t i, const char **path,
                                     jl_dimap_kind_t *kind, const char **virtual_path,
@@ -106,6 +111,24 @@ JL_DLLEXPORT uint64_t jl_dimap_created(const jl_dimap_t *m) JL_NOTSAFEPOINT;
 JL_DLLEXPORT LLVMMetadataRef jl_dimap_difile_md5(LLVMDIBuilderRef b, const char *name,
                                                  size_t namelen, const char *dir, size_t dirlen,
                                                  const char *md5hex) JL_NOTSAFEPOINT;
+// The MD5 checksum of DIFile `f` into md5hex (32 lower-case hex digits):
+// 1, or 0 and "" when it has none (or another kind).
+JL_DLLEXPORT int jl_dimap_difile_get_md5(LLVMMetadataRef f, char md5hex[33]) JL_NOTSAFEPOINT;
+// The number of operands of the node `md` (0 for no node); when it is at
+// most `cap`, out[i] = the i-th operand when that is a node, else NULL.
+JL_DLLEXPORT unsigned jl_dimap_md_node_operands(LLVMMetadataRef md, LLVMMetadataRef *out,
+                                                unsigned cap) JL_NOTSAFEPOINT;
+// Call visit(arg, scope, inlinedAt) for the debug locations of the
+// instructions of function `fn` (inlinedAt may be NULL); a run of
+// instructions with one location, or one scope and no inlinedAt, calls once.
+// Without any located instruction: visit(arg, subprogram, NULL) when `fn`
+// has one (else the subprogram is reached through the scopes).
+JL_DLLEXPORT void jl_dimap_function_locations(LLVMValueRef fn,
+                                              void (*visit)(void *arg, LLVMMetadataRef scope,
+                                                            LLVMMetadataRef inlined_at),
+                                              void *arg) JL_NOTSAFEPOINT;
+// MD5 of one buffer.
+JL_DLLEXPORT void jl_dimap_md5(const void *data, size_t len, uint8_t out[16]) JL_NOTSAFEPOINT;
 // Streaming MD5 (LLVM's llvm::MD5): new, update, final (frees the state).
 JL_DLLEXPORT void *jl_dimap_md5_new(void) JL_NOTSAFEPOINT;
 JL_DLLEXPORT void jl_dimap_md5_update(void *st, const void *data, size_t len) JL_NOTSAFEPOINT;
