@@ -202,7 +202,8 @@ class Root(object):
 
 class DepotMap(object):
     """A parsed map: `image` (16 hex digits), `roots` (vroot -> Root, in
-    map order) and `files` (list of (vroot, rest, md5))."""
+    map order) and `files` (list of (vroot, rest, md5); md5 None when the
+    map says `-`: unknown, not checked)."""
 
     def __init__(self, image, roots, files):
         self.image, self.roots, self.files = image, roots, files
@@ -278,12 +279,12 @@ def parse_map(data):
             if vroot not in roots:
                 raise MapError("line %d: the file %r is under no declared root" % (lineno, path))
             _check_rel(path[len(vroot) + 1:], "file name", lineno)
-            if not _MD5.match(md5):
-                raise MapError("line %d: the md5 is not 32 hex digits" % lineno)
+            if md5 != "-" and not _MD5.match(md5):
+                raise MapError("line %d: the md5 is neither 32 hex digits nor -" % lineno)
             if path in seen_files:
                 raise MapError("line %d: the file %s is listed twice" % (lineno, path))
             seen_files.add(path)
-            files.append((vroot, path[len(vroot) + 1:], md5.lower()))
+            files.append((vroot, path[len(vroot) + 1:], None if md5 == "-" else md5.lower()))
         elif kind == "":
             raise MapError("line %d: an empty line" % lineno)
         else:
@@ -516,6 +517,10 @@ def resolve(dmap, objpath, env=None, bindir=None, check_md5=True, depots=None):
             if real is None:
                 continue
             path = os.path.join(real, rest)
+            if md5 is None:  # `-`: unknown, nothing to compare
+                if not os.path.exists(path):
+                    res.absent.append(path)
+                continue
             try:
                 got = _md5_of(path)
             except OSError:

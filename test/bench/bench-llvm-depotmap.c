@@ -4,15 +4,21 @@
   bench-llvm-depotmap.c: what the debug-info path mapper costs codegen.  A
   generated module of 10,000 functions (each a few instructions with their
   own locations) over 1,000 distinct source files of a temporary depot is
-  emitted to an x86-64 object in memory, in the same run:
-    baseline  DIFiles as Julia writes them today (absolute path, ".")
-    mapped    DIFiles through the mapper (tokenize + MD5 of each file once),
-              then the rewrite pass over the whole module, then the map
-              embedded in .jl_depot_map
-  Prints the median of 3 of each (module build + emission), the mapper's own
-  share, and the ratio mapped / baseline.  Figures, not a pass/fail test.
+  emitted to an x86-64 object in memory, in the same run, interleaved:
+    baseline     DIFiles as Julia writes them today (absolute path, "."),
+                 for DWARF 4 and for DWARF 5 (no checksums)
+    codegen      DIFiles through the mapper (tokenize once per file; with
+                 DWARF 5 also the MD5 of each file, read once), then the map
+                 embedded in .jl_depot_map: what Julia's codegen does;
+                 DWARF 4 and DWARF 5, each against the baseline of its version
+    rewrite      the DWARF 4 baseline module (absolute DIFiles), then the
+                 rewrite pass and the embedded map: for modules that did not
+                 go through the mapper
+  Prints the median of 5 of each: module build + emission (CPU time), the
+  ratio against the baseline, and the mapper's own time (wall time) in %
+  of the baseline, with its parts.  Figures, not a pass/fail test.
 
-    bench-llvm-depotmap [NFUNCS [NFILES]]
+    bench-llvm-depotmap [NFUNCS [NFILES [REPS]]]
 */
 
 #define _XOPEN_SOURCE 700
@@ -59,6 +65,16 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+// The process's CPU time: the totals, which a loaded machine disturbs less
+// than wall time.  (The mapper's own parts are many short intervals, timed
+// with the cheap monotonic clock; preemption can only make them larger.)
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -72,30 +88,44 @@ typedef struct {
     LLVMTargetMachineRef tm;
 } bench_t;
 
-// Build and emit one module; returns the total seconds, *mapper the part
-// spent in the mapper (0 for the baseline), *objsize the object's size.
-static double last_rewrite; // seconds of the rewrite pass in the last mapped run
+enum { BASE, CODEGEN, REWRITE };
 
-static double run_once(bench_t *B, int mapped, double *mapper, size_t *objsize)
+typedef struct {
+    double total;   // module build + emission, CPU time
+    double mapper;  // of which in the mapper (0 for the baseline)
+    double rewrite; // of which in the rewrite pass
+    double files;   // of which in jl_dimap_file and jl_dimap_cu_file
+    double embed;   // of which in jl_dimap_embed
+    size_t objsize;
+} sample_t;
+
+// Build and emit one module in `mode` with DWARF `dwarf`.
+static sample_t run_once(bench_t *B, int mode, int dwarf)
 {
-    double t0 = now(), tm_map = 0;
+    sample_t S = {0, 0, 0, 0, 0, 0};
+    double t0 = cpu_now(), t;
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("julia", ctx);
     LLVMSetTarget(mod, "x86_64-pc-linux-gnu");
     LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx);
     LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorWarning, "Dwarf Version", 13,
-                      LLVMValueAsMetadata(LLVMConstInt(i64, 4, 0)));
+                      LLVMValueAsMetadata(LLVMConstInt(i64, (unsigned)dwarf, 0)));
     LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
                       LLVMValueAsMetadata(LLVMConstInt(i64, LLVMDebugMetadataVersion(), 0)));
     LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
     jl_dimap_t *m = NULL;
     LLVMMetadataRef cuf;
-    if (mapped) {
-        double t = now();
+    int dwarf5 = dwarf >= 5;
+    if (mode != BASE) {
+        t = now();
         if (jl_dimap_new(B->stack, 0, "0123456789abcdef", &m) != JL_DEPOT_E_OK)
             abort();
-        cuf = jl_dimap_cu_file(m, b, 0);
-        tm_map += now() - t;
+        S.mapper += now() - t;
+    }
+    if (mode == CODEGEN) {
+        t = now();
+        cuf = jl_dimap_cu_file(m, b, dwarf5);
+        S.files += now() - t;
     }
     else {
         cuf = LLVMDIBuilderCreateFile(b, "julia", 5, ".", 1);
@@ -108,10 +138,10 @@ static double run_once(bench_t *B, int mapped, double *mapper, size_t *objsize)
     for (size_t i = 0; i < B->nfuncs; i++) {
         const char *path = B->files[i % B->nfiles];
         LLVMMetadataRef file;
-        if (mapped) {
-            double t = now();
-            file = jl_dimap_file(m, b, path, strlen(path), 0);
-            tm_map += now() - t;
+        if (mode == CODEGEN) {
+            t = now();
+            file = jl_dimap_file(m, b, path, strlen(path), dwarf5);
+            S.files += now() - t;
         }
         else {
             file = LLVMDIBuilderCreateFile(b, path, strlen(path), ".", 1);
@@ -136,14 +166,19 @@ static double run_once(bench_t *B, int mapped, double *mapper, size_t *objsize)
     }
     LLVMDisposeBuilder(bld);
     LLVMDIBuilderFinalize(b);
-    if (mapped) {
-        double t = now();
+    if (mode == REWRITE) {
+        t = now();
         if (jl_dimap_rewrite_module(m, mod) != JL_DEPOT_E_OK)
             abort();
-        last_rewrite = now() - t;
+        S.rewrite = now() - t;
+        S.mapper += S.rewrite;
+    }
+    if (mode != BASE) {
+        t = now();
         if (jl_dimap_embed(m, mod) != JL_DEPOT_E_OK)
             abort();
-        tm_map += now() - t;
+        S.embed = now() - t;
+        S.mapper += S.embed + S.files;
     }
     char *msg = NULL;
     LLVMMemoryBufferRef buf = NULL;
@@ -151,14 +186,34 @@ static double run_once(bench_t *B, int mapped, double *mapper, size_t *objsize)
         fprintf(stderr, "emit: %s\n", msg);
         abort();
     }
-    *objsize = LLVMGetBufferSize(buf);
+    S.objsize = LLVMGetBufferSize(buf);
     LLVMDisposeMemoryBuffer(buf);
     LLVMDisposeDIBuilder(b);
     LLVMDisposeModule(mod);
     LLVMContextDispose(ctx);
+    t = now();
     jl_dimap_free(m);
-    *mapper = tm_map;
-    return now() - t0;
+    S.mapper += now() - t;
+    S.total = cpu_now() - t0;
+    return S;
+}
+
+enum { NRUNS = 5 };
+static const struct {
+    int mode, dwarf, base; // base: index of the baseline run
+    const char *label;
+} runs[NRUNS] = {
+    {BASE, 4, 0, "baseline DWARF 4 (absolute DIFiles)"},
+    {BASE, 5, 1, "baseline DWARF 5 (absolute DIFiles)"},
+    {CODEGEN, 4, 0, "codegen mode DWARF 4 (mapper + embed)"},
+    {CODEGEN, 5, 1, "codegen mode DWARF 5 (mapper + MD5s + embed)"},
+    {REWRITE, 4, 0, "rewrite mode DWARF 4 (rewrite pass + embed)"},
+};
+
+static double median(double *x, int n)
+{
+    qsort(x, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
 }
 
 int main(int argc, char **argv)
@@ -201,30 +256,60 @@ int main(int argc, char **argv)
         return 1;
     B.tm = LLVMCreateTargetMachine(tgt, "x86_64-pc-linux-gnu", "x86-64", "", LLVMCodeGenLevelNone,
                                    LLVMRelocPIC, LLVMCodeModelDefault);
-    enum { N = 3 };
-    double base[N], map[N], share[N], rw[N];
-    size_t sbase = 0, smap = 0;
-    for (int r = 0; r < N; r++) { // interleaved, so drift hits both alike
-        double unused;
-        base[r] = run_once(&B, 0, &unused, &sbase);
-        map[r] = run_once(&B, 1, &share[r], &smap);
-        rw[r] = last_rewrite;
+    int reps = argc > 3 ? atoi(argv[3]) : 5;
+    if (reps < 1)
+        return 2;
+    double *tot = calloc((size_t)(NRUNS * reps), sizeof(double));
+    double *map = calloc((size_t)(NRUNS * reps), sizeof(double));
+    double *rw = calloc((size_t)(NRUNS * reps), sizeof(double));
+    double *fi = calloc((size_t)(NRUNS * reps), sizeof(double));
+    double *em = calloc((size_t)(NRUNS * reps), sizeof(double));
+    size_t objsize[NRUNS];
+    sample_t warm = run_once(&B, BASE, 4); // not counted: first allocations, page faults
+    (void)warm;
+    for (int r = 0; r < reps; r++) {
+        // interleaved, so drift hits all alike, and each rep starts with
+        // another run, so no run always follows the same one
+        for (int j = 0; j < NRUNS; j++) {
+            int k = (r + j) % NRUNS;
+            sample_t S = run_once(&B, runs[k].mode, runs[k].dwarf);
+            tot[k * reps + r] = S.total;
+            map[k * reps + r] = S.mapper;
+            objsize[k] = S.objsize;
+            rw[k * reps + r] = S.rewrite;
+            fi[k * reps + r] = S.files;
+            em[k * reps + r] = S.embed;
+        }
     }
-    qsort(base, N, sizeof(double), cmp_double);
-    qsort(map, N, sizeof(double), cmp_double);
-    qsort(share, N, sizeof(double), cmp_double);
-    qsort(rw, N, sizeof(double), cmp_double);
-    printf("bench-llvm-depotmap: %zu functions, %zu files, x86-64 object in memory, median of %d\n",
-           B.nfuncs, B.nfiles, N);
-    printf("  baseline (absolute DIFiles):            %8.1f ms  (object %zu bytes)\n",
-           base[N / 2] * 1e3, sbase);
-    printf("  mapped (mapper + rewrite pass + embed): %8.1f ms  (object %zu bytes)\n",
-           map[N / 2] * 1e3, smap);
-    printf("  of which in the mapper:                 %8.1f ms  (%.2f %% of baseline)\n",
-           share[N / 2] * 1e3, 100.0 * share[N / 2] / base[N / 2]);
-    printf("  of which in the rewrite pass:           %8.1f ms\n", rw[N / 2] * 1e3);
-    printf("  ratio mapped / baseline: %.4f  (overhead %+.2f %%; target under 1 %%)\n",
-           map[N / 2] / base[N / 2], 100.0 * (map[N / 2] / base[N / 2] - 1.0));
+    double mtot[NRUNS], mmap[NRUNS];
+    for (int k = 0; k < NRUNS; k++) {
+        mtot[k] = median(tot + k * reps, reps);
+        mmap[k] = median(map + k * reps, reps);
+    }
+    printf("bench-llvm-depotmap: %zu functions, %zu files, x86-64 object in memory, median of %d\n"
+           "  (build + emission in CPU time; the mapper's own time in wall time)\n",
+           B.nfuncs, B.nfiles, reps);
+    for (int k = 0; k < NRUNS; k++) {
+        printf("  %-46s %8.1f ms  (object %zu bytes)\n", runs[k].label, mtot[k] * 1e3, objsize[k]);
+        if (runs[k].mode == BASE)
+            continue;
+        double base = mtot[runs[k].base];
+        printf("      ratio / baseline DWARF %d: %.4f;  in the mapper %6.2f ms = %.2f %% of "
+               "baseline\n",
+               runs[k].dwarf, mtot[k] / base, mmap[k] * 1e3, 100.0 * mmap[k] / base);
+        if (runs[k].mode == REWRITE)
+            printf("      of which the rewrite pass %.2f ms, the embedded map %.2f ms\n",
+                   median(rw + k * reps, reps) * 1e3, median(em + k * reps, reps) * 1e3);
+        else
+            printf("      of which the DIFiles %.2f ms, the embedded map %.2f ms\n",
+                   median(fi + k * reps, reps) * 1e3, median(em + k * reps, reps) * 1e3);
+    }
+    printf("  (target: the mapper under 1 %% of the baseline)\n");
+    free(tot);
+    free(map);
+    free(rw);
+    free(fi);
+    free(em);
     LLVMDisposeTargetMachine(B.tm);
     jl_depot_stack_free(B.stack);
     for (size_t i = 0; i < B.nfiles; i++)

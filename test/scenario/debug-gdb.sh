@@ -123,9 +123,15 @@ for dw in 4 5; do
     printf '# edited after the move\n' >>"$FUNC_FILE"
     EX=(-ex "break \"$FUNC_FILE\":$FUNC_LINE" -ex run -ex 'info julia-depot-map')
     out=$(gdbrun "$SO")
-    check "dwarf$dw: an edited source gets the md5 warning" \
-        '[ "$(grep -cxF "warning: $FUNC_FILE differs from the source this image was compiled from" <<<"$out")" = 1 ]'
-    check "dwarf$dw: only the edited file is reported" '[ "$(grep -c "differs from the source" <<<"$out")" = 1 ]'
+    if [ "$dw" = 5 ]; then
+        check "dwarf$dw: an edited source gets the md5 warning" \
+            '[ "$(grep -cxF "warning: $FUNC_FILE differs from the source this image was compiled from" <<<"$out")" = 1 ]'
+        check "dwarf$dw: only the edited file is reported" '[ "$(grep -c "differs from the source" <<<"$out")" = 1 ]'
+    else
+        # DWARF 4 images record no MD5 (the map says "-"): nothing to compare
+        check "dwarf$dw: no md5 recorded, no warning, the edited file still shown" \
+            '! grep -q "differs from the source" <<<"$out" && grep -qF "$FUNC_FILE" <<<"$out"'
+    fi
     check "dwarf$dw: unedited run has no md5 warning" \
         '! gdbrun "$SO2" | grep -q "differs from the source"'
 done

@@ -128,7 +128,12 @@ for dw in 4 5; do
     EX=(-o "breakpoint set -f $base -l $FUNC_LINE" -o run -o continue)
     out=$(lldbrun "$SO")
     [ -n "${KEEP:-}" ] && printf "%s\n" "$out" >>"$S/log"
-    check "dwarf$dw: an edited source gets the md5 warning, once" \
-        '[ "$(grep -cF "warning: $FUNC_FILE differs from the source this image was compiled from" <<<"$out")" = 1 ]'
-    check "dwarf$dw: only the edited file is reported" '[ "$(grep -c "differs from the source" <<<"$out")" = 1 ]'
+    if [ "$dw" = 5 ]; then
+        check "dwarf$dw: an edited source gets the md5 warning, once" \
+            '[ "$(grep -cF "warning: $FUNC_FILE differs from the source this image was compiled from" <<<"$out")" = 1 ]'
+        check "dwarf$dw: only the edited file is reported" '[ "$(grep -c "differs from the source" <<<"$out")" = 1 ]'
+    else
+        # DWARF 4 images record no MD5 (the map says "-"): nothing to compare
+        check "dwarf$dw: no md5 recorded, no warning" '! grep -q "differs from the source" <<<"$out"'
+    fi
 done

@@ -221,8 +221,17 @@ for line in open(man):
 for b in bad: print(b)
 sys.exit(1 if bad else 0)
 EOF
-check "DWARF 4 images carry the md5s in the map too" \
-    bash -c "objcopy -O binary --only-section=.jl_depot_map '$tmp/shapes4.so' /dev/stdout | grep -q \"\$(md5sum '$D1/packages/Shapes/b7RtZ/src/Shapes.jl' | cut -c1-32)\""
+# the map of an image, as text
+map_text() { objcopy -O binary --only-section=.jl_depot_map "$1" /dev/stdout | tr -d '\0'; }
+# every `file` line says "-" for its md5 (and there is at least one)
+md5s_absent() { map_text "$1" | awk -F '\t' '$1 == "file" { n++; if ($3 != "-") bad++ } END { exit !(n > 0 && bad == 0) }'; }
+check "DWARF 4 images read no source: every file line of the map says - for its md5" \
+    md5s_absent "$tmp/shapes4.so"
+md5s_present() { ! md5s_absent "$1"; }
+check "the check above sees md5s where there are some (DWARF 5)" \
+    md5s_present "$tmp/shapes5.so"
+check "DWARF 5 images carry the md5s in the map" \
+    bash -c "objcopy -O binary --only-section=.jl_depot_map '$tmp/shapes5.so' /dev/stdout | grep -q \"\$(md5sum '$D1/packages/Shapes/b7RtZ/src/Shapes.jl' | cut -c1-32)\""
 
 # ---- the host runs the image ------------------------------------------------------------------
 so=$(so_of "$tmp/Shapes.5.manifest")

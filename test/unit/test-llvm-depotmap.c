@@ -6,10 +6,13 @@
   names, memoization; the rewrite pass on a module built with absolute paths
   (merged nodes, lexical blocks, inlinedAt chains, compile unit, globals,
   source_filename); the map embedded in and read back from an emitted
-  object; the image id; DWARF 5 MD5 checksums.
+  object; the image id; DWARF 5 MD5 checksums; DWARF 4 and the rewrite pass
+  read no source file.
 */
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
@@ -433,8 +436,8 @@ static void test_embed_and_read_back(void **state)
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("julia", ctx);
     LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
-    jl_dimap_file(m, b, fa, strlen(fa), 0);
-    jl_dimap_file(m, b, fb, strlen(fb), 0);
+    jl_dimap_file(m, b, fa, strlen(fa), 1); // DWARF 5: with the MD5s
+    jl_dimap_file(m, b, fb, strlen(fb), 1);
     jl_dimap_file(m, b, "/opt/o.jl", 9, 0); // not in the map
     // an existing llvm.used is kept
     LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
@@ -530,6 +533,27 @@ static void test_dwarf5_md5(void **state)
     const char *info_md5;
     assert_int_equal(jl_dimap_file_info(m, 0, NULL, NULL, NULL, &info_md5), JL_DEPOT_E_OK);
     assert_string_equal(info_md5, md5);
+    // a file larger than one read (8 MiB) is hashed in chunks; a small one
+    // after it reuses the buffer
+    size_t bl = ((size_t)8 << 20) + 12345;
+    char *big = malloc(bl);
+    for (size_t i = 0; i < bl; i++)
+        big[i] = (char)(i * 7 + (i >> 13));
+    char *fbig = jl_test_fmt("%s/packages/A/x1/src/big.jl", tmp);
+    char *fsmall = jl_test_fmt("%s/packages/A/x1/src/small.jl", tmp);
+    jl_test_write_file(fbig, big, bl);
+    jl_test_write_file(fsmall, "s\n", 2);
+    char got[33];
+    md5_hex(big, bl, md5);
+    assert_int_equal(jl_dimap_difile_get_md5(jl_dimap_file(m, b, fbig, strlen(fbig), 1), got), 1);
+    assert_string_equal(got, md5);
+    md5_hex("s\n", 2, md5);
+    assert_int_equal(jl_dimap_difile_get_md5(jl_dimap_file(m, b, fsmall, strlen(fsmall), 1), got),
+                     1);
+    assert_string_equal(got, md5);
+    free(big);
+    free(fbig);
+    free(fsmall);
     LLVMDisposeMessage(ir);
     free(want);
     free(want4);
@@ -543,6 +567,160 @@ static void test_dwarf5_md5(void **state)
     free(tmp);
 }
 
+// DWARF 4 needs no MD5: no source file is read, the map says `-`, and a file
+// that cannot be read is mapped like any other.  DWARF 5 then reads it, once.
+static void test_dwarf4_reads_nothing(void **state)
+{
+    (void)state;
+    char *tmp = jl_test_mkdtemp("dimap-dwarf4");
+    char *fa = jl_test_fmt("%s/packages/A/x1/src/A.jl", tmp);
+    char *fu = jl_test_fmt("%s/packages/A/x1/src/unreadable.jl", tmp);
+    char *ff = jl_test_fmt("%s/packages/A/x1/src/fifo.jl", tmp);
+    const char *c1 = "first bytes\n", *c2 = "the bytes at DWARF 5 time\n";
+    jl_test_write_file(fa, c1, strlen(c1));
+    jl_test_write_file(fu, c1, strlen(c1));
+    assert_int_equal(chmod(fu, 0), 0);
+    assert_int_equal(mkfifo(ff, 0600), 0); // opening it (blocking) would hang
+    jl_depot_stack_t *s = stack_of(tmp);
+    jl_dimap_t *m;
+    assert_int_equal(jl_dimap_new(s, 0, ID, &m), JL_DEPOT_E_OK);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("julia", ctx);
+    LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
+    char *vdir = jl_test_fmt("/@depot-%s-1", ID);
+    assert_file(jl_dimap_file(m, b, fa, strlen(fa), 0), "packages/A/x1/src/A.jl", vdir);
+    assert_file(jl_dimap_file(m, b, fu, strlen(fu), 0), "packages/A/x1/src/unreadable.jl", vdir);
+    assert_file(jl_dimap_file(m, b, ff, strlen(ff), 0), "packages/A/x1/src/fifo.jl", vdir);
+    assert_file(jl_dimap_cu_file(m, b, 0), "julia", ".");
+    for (size_t i = 0; i < 3; i++) {
+        jl_dimap_kind_t kind;
+        const char *md5;
+        assert_int_equal(jl_dimap_file_info(m, i, NULL, &kind, NULL, &md5), JL_DEPOT_E_OK);
+        assert_int_equal(kind, JL_DIMAP_MAPPED);
+        assert_string_equal(md5, "");
+    }
+    assert_int_equal(jl_dimap_nabsolute(m), 0);
+    char *text;
+    assert_int_equal(jl_dimap_text(m, &text, NULL), JL_DEPOT_E_OK);
+    char *want = jl_test_fmt("julia-depot-map\t1\n"
+                             "image\t%s\n"
+                             "root\t/@depot-%s-1\t@depot\tpackages/A/x1/src/A.jl\n"
+                             "file\t/@depot-%s-1/packages/A/x1/src/A.jl\t-\n"
+                             "file\t/@depot-%s-1/packages/A/x1/src/unreadable.jl\t-\n"
+                             "file\t/@depot-%s-1/packages/A/x1/src/fifo.jl\t-\n",
+                             ID, ID, ID, ID, ID);
+    assert_string_equal(text, want);
+    free(text);
+    free(want);
+    // the bytes change; DWARF 5 reads them now (so DWARF 4 had not read them)
+    jl_test_write_file(fa, c2, strlen(c2));
+    LLVMMetadataRef f5 = jl_dimap_file(m, b, fa, strlen(fa), 1);
+    assert_file(f5, "packages/A/x1/src/A.jl", vdir);
+    char md5[33], got[33];
+    md5_hex(c2, strlen(c2), md5);
+    assert_int_equal(jl_dimap_difile_get_md5(f5, got), 1);
+    assert_string_equal(got, md5);
+    const char *info;
+    assert_int_equal(jl_dimap_file_info(m, 0, NULL, NULL, NULL, &info), JL_DEPOT_E_OK);
+    assert_string_equal(info, md5);
+    // read once: a later change is not seen
+    jl_test_write_file(fa, c1, strlen(c1));
+    LLVMDIBuilderRef b2 = LLVMCreateDIBuilder(mod); // a new builder: a new DIFile
+    assert_int_equal(jl_dimap_difile_get_md5(jl_dimap_file(m, b2, fa, strlen(fa), 1), got), 1);
+    assert_string_equal(got, md5);
+    // a FIFO is no source: no MD5, and no wait; likewise an unreadable file
+    // (unless this runs as root)
+    LLVMMetadataRef ffifo = jl_dimap_file(m, b, ff, strlen(ff), 1);
+    assert_non_null(ffifo);
+    assert_int_equal(jl_dimap_difile_get_md5(ffifo, got), 0);
+    assert_string_equal(got, "");
+    LLVMMetadataRef funr = jl_dimap_file(m, b, fu, strlen(fu), 1);
+    assert_non_null(funr);
+    if (geteuid() != 0)
+        assert_int_equal(jl_dimap_difile_get_md5(funr, got), 0);
+    LLVMDisposeDIBuilder(b2);
+    LLVMDisposeDIBuilder(b);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    jl_dimap_free(m);
+    jl_depot_stack_free(s);
+    assert_int_equal(chmod(fu, 0600), 0);
+    assert_int_equal(jl_test_rmtree(tmp), 0);
+    free(vdir);
+    free(fa);
+    free(fu);
+    free(ff);
+    free(tmp);
+}
+
+// The rewrite pass reads no source file either: the map's MD5 is the one the
+// DIFile carries (DWARF 5), else `-`; and each DIFile is changed to its
+// final form in one pass.
+static void test_rewrite_reads_nothing(void **state)
+{
+    (void)state;
+    char *tmp = jl_test_mkdtemp("dimap-rwmd5");
+    char *fa = jl_test_fmt("%s/packages/A/x1/src/A.jl", tmp);
+    char *fb = jl_test_fmt("%s/packages/A/x1/src/B.jl", tmp);
+    jl_test_write_file(fa, "a\n", 2);
+    jl_test_write_file(fb, "b\n", 2);
+    jl_depot_stack_t *s = stack_of(tmp);
+    jl_dimap_t *m;
+    assert_int_equal(jl_dimap_new(s, 0, ID, &m), JL_DEPOT_E_OK);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("julia", ctx);
+    LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
+    const char *sum = "0123456789ABCDEF0123456789abcdef"; // not the file's: taken as is
+    LLVMMetadataRef f1 = jl_dimap_difile_md5(b, fa, strlen(fa), ".", 1, sum);
+    LLVMMetadataRef f2 = LLVMDIBuilderCreateFile(b, "B.jl", 4, fb, strlen(fb) - 5);
+    LLVMAddNamedMetadataOperand(
+        mod, "llvm.dbg.cu",
+        LLVMMetadataAsValue(ctx, LLVMDIBuilderCreateCompileUnit(
+                                     b, LLVMDWARFSourceLanguageJulia, f1, "julia", 5, 0, "", 0, 0,
+                                     "", 0, LLVMDWARFEmissionFull, 0, 0, 0, "", 0, "", 0)));
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+    LLVMValueRef g = LLVMAddGlobal(mod, i32, "g");
+    LLVMSetInitializer(g, LLVMConstInt(i32, 0, 0));
+    LLVMMetadataRef gty = LLVMDIBuilderCreateBasicType(b, "Int32", 5, 32, 5, LLVMDIFlagZero);
+    LLVMGlobalSetMetadata(g, LLVMGetMDKindIDInContext(ctx, "dbg", 3),
+                          LLVMDIBuilderCreateGlobalVariableExpression(
+                              b, f2, "G", 1, "g", 1, f2, 2, gty, 0,
+                              LLVMDIBuilderCreateExpression(b, NULL, 0), NULL, 0));
+    LLVMDIBuilderFinalize(b);
+    assert_int_equal(jl_dimap_rewrite_module(m, mod), JL_DEPOT_E_OK);
+    assert_int_equal(jl_dimap_rewritten(m), 2);
+    char *vdir = jl_test_fmt("/@depot-%s-1", ID);
+    assert_file(f1, "packages/A/x1/src/A.jl", vdir); // one pass: the handles stay valid
+    assert_file(f2, "packages/A/x1/src/B.jl", vdir);
+    char got[33];
+    assert_int_equal(jl_dimap_difile_get_md5(f1, got), 1); // the checksum is kept
+    assert_string_equal(got, "0123456789abcdef0123456789abcdef");
+    char *text;
+    assert_int_equal(jl_dimap_text(m, &text, NULL), JL_DEPOT_E_OK);
+    // (in the order the walk met them)
+    char *la = jl_test_fmt("\nfile\t/@depot-%s-1/packages/A/x1/src/A.jl\t"
+                           "0123456789abcdef0123456789abcdef\n",
+                           ID);
+    char *lb = jl_test_fmt("\nfile\t/@depot-%s-1/packages/A/x1/src/B.jl\t-\n", ID);
+    assert_true(contains(text, la));
+    assert_true(contains(text, lb));
+    free(text);
+    free(la);
+    free(lb);
+    free(vdir);
+    LLVMDisposeDIBuilder(b);
+    LLVMDisposeModule(mod);
+    LLVMContextDispose(ctx);
+    jl_dimap_free(m);
+    jl_depot_stack_free(s);
+    assert_int_equal(jl_test_rmtree(tmp), 0);
+    free(fa);
+    free(fb);
+    free(tmp);
+}
+
 JL_TEST_MAIN(cmocka_unit_test(test_file_roles_and_k), cmocka_unit_test(test_memoized),
              cmocka_unit_test(test_image_id), cmocka_unit_test(test_rewrite_module),
-             cmocka_unit_test(test_embed_and_read_back), cmocka_unit_test(test_dwarf5_md5))
+             cmocka_unit_test(test_embed_and_read_back), cmocka_unit_test(test_dwarf5_md5),
+             cmocka_unit_test(test_dwarf4_reads_nothing),
+             cmocka_unit_test(test_rewrite_reads_nothing))
