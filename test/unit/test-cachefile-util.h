@@ -122,12 +122,13 @@ static inline int str_is(jl_cache_str_t s, const char *c)
     return s.len == strlen(c) && memcmp(s.ptr, c, s.len) == 0;
 }
 
-// A depot stack over the list `dp` (no case folding).
+// A depot stack over the list `dp` (no case folding, no home depot).
 static inline jl_depot_stack_t *stack_of(const char *dp)
 {
     jl_depot_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.depot_path = dp;
+    cfg.home = "/nonexistent-home";
     cfg.list_sep = ':';
     cfg.casefold = 0;
     jl_depot_stack_t *s = NULL;

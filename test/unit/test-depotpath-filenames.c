@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "testutil.h"
+#include "test-cachefile-util.h"
 #include "depotpath_filenames.h"
 
 typedef struct {
@@ -62,19 +62,6 @@ static char *make_depot(const char *parent, const char *sub)
     jl_test_write_file(cache, "ji", 2);
     free(cache);
     return depot;
-}
-
-static jl_depot_stack_t *stack_of(const char *list)
-{
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = list;
-    cfg.home = "/nonexistent-home";
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
-    return s;
 }
 
 static void test_round_trip_and_move(void **state)

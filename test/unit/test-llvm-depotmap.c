@@ -21,23 +21,10 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 
-#include "testutil.h"
+#include "test-cachefile-util.h"
 #include "llvm-depotmap.h"
 
 static const char *ID = "00112233aabbccdd";
-
-static jl_depot_stack_t *stack_of(const char *list)
-{
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = list;
-    cfg.home = "/nonexistent-home";
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
-    return s;
-}
 
 static char *file_name(LLVMMetadataRef f)
 {
