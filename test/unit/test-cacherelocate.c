@@ -21,18 +21,6 @@
 
 // ---- shared steps -------------------------------------------------------------------------
 
-static jl_depot_stack_t *make_stack(const char *depot_path)
-{
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = depot_path;
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
-    return s;
-}
-
 typedef struct {
     const char *from, *to; // prefix substitution
     const char *only;      // when set: only names ending in this suffix
@@ -240,7 +228,7 @@ static void relocate_in_place(const char *opts, const char *pkg, int layout)
     assert_int_equal(before->layout, layout);
     char *abs_prefix = jl_test_fmt("%s/", depot);
     assert_all_names(before, abs_prefix); // the starting point is really absolute
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
 
     size_t nchanged = 0;
     int wrote = 0;
@@ -305,7 +293,7 @@ static void test_r12_pkgimage_in_place(void **state)
     char *so = jl_cachefile_so_path(ji);
     size_t solen1, solen2;
     uint8_t *so1 = jl_test_read_file(so, &solen1);
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
     int wrote = 0;
     assert_int_equal(relocate(s, ji, 0, NULL, &wrote), JL_DEPOT_E_OK);
     assert_true(wrote);
@@ -334,7 +322,7 @@ static void test_r12_moved_depot(void **state)
     char *moved = jl_test_fmt("%s-moved", depot);
     assert_int_equal(rename(depot, moved), 0);
     char *ji2 = jl_test_fmt("%s%s", moved, ji + strlen(depot));
-    jl_depot_stack_t *s = make_stack(moved);
+    jl_depot_stack_t *s = stack_of(moved);
 
     jl_cache_reloc_t *r = NULL;
     assert_int_equal(jl_cache_relocate_plan(s, ji2, 0, &r, NULL), JL_DEPOT_E_OK);
@@ -381,7 +369,7 @@ static void test_l10_moved_depot(void **state)
     char *moved = jl_test_fmt("%s-moved", depot);
     assert_int_equal(rename(depot, moved), 0);
     char *ji2 = jl_test_fmt("%s%s", moved, ji + strlen(depot));
-    jl_depot_stack_t *s = make_stack(moved);
+    jl_depot_stack_t *s = stack_of(moved);
 
     // unchanged in place: nothing to do before the move would be found
     int wrote = 0;
@@ -440,7 +428,7 @@ static void test_l10_no_old_depot(void **state)
     rewrite_file(ji, &sub);
     size_t len1, len2;
     uint8_t *b1 = jl_test_read_file(ji, &len1);
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
     jl_cache_reloc_t *r = NULL;
     assert_int_equal(jl_cache_relocate_plan(s, ji, 0, &r, NULL), JL_DEPOT_E_RELOCATE_NO_OLD_DEPOT);
     assert_null(r);
@@ -459,7 +447,7 @@ static void test_real_fixtures_unchanged(void **state)
 {
     (void)state;
     char *depot = copy_depot("julia-1.11/depotA", "reloc");
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
     static const char *files[] = {"RelocFoo/8A4ya_5Tr1P.ji", "RelocBar/aMJaA_5Tr1P.ji",
                                   "RelocBaz/K9VsW_5Tr1P.ji"};
     for (size_t i = 0; i < 3; i++) {
@@ -501,7 +489,7 @@ static void test_refuse_crc_ji(void **state)
     jl_cachefile_free(cf);
     b[at] ^= 0x20;
     jl_test_write_file(ji, b, len);
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
     jl_cache_reloc_t *r = NULL;
     int detail = 0;
     assert_int_equal(jl_cache_relocate_plan(s, ji, 0, &r, &detail), JL_DEPOT_E_RELOCATE_CRC);
@@ -529,7 +517,7 @@ static void test_refuse_crc_so(void **state)
     sob[solen / 2] ^= 0x01;
     jl_test_write_file(so, sob, solen);
     uint8_t *b = jl_test_read_file(ji, &len);
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
     jl_cache_reloc_t *r = NULL;
     int detail = 0;
     assert_int_equal(jl_cache_relocate_plan(s, ji, 0, &r, &detail), JL_DEPOT_E_RELOCATE_CRC_SO);
@@ -568,7 +556,7 @@ static void test_outside_and_role_tokens(void **state)
     size_t len;
     uint8_t *orig = jl_test_read_file(ji, &len);
 
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
     for (int role = 0; role < 2; role++) {
         jl_test_write_file(ji, orig, len);
         jl_cache_reloc_t *r = NULL;
@@ -621,7 +609,7 @@ static void test_absolute_roundtrip(void **state)
     assert_non_null(ji);
     size_t len0, len1, len2;
     uint8_t *tok = jl_test_read_file(ji, &len0);
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
     assert_int_equal(relocate(s, ji, JL_CACHE_RELOCATE_ABSOLUTE, NULL, NULL), JL_DEPOT_E_OK);
     jl_cachefile_t *cf = parse_file(ji);
     char *prefix = jl_test_fmt("%s/", depot);
@@ -648,7 +636,7 @@ static void test_changed_before_write(void **state)
     (void)state;
     char *depot;
     char *ji = abs_cache("", "Stats", &depot);
-    jl_depot_stack_t *s = make_stack(depot);
+    jl_depot_stack_t *s = stack_of(depot);
     jl_cache_reloc_t *r = NULL;
     assert_int_equal(jl_cache_relocate_plan(s, ji, 0, &r, NULL), JL_DEPOT_E_OK);
     assert_non_null(r->out);
