@@ -88,15 +88,20 @@ static int pf_cmp(const void *a, const void *b)
     return strcmp(((const pfile_t *)a)->name, ((const pfile_t *)b)->name);
 }
 
-// Add `path` (a file, or a directory's regular files recursively) under `name`.
-static int add_tree(pfiles_t *l, const char *name, const char *path, int depth)
+// Add `path` (a file, or a directory's regular files recursively) under
+// `name`.  `type` is the entry's d_type when the walk knows it (DT_UNKNOWN:
+// lstat it), so a walk costs no stat per file.
+static int add_tree_t(pfiles_t *l, const char *name, const char *path, int depth, int type)
 {
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return 0; // vanished: the manifest lists what is there
-    if (S_ISREG(st.st_mode))
+    if (type == DT_UNKNOWN) {
+        struct stat st;
+        if (lstat(path, &st) != 0)
+            return 0; // vanished: the manifest lists what is there
+        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
+    }
+    if (type == DT_REG)
         return pf_add(l, name, path);
-    if (!S_ISDIR(st.st_mode) || depth > 64)
+    if (type != DT_DIR || depth > 64)
         return 0; // links and special files are not bundled
     DIR *d = opendir(path);
     if (!d)
@@ -111,12 +116,52 @@ static int add_tree(pfiles_t *l, const char *name, const char *path, int depth)
             asprintf(&p2, "%s/%s", path, e->d_name) < 0)
             rc = -1;
         else
-            rc = add_tree(l, n2, p2, depth + 1);
+            rc = add_tree_t(l, n2, p2, depth + 1, e->d_type);
         free(n2);
         free(p2);
     }
     closedir(d);
     return rc;
+}
+
+static int add_tree(pfiles_t *l, const char *name, const char *path, int depth)
+{
+    return add_tree_t(l, name, path, depth, DT_UNKNOWN);
+}
+
+// Sort by name, each name once.
+static void pf_sort_unique(pfiles_t *files)
+{
+    if (files->n)
+        qsort(files->v, files->n, sizeof(pfile_t), pf_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < files->n; i++) {
+        if (w > 0 && !strcmp(files->v[w - 1].name, files->v[i].name)) {
+            free(files->v[i].name);
+            free(files->v[i].path);
+            continue;
+        }
+        files->v[w++] = files->v[i];
+    }
+    files->n = w;
+}
+
+static int pf_has(const pfiles_t *l, size_t n, const char *name, size_t len)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strncmp(l->v[mid].name, name, len);
+        if (c == 0 && l->v[mid].name[len] != '\0')
+            c = 1;
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
 }
 
 // `abs` in token form relative to the packed depot's @depot root, as an entry name.
@@ -162,10 +207,18 @@ static int collect_files(jldepot_depot_t *d, const size_t *cl, size_t ncl, int s
             }
             free(e);
         }
+    }
+    // the dependencies the package trees did not hold (one walk per tree:
+    // a dependency found there is not resolved and stat'ed again)
+    pf_sort_unique(files);
+    size_t nwalked = files->n;
+    for (size_t k = 0; sources && k < ncl; k++) {
+        jldepot_cache_t *c = &d->caches[cl[k]];
         for (size_t j = 0; j < c->cf->ndeps; j++) {
             const jl_cache_dep_t *dep = &c->cf->deps[j];
             if (dep->kind == JL_CACHE_DEP_REQUIRE || dep->path.len < 7 ||
-                memcmp(dep->path.ptr, "@depot/", 7) != 0)
+                memcmp(dep->path.ptr, "@depot/", 7) != 0 ||
+                pf_has(files, nwalked, dep->path.ptr, dep->path.len))
                 continue;
             char *abs = NULL;
             if (jl_depot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) ==
@@ -182,19 +235,7 @@ static int collect_files(jldepot_depot_t *d, const size_t *cl, size_t ncl, int s
         }
     }
     (void)croot;
-    // sorted, each name once
-    if (files->n)
-        qsort(files->v, files->n, sizeof(pfile_t), pf_cmp);
-    size_t w = 0;
-    for (size_t i = 0; i < files->n; i++) {
-        if (w > 0 && !strcmp(files->v[w - 1].name, files->v[i].name)) {
-            free(files->v[i].name);
-            free(files->v[i].path);
-            continue;
-        }
-        files->v[w++] = files->v[i];
-    }
-    files->n = w;
+    pf_sort_unique(files);
     return 0;
 }
 
@@ -238,8 +279,12 @@ static int sink_close(struct archive *a, void *ctx)
 
 static void hexmd(const unsigned char *d, char out[65])
 {
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[64] = '\0';
 }
 
 // Stream one file into the archive, hashing it on the way.
@@ -269,7 +314,11 @@ static int write_file(struct archive *a, const pfile_t *f, json_object *jfiles, 
     EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
     uint64_t total = 0;
     while (rc == 0) {
-        ssize_t k = read(fd, buf, bufsz);
+        // one byte more than is left: a short read is the end of the file
+        // (no extra read to find it), a full one means it grew
+        uint64_t left = (uint64_t)st.st_size - total;
+        size_t want = left < bufsz ? (size_t)left + 1 : bufsz;
+        ssize_t k = read(fd, buf, want);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0) {
@@ -286,6 +335,8 @@ static int write_file(struct archive *a, const pfile_t *f, json_object *jfiles, 
         if (archive_write_data(a, buf, (size_t)k) != k)
             rc = -1;
         total += (uint64_t)k;
+        if ((size_t)k < want)
+            break;
     }
     close(fd);
     if (rc == 0 && total != (uint64_t)st.st_size)
@@ -463,8 +514,16 @@ out:
 
 // ---- index.json -----------------------------------------------------------------------
 
-static int index_update(const char *outdir, jldepot_cache_t *c, const char *fname, const char *sha,
-                        uint64_t size)
+typedef struct {
+    jldepot_cache_t *c;
+    char *fname;
+    char sha[65];
+    uint64_t size;
+} packed_t;
+
+// Add the bundles written to DIR/index.json: one read and one atomic write
+// per pack, whatever the number of bundles.
+static int index_update(const char *outdir, const packed_t *pk, size_t npk)
 {
     char *path = NULL;
     if (asprintf(&path, "%s/index.json", outdir) < 0)
@@ -492,24 +551,29 @@ static int index_update(const char *outdir, jldepot_cache_t *c, const char *fnam
         pkgs = json_object_new_object();
         json_object_object_add(idx, "packages", pkgs);
     }
-    if (!json_object_object_get_ex(pkgs, c->uuid, &p)) {
-        p = json_object_new_object();
-        json_object_object_add(pkgs, c->uuid, p);
+    for (size_t k = 0; k < npk; k++) {
+        const jldepot_cache_t *c = pk[k].c;
+        const char *fname = pk[k].fname, *sha = pk[k].sha;
+        uint64_t size = pk[k].size;
+        if (!json_object_object_get_ex(pkgs, c->uuid, &p)) {
+            p = json_object_new_object();
+            json_object_object_add(pkgs, c->uuid, p);
+        }
+        json_object_object_add(p, "name", json_object_new_string(c->name));
+        if (!json_object_object_get_ex(p, "bundles", &bundles)) {
+            bundles = json_object_new_object();
+            json_object_object_add(p, "bundles", bundles);
+        }
+        json_object *b = json_object_new_object();
+        json_object_object_add(b, "file", json_object_new_string(fname));
+        json_object_object_add(
+            b, "julia_version",
+            json_object_new_string_len(c->cf->julia_version.ptr, (int)c->cf->julia_version.len));
+        json_object_object_add(b, "cpu_targets", jldepot_cpu_targets(c->cf));
+        json_object_object_add(b, "size", json_object_new_uint64(size));
+        json_object_object_add(b, "sha256", json_object_new_string(sha));
+        json_object_object_add(bundles, c->key, b);
     }
-    json_object_object_add(p, "name", json_object_new_string(c->name));
-    if (!json_object_object_get_ex(p, "bundles", &bundles)) {
-        bundles = json_object_new_object();
-        json_object_object_add(p, "bundles", bundles);
-    }
-    json_object *b = json_object_new_object();
-    json_object_object_add(b, "file", json_object_new_string(fname));
-    json_object_object_add(
-        b, "julia_version",
-        json_object_new_string_len(c->cf->julia_version.ptr, (int)c->cf->julia_version.len));
-    json_object_object_add(b, "cpu_targets", jldepot_cpu_targets(c->cf));
-    json_object_object_add(b, "size", json_object_new_uint64(size));
-    json_object_object_add(b, "sha256", json_object_new_string(sha));
-    json_object_object_add(bundles, c->key, b);
     int err = jldepot_json_write_atomic(path, idx);
     if (err)
         jldepot_error("pack: %s: %s", path, jl_depot_strerror(err));
@@ -713,7 +777,11 @@ int jldepot_cmd_pack(int argc, char **argv)
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
-    for (size_t i = 0; i < d->ncaches; i++) {
+    packed_t *pk = calloc(d->ncaches ? d->ncaches : 1, sizeof(*pk));
+    size_t npk = 0;
+    if (!pk)
+        rc = JLDEPOT_EXIT_USAGE;
+    for (size_t i = 0; pk && i < d->ncaches; i++) {
         if (!sel[i])
             continue;
         jldepot_cache_t *c = &d->caches[i];
@@ -723,13 +791,22 @@ int jldepot_cmd_pack(int argc, char **argv)
                 rc = JLDEPOT_EXIT_REJECTED;
             continue;
         }
-        char *fname = NULL, sha[65];
-        uint64_t size = 0;
-        if (write_bundle(d, i, outdir, sources, &fname, sha, &size) ||
-            index_update(outdir, c, fname, sha, size))
+        packed_t *x = &pk[npk];
+        x->c = c;
+        if (write_bundle(d, i, outdir, sources, &x->fname, x->sha, &x->size)) {
             rc = JLDEPOT_EXIT_USAGE;
-        free(fname);
+            free(x->fname);
+            x->fname = NULL;
+            continue;
+        }
+        npk++;
     }
+    // every bundle written (each durable and in place) goes into the index
+    if (npk && index_update(outdir, pk, npk))
+        rc = JLDEPOT_EXIT_USAGE;
+    for (size_t k = 0; k < npk; k++)
+        free(pk[k].fname);
+    free(pk);
     close(lockfd);
 out:
     jldepot_depot_free(d);
