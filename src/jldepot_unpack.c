@@ -15,12 +15,19 @@
        never replaces a file; identical files are skipped), sources first,
        then per cache its .so and its .ji, dependencies first; directories
        fsync'ed; then each cache sealed so its first check is stat-only.
+  Durability without a file-system-wide sync (dpkg's order): writeback of
+  each staged file is started as soon as it is written
+  (sync_file_range(SYNC_FILE_RANGE_WRITE)), every staged file is
+  fdatasync'ed before the commit, and after the links each directory that
+  got a new entry is fsync'ed.  Other processes' dirty pages are not
+  flushed, and the writeback of the files overlaps the checks.
 */
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,6 +77,13 @@ void jldepot_unpack_opts_init(jldepot_unpack_opts_t *o)
     o->max_total = JLDEPOT_BUNDLE_MAX_TOTAL;
 }
 
+// What the seal needs of a cache's header (kept from the check, so the
+// commit does not read the header again).
+typedef struct {
+    char *v[5]; // julia_version, commit, branch, os, arch
+    int flags, pointer_size, format_version;
+} starget_t;
+
 typedef struct {
     char *name;
     int role;
@@ -82,11 +96,12 @@ typedef struct {
     char *final;
     int skip; // the same file is already in the depot
     int order;
+    starget_t *tgt; // a cache's .ji: its target (from the check)
 } sentry_t;
 
 typedef struct {
     sentry_t *v;
-    size_t n;
+    size_t n, cap;
     char *manifest;
     size_t manifest_len;
     int have_manifest;
@@ -121,6 +136,11 @@ static void stage_free(stage_t *st)
         }
         free(st->v[i].name);
         free(st->v[i].final);
+        if (st->v[i].tgt) {
+            for (int k = 0; k < 5; k++)
+                free(st->v[i].tgt->v[k]);
+            free(st->v[i].tgt);
+        }
     }
     free(st->v);
     for (int r = 0; r < JL_DEPOT_NROLES; r++) {
@@ -222,8 +242,15 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
     uint64_t total = 0;
     size_t bufsz = 1 << 20;
     char *buf = malloc(bufsz);
-    if (!buf || archive_read_open_fd(a, bfd, 1 << 16) != ARCHIVE_OK) {
-        err = buf ? JL_DEPOT_E_BUNDLE_CORRUPT : JL_DEPOT_E_NOMEM;
+    mode_t um = umask(0);
+    umask(um);
+    EVP_MD_CTX *sha = EVP_MD_CTX_new();
+    if (!buf || !sha) {
+        err = JL_DEPOT_E_NOMEM;
+        goto out;
+    }
+    if (archive_read_open_fd(a, bfd, 1 << 20) != ARCHIVE_OK) {
+        err = JL_DEPOT_E_BUNDLE_CORRUPT;
         set_detail(st, "%s", archive_error_string(a) ? archive_error_string(a) : "");
         goto out;
     }
@@ -315,13 +342,17 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
             st->manifest_len = (size_t)got;
             continue;
         }
-        sentry_t *nv = realloc(st->v, (st->n + 1) * sizeof(sentry_t));
-        if (!nv) {
-            free(nm);
-            err = JL_DEPOT_E_NOMEM;
-            goto out;
+        if (st->n == st->cap) {
+            size_t nc = st->cap ? 2 * st->cap : 64;
+            sentry_t *nv = realloc(st->v, nc * sizeof(sentry_t));
+            if (!nv) {
+                free(nm);
+                err = JL_DEPOT_E_NOMEM;
+                goto out;
+            }
+            st->v = nv;
+            st->cap = nc;
         }
-        st->v = nv;
         sentry_t *e = &st->v[st->n];
         memset(e, 0, sizeof(*e));
         e->fd = -1;
@@ -336,7 +367,6 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
             goto out;
         }
         st->n++;
-        EVP_MD_CTX *sha = EVP_MD_CTX_new();
         EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
         la_ssize_t k;
         uint64_t got = 0;
@@ -355,7 +385,6 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned int mdl;
         EVP_DigestFinal_ex(sha, md, &mdl);
-        EVP_MD_CTX_free(sha);
         if (!err && (k < 0 || got != (uint64_t)sz)) {
             err = JL_DEPOT_E_BUNDLE_CORRUPT;
             set_detail(st, "entry '%s': %s", name,
@@ -364,10 +393,12 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
         if (err)
             goto out;
         e->size = got;
-        for (int i = 0; i < 32; i++)
-            snprintf(e->sha + 2 * i, 3, "%02x", md[i]);
-        mode_t um = umask(0);
-        umask(um);
+        static const char hx[] = "0123456789abcdef";
+        for (int i = 0; i < 32; i++) {
+            e->sha[2 * i] = hx[md[i] >> 4];
+            e->sha[2 * i + 1] = hx[md[i] & 15];
+        }
+        e->sha[64] = '\0';
         fchmod(e->fd, e->mode & ~um);
         struct timespec ts[2];
         ts[0].tv_sec = ts[1].tv_sec = archive_entry_mtime(ae);
@@ -375,8 +406,12 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
             st->newest = (int64_t)ts[0].tv_sec;
         ts[0].tv_nsec = ts[1].tv_nsec = archive_entry_mtime_nsec(ae);
         futimens(e->fd, ts);
+        // start the writeback now: the fdatasync before the commit then
+        // mostly waits for I/O already under way
+        sync_file_range(e->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
 out:
+    EVP_MD_CTX_free(sha);
     free(buf);
     archive_read_free(a);
     return err;
@@ -437,6 +472,31 @@ static const char *jget_str(json_object *o, const char *k)
     if (!o || !json_object_object_get_ex(o, k, &x) || !json_object_is_type(x, json_type_string))
         return NULL;
     return json_object_get_string(x);
+}
+
+// Keep what the seal needs of a cache's header (e->tgt).
+static int set_target(sentry_t *e, const jl_cachefile_t *cf)
+{
+    jl_cache_str_t f[5] = {cf->julia_version, cf->git_commit, cf->git_branch, cf->build_os,
+                           cf->build_arch};
+    starget_t *t = calloc(1, sizeof(*t));
+    if (!t)
+        return JL_DEPOT_E_NOMEM;
+    int err = JL_DEPOT_E_OK;
+    for (int k = 0; k < 5; k++)
+        if (!(t->v[k] = strndup(f[k].ptr ? f[k].ptr : "", f[k].len)))
+            err = JL_DEPOT_E_NOMEM;
+    if (err) {
+        for (int k = 0; k < 5; k++)
+            free(t->v[k]);
+        free(t);
+        return err;
+    }
+    t->flags = cf->flags;
+    t->pointer_size = cf->pointer_size;
+    t->format_version = cf->format_version;
+    e->tgt = t;
+    return JL_DEPOT_E_OK;
 }
 
 static int check_bundle(stage_t *st, json_object **mout, const char *bundle,
@@ -567,6 +627,9 @@ static int check_bundle(stage_t *st, json_object **mout, const char *bundle,
             set_detail(st, "%s", ji);
             break;
         }
+        // what the seal needs, so it does not read the header again
+        if (!e->tgt && (err = set_target(e, cfs[i])) != JL_DEPOT_E_OK)
+            break;
         map.ids[i] = jl_cachefile_build_id(cfs[i]);
         map.keys[i] = key;
         map.n = i + 1;
@@ -655,49 +718,95 @@ static int check_targets(stage_t *st, jl_depot_stack_t *s, size_t depot)
 
 typedef struct {
     char **v;
-    size_t n;
+    size_t n, cap;
 } dirlist_t;
 
-// mkdir -p; the directories made are recorded in `made`.
-static int mkdirs(const char *path, dirlist_t *made)
+static int dl_add(dirlist_t *l, const char *s, size_t len)
 {
-    char *p = strdup(path);
-    if (!p)
-        return ENOMEM;
-    size_t len = strlen(p);
-    for (size_t i = 1; i <= len; i++) {
-        if (p[i] != '/' && p[i] != '\0')
-            continue;
-        char c = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0777) == 0) {
-            char **nv = realloc(made->v, (made->n + 1) * sizeof(char *));
-            if (nv) {
-                made->v = nv;
-                made->v[made->n++] = strdup(p);
-            }
-        }
-        else if (errno != EEXIST) {
-            int e = errno;
-            free(p);
-            return e;
-        }
-        p[i] = c;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 32;
+        char **nv = realloc(l->v, nc * sizeof(char *));
+        if (!nv)
+            return ENOMEM;
+        l->v = nv;
+        l->cap = nc;
     }
-    free(p);
+    char *c = strndup(s, len);
+    if (!c)
+        return ENOMEM;
+    l->v[l->n++] = c;
     return 0;
 }
 
-static int link_staged(sentry_t *e, dirlist_t *made)
+static void dl_free(dirlist_t *l)
 {
-    char *dir = strdup(e->final);
-    if (!dir)
-        return ENOMEM;
-    *strrchr(dir, '/') = '\0';
-    int rc = mkdirs(dir, made);
-    free(dir);
-    if (rc)
-        return rc;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+// mkdir -p, from the deepest directory up: an existing directory costs one
+// mkdir.  The directories made are recorded in `made`.
+static int mkdirs(char *p, size_t len, dirlist_t *made)
+{
+    char c = p[len];
+    p[len] = '\0';
+    int rc = 0;
+    if (mkdir(p, 0777) == 0)
+        rc = dl_add(made, p, len);
+    else if (errno == ENOENT) {
+        char *sl = len > 1 ? memrchr(p, '/', len) : NULL;
+        if (sl && sl != p)
+            rc = mkdirs(p, (size_t)(sl - p), made);
+        if (!rc) {
+            if (mkdir(p, 0777) == 0)
+                rc = dl_add(made, p, len);
+            else if (errno != EEXIST)
+                rc = errno;
+        }
+    }
+    else if (errno != EEXIST)
+        rc = errno;
+    p[len] = c;
+    return rc;
+}
+
+typedef struct {
+    dirlist_t made;   // directories made by the commit
+    dirlist_t synced; // directories that got a new entry (fsync'ed after the links)
+    char *last;       // the directory ensured last
+    size_t lastlen;
+} linkctx_t;
+
+static int link_staged(sentry_t *e, linkctx_t *lc)
+{
+    const char *sl = strrchr(e->final, '/');
+    size_t dl = sl ? (size_t)(sl - e->final) : 0;
+    int rc = 0;
+    // the entries come sorted: most share the directory of the one before
+    if (dl && !(lc->last && lc->lastlen == dl && !memcmp(lc->last, e->final, dl))) {
+        char *dir = strndup(e->final, dl);
+        if (!dir)
+            return ENOMEM;
+        size_t n0 = lc->made.n;
+        rc = mkdirs(dir, dl, &lc->made);
+        // a directory made here is a new entry of its parent
+        for (size_t i = n0; !rc && i < lc->made.n; i++) {
+            const char *m = lc->made.v[i], *ps = strrchr(m, '/');
+            if (ps && ps != m)
+                rc = dl_add(&lc->synced, m, (size_t)(ps - m));
+        }
+        if (!rc)
+            rc = dl_add(&lc->synced, dir, dl);
+        if (rc) {
+            free(dir);
+            return rc;
+        }
+        free(lc->last);
+        lc->last = dir;
+        lc->lastlen = dl;
+    }
     if (e->tmpname)
         rc = link(e->tmpname, e->final) == 0 ? 0 : errno;
     else {
@@ -717,6 +826,90 @@ static int link_staged(sentry_t *e, dirlist_t *made)
     return rc;
 }
 
+// fdatasync (or fsync) of many files at once, from a few threads: the block
+// layer merges the cache flushes of concurrent syncs, so N files cost a few
+// device flushes instead of N one after the other.
+typedef struct {
+    const int *fds;
+    size_t n, next;
+    int datasync, err;
+    pthread_mutex_t mu;
+} syncjob_t;
+
+static void *sync_worker(void *arg)
+{
+    syncjob_t *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->mu);
+        size_t i = j->next++;
+        int stop = i >= j->n || j->err;
+        pthread_mutex_unlock(&j->mu);
+        if (stop)
+            return NULL;
+        if ((j->datasync ? fdatasync(j->fds[i]) : fsync(j->fds[i])) != 0) {
+            pthread_mutex_lock(&j->mu);
+            if (!j->err)
+                j->err = errno ? errno : EIO;
+            pthread_mutex_unlock(&j->mu);
+        }
+    }
+}
+
+// 0 or an errno value
+static int sync_many(const int *fds, size_t n, int datasync)
+{
+    syncjob_t j = {fds, n, 0, datasync, 0, PTHREAD_MUTEX_INITIALIZER};
+    enum { MAXT = 32 };
+    pthread_t th[MAXT];
+    size_t nt = n < MAXT ? n : MAXT, started = 0;
+    if (nt > 1)
+        for (; started < nt - 1; started++)
+            if (pthread_create(&th[started], NULL, sync_worker, &j) != 0)
+                break;
+    sync_worker(&j);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&j.mu);
+    return j.err;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+// fsync each directory of the list once
+static int sync_dirs(dirlist_t *l)
+{
+    if (l->n)
+        qsort(l->v, l->n, sizeof(char *), str_cmp);
+    int *fds = malloc((l->n ? l->n : 1) * sizeof(int));
+    if (!fds)
+        return JL_DEPOT_E_NOMEM;
+    size_t nf = 0;
+    int err = JL_DEPOT_E_OK;
+    for (size_t i = 0; i < l->n; i++) {
+        if (i > 0 && !strcmp(l->v[i], l->v[i - 1]))
+            continue;
+        int fd = open(l->v[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+            jldepot_error("unpack: %s: %s", l->v[i], strerror(errno));
+            err = jl_depot_errno_code(errno);
+            break;
+        }
+        fds[nf++] = fd;
+    }
+    int e = err ? 0 : sync_many(fds, nf, 0);
+    if (e) {
+        jldepot_error("unpack: fsync of the directories: %s", strerror(e));
+        err = jl_depot_errno_code(e);
+    }
+    for (size_t i = 0; i < nf; i++)
+        close(fds[i]);
+    free(fds);
+    return err;
+}
+
 static int ord_cmp(const void *a, const void *b)
 {
     const sentry_t *x = *(sentry_t *const *)a, *y = *(sentry_t *const *)b;
@@ -730,53 +923,55 @@ static int ord_cmp(const void *a, const void *b)
 // Seal a cache so its next check is stat-only (jl_cacheverify_seal_file).
 // One verifier per target Julia is kept across the caches of a commit, so
 // the caches a cache requires are checked once, not once per dependant.
+// The target comes from the header parsed by the check (not read again).
 typedef struct {
-    char *v[5];
-    int flags;
+    const starget_t *t;
     jl_cacheverify_t *ver;
 } sealer_t;
 
-static void sealer_free(sealer_t *z)
+static int same_target(const starget_t *a, const starget_t *b)
 {
-    jl_cacheverify_free(z->ver);
+    if (a->flags != b->flags || a->pointer_size != b->pointer_size ||
+        a->format_version != b->format_version)
+        return 0;
     for (int k = 0; k < 5; k++)
-        free(z->v[k]);
-    memset(z, 0, sizeof(*z));
+        if (strcmp(a->v[k], b->v[k]) != 0)
+            return 0;
+    return 1;
 }
 
-static int seal_cache(jl_depot_stack_t *s, sealer_t *z, const char *ji, int *sealed)
+static int seal_cache(jl_depot_stack_t *s, sealer_t *z, sentry_t *e, int *sealed)
 {
     *sealed = 0;
-    jl_cachefile_t *cf = NULL;
-    int err = jl_cachefile_read_header(ji, 0, &cf);
-    if (err)
-        return err;
-    jl_cache_str_t f[5] = {cf->julia_version, cf->git_commit, cf->git_branch, cf->build_os,
-                           cf->build_arch};
-    int same = z->ver && z->flags == cf->flags;
-    for (int k = 0; same && k < 5; k++)
-        same = strlen(z->v[k]) == f[k].len && !memcmp(z->v[k], f[k].ptr ? f[k].ptr : "", f[k].len);
-    if (!same) {
-        sealer_free(z);
-        for (int k = 0; k < 5; k++)
-            z->v[k] = strndup(f[k].ptr ? f[k].ptr : "", f[k].len);
-        z->flags = cf->flags;
+    int err = JL_DEPOT_E_OK;
+    if (!e->tgt) { // a .ji the manifest does not list as a cache: read its header
+        jl_cachefile_t *cf = NULL;
+        err = jl_cachefile_read_header(e->final, 0, &cf);
+        if (!err)
+            err = set_target(e, cf);
+        jl_cachefile_free(cf);
+        if (err)
+            return err;
+    }
+    if (!z->ver || !same_target(z->t, e->tgt)) {
+        jl_cacheverify_free(z->ver);
+        z->ver = NULL;
+        z->t = e->tgt;
         jl_verify_target_t t;
         memset(&t, 0, sizeof(t));
-        t.julia_version = z->v[0];
-        t.julia_commit = z->v[1];
-        t.julia_branch = z->v[2];
-        t.os = z->v[3];
-        t.arch = z->v[4];
-        t.pointer_size = cf->pointer_size;
-        t.format_version = cf->format_version;
-        t.flags = cf->flags;
+        t.julia_version = e->tgt->v[0];
+        t.julia_commit = e->tgt->v[1];
+        t.julia_branch = e->tgt->v[2];
+        t.os = e->tgt->v[3];
+        t.arch = e->tgt->v[4];
+        t.pointer_size = e->tgt->pointer_size;
+        t.format_version = e->tgt->format_version;
+        t.flags = e->tgt->flags;
         err = jl_cacheverify_new(s, &t, &z->ver);
     }
-    jl_cachefile_free(cf);
     jl_verify_result_t *r = NULL;
     if (!err)
-        err = jl_cacheverify_seal_file(z->ver, ji, &r);
+        err = jl_cacheverify_seal_file(z->ver, e->final, &r);
     if (!err && r && r->status == JL_DEPOT_E_OK)
         *sealed = 1;
     else if (!err && r)
@@ -795,11 +990,12 @@ static int commit(stage_t *st, jl_depot_stack_t *s, const jldepot_unpack_opts_t 
         ord[i] = &st->v[i];
     qsort(ord, st->n, sizeof(sentry_t *), ord_cmp);
     int err = JL_DEPOT_E_OK;
-    dirlist_t made = {0};
+    linkctx_t lc;
+    memset(&lc, 0, sizeof(lc));
     for (size_t i = 0; i < st->n && !err; i++) {
         if (ord[i]->skip)
             continue;
-        int e = link_staged(ord[i], &made);
+        int e = link_staged(ord[i], &lc);
         if (e) {
             err = jl_depot_errno_code(e);
             jldepot_error("unpack: %s: %s", ord[i]->final, strerror(e));
@@ -807,10 +1003,9 @@ static int commit(stage_t *st, jl_depot_stack_t *s, const jldepot_unpack_opts_t 
         else if (!ord[i]->skip)
             (*nlinked)++;
     }
-    // durable: the links (one syncfs of each file system written)
-    for (int r = 0; r < JL_DEPOT_NROLES && !err; r++)
-        if (st->stagefd[r] >= 0 && syncfs(st->stagefd[r]) != 0)
-            err = jl_depot_errno_code(errno);
+    // durable: the links (each directory with a new entry, once)
+    if (!err)
+        err = sync_dirs(&lc.synced);
     // The directories made here got their mtime from the links just made: a
     // directory that is a dependency would look "racy" to the seal (changed
     // in the tick it was examined) and be re-read on the first check.  Date
@@ -822,12 +1017,11 @@ static int commit(stage_t *st, jl_depot_stack_t *s, const jldepot_unpack_opts_t 
     if (when <= 0 || when > now.tv_sec - 1)
         when = now.tv_sec - 1;
     struct timespec ts[2] = {{when, 0}, {when, 0}};
-    for (size_t i = 0; i < made.n; i++) {
-        if (made.v[i])
-            utimensat(AT_FDCWD, made.v[i], ts, 0);
-        free(made.v[i]);
-    }
-    free(made.v);
+    for (size_t i = 0; i < lc.made.n; i++)
+        utimensat(AT_FDCWD, lc.made.v[i], ts, 0);
+    dl_free(&lc.made);
+    dl_free(&lc.synced);
+    free(lc.last);
     // seal, dependencies first (the order of the caches in the manifest)
     sealer_t z;
     memset(&z, 0, sizeof(z));
@@ -837,14 +1031,34 @@ static int commit(stage_t *st, jl_depot_stack_t *s, const jldepot_unpack_opts_t 
             strcmp(ord[i]->final + n - 3, ".ji") != 0)
             continue;
         int sealed = 0;
-        int e = seal_cache(s, &z, ord[i]->final, &sealed);
+        int e = seal_cache(s, &z, ord[i], &sealed);
         if (e)
             jldepot_error("unpack: %s: not sealed: %s", ord[i]->final, jl_depot_strerror(e));
         *nsealed += (size_t)sealed;
     }
-    sealer_free(&z);
+    jl_cacheverify_free(z.ver);
     free(ord);
     return err;
+}
+
+// Durable before the commit: every staged file's data (its writeback was
+// started when it was staged).
+static int sync_staged(stage_t *st)
+{
+    int *fds = malloc((st->n ? st->n : 1) * sizeof(int));
+    if (!fds)
+        return JL_DEPOT_E_NOMEM;
+    size_t nf = 0;
+    for (size_t i = 0; i < st->n; i++)
+        if (!st->v[i].skip && st->v[i].fd >= 0)
+            fds[nf++] = st->v[i].fd;
+    int e = sync_many(fds, nf, 1);
+    free(fds);
+    if (e) {
+        jldepot_error("unpack: fdatasync of the staged files: %s", strerror(e));
+        return jl_depot_errno_code(e);
+    }
+    return JL_DEPOT_E_OK;
 }
 
 static void raise_nofile(void)
@@ -884,14 +1098,10 @@ int jldepot_unpack_bundle(const char *bundle, jl_depot_stack_t *s, size_t depot,
                       st.detail ? ": " : "", st.detail ? st.detail : "", jl_depot_errjson(err));
         goto out;
     }
-    // durable before the commit: one syncfs per file system staged on (one
-    // call instead of an fsync per file)
-    for (int r = 0; r < JL_DEPOT_NROLES; r++)
-        if (st.stagefd[r] >= 0 && syncfs(st.stagefd[r]) != 0) {
-            err = jl_depot_errno_code(errno);
-            jldepot_error("unpack: %s: %s", st.stagedir[r], strerror(errno));
-            goto out;
-        }
+    // durable before the commit: the data of every staged file
+    err = sync_staged(&st);
+    if (err)
+        goto out;
     fflush(stdout);
     fflush(stderr);
     // the commit runs in a session of its own: once begun, it completes
