@@ -5,6 +5,8 @@
   it up in an index.json first) with libcurl into a temporary file in the
   target depot, resuming a partial one with an HTTP Range request, check its
   size and SHA-256 against the index, then unpack it (jldepot_unpack.c).
+  The SHA-256 is computed as the bytes arrive (a resumed download hashes
+  the part already there first), not in a second pass over the file.
   Every error has its name (HTTP 404, other statuses, a truncated body, a
   SHA-256 or key mismatch, a timeout) and leaves the depot as it was.
 */
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "atomicfile.h"
 #include "jldepot.h"
@@ -59,7 +62,8 @@ typedef struct {
     int too_long;     // more than the limit arrived
     CURL *curl;
     int progress;
-    uint64_t base; // bytes already there when resuming
+    uint64_t base;   // bytes already there when resuming
+    EVP_MD_CTX *sha; // when set: the SHA-256 of the file, as it is written
 } xfer_t;
 
 static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
@@ -76,6 +80,8 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
             return 0;
         x->restarted = 1;
         x->base = 0;
+        if (x->sha)
+            EVP_DigestInit_ex(x->sha, EVP_sha256(), NULL);
     }
     if (x->limit && x->base + x->written + n > x->limit) {
         x->too_long = 1;
@@ -100,6 +106,8 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
                 return 0;
             left -= (size_t)k;
         }
+        if (x->sha)
+            EVP_DigestUpdate(x->sha, p, n);
     }
     x->written += n;
     return n;
@@ -143,6 +151,8 @@ static int transfer(const char *url, xfer_t *x, long timeout, int quiet, long *h
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "jldepot-fetch/1");
+    // large writes into the file (libcurl's default is 16 KiB)
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
     if (timeout > 0) {
         curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
@@ -270,6 +280,32 @@ static int index_pick(json_object *idx, const char *index_url, const char *pkg, 
     return JL_DEPOT_E_OK;
 }
 
+// The SHA-256 context over the first `n` bytes of fd (a resumed download's
+// part already there).
+static int sha_prefix(EVP_MD_CTX *sha, int fd, uint64_t n)
+{
+    EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+    size_t bufsz = 1 << 20;
+    char *buf = n ? malloc(bufsz) : NULL;
+    if (n && !buf)
+        return JL_DEPOT_E_NOMEM;
+    uint64_t off = 0;
+    while (off < n) {
+        size_t want = n - off < bufsz ? (size_t)(n - off) : bufsz;
+        ssize_t k = pread(fd, buf, want, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            free(buf);
+            return JL_DEPOT_E_IO;
+        }
+        EVP_DigestUpdate(sha, buf, (size_t)k);
+        off += (uint64_t)k;
+    }
+    free(buf);
+    return JL_DEPOT_E_OK;
+}
+
 static int is_resumable(int err)
 {
     return err == JL_DEPOT_E_DOWNLOAD_TIMEOUT || err == JL_DEPOT_E_DOWNLOAD_TRUNCATED ||
@@ -362,6 +398,7 @@ int jldepot_cmd_fetch(int argc, char **argv)
     char want_sha[65] = "", want_key[65] = "";
     long http = 0;
     int fd = -1;
+    EVP_MD_CTX *sha = NULL;
     if (via_index) {
         xfer_t x = {.fd = -1, .limit = JLDEPOT_BUNDLE_MAX_MANIFEST};
         err = transfer(url, &x, timeout, 1, &http, errbuf);
@@ -424,10 +461,14 @@ int jldepot_cmd_fetch(int argc, char **argv)
         jldepot_error("fetch: %s: %s", part, strerror(errno));
         goto out;
     }
+    if (via_index && !(sha = EVP_MD_CTX_new())) {
+        err = JL_DEPOT_E_NOMEM;
+        goto out;
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         struct stat sb;
         fstat(fd, &sb);
-        xfer_t x = {.fd = fd, .limit = want_size ? want_size : uo.max_total};
+        xfer_t x = {.fd = fd, .limit = want_size ? want_size : uo.max_total, .sha = sha};
         x.base = (uint64_t)sb.st_size;
         if (want_size && x.base >= want_size) // nothing left to ask for: start over
             x.base = 0;
@@ -435,6 +476,8 @@ int jldepot_cmd_fetch(int argc, char **argv)
             err = JL_DEPOT_E_IO;
             break;
         }
+        if (sha && (err = sha_prefix(sha, fd, x.base)) != JL_DEPOT_E_OK)
+            break;
         lseek(fd, 0, SEEK_END);
         err = transfer(burl, &x, timeout, uo.quiet, &http, errbuf);
         if (err == JL_DEPOT_E_HTTP_STATUS && http == 416 && attempt == 0) {
@@ -454,10 +497,9 @@ int jldepot_cmd_fetch(int argc, char **argv)
                       errbuf, jl_depot_errjson(err));
         goto out;
     }
-    if (fsync(fd) != 0) {
-        err = JL_DEPOT_E_IO;
-        goto out;
-    }
+    // No fsync of the download: it is only the input of the unpack, which
+    // makes its own files durable; a part damaged by a crash fails the
+    // SHA-256 check below.
     if (via_index) {
         struct stat sb;
         fstat(fd, &sb);
@@ -468,12 +510,20 @@ int jldepot_cmd_fetch(int argc, char **argv)
                           (unsigned long long)want_size);
             goto out;
         }
-        char sha[65];
-        err = jldepot_sha256_fd(fd, sha);
-        if (!err && ((uint64_t)sb.st_size != want_size || strcmp(sha, want_sha) != 0)) {
+        char hex[65];
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdl = 0;
+        EVP_DigestFinal_ex(sha, md, &mdl);
+        static const char hx[] = "0123456789abcdef";
+        for (int i = 0; i < 32; i++) {
+            hex[2 * i] = hx[md[i] >> 4];
+            hex[2 * i + 1] = hx[md[i] & 15];
+        }
+        hex[64] = '\0';
+        if ((uint64_t)sb.st_size != want_size || strcmp(hex, want_sha) != 0) {
             err = JL_DEPOT_E_BUNDLE_SHA256;
             jldepot_error("fetch: %s: %s (SHA-256 %s, the index says %s) [bundle_sha256_mismatch]",
-                          burl, jl_depot_strerror(err), sha, want_sha);
+                          burl, jl_depot_strerror(err), hex, want_sha);
         }
         if (err)
             goto out;
@@ -483,6 +533,7 @@ int jldepot_cmd_fetch(int argc, char **argv)
     curl_global_cleanup();
     err = jldepot_unpack_bundle(part, s, 0, &uo);
 out:
+    EVP_MD_CTX_free(sha);
     if (fd >= 0)
         close(fd);
     if (part && !(err && keep && is_resumable(err)))
