@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "llvm-depotmap.h"
+#include "cachefile.h"
 
 typedef struct {
     char *path; // as given (NUL-terminated copy; may contain NUL bytes before len)
@@ -96,21 +97,6 @@ static uint64_t dm_mix(uint64_t h) JL_NOTSAFEPOINT
 }
 
 #define DM_FNV_BASIS 0xcbf29ce484222325ULL
-
-// The memo's hash of a path: 8 bytes at a time (not stable across versions;
-// the image id uses dm_hash).
-static uint64_t memo_hash(const char *p, size_t n) JL_NOTSAFEPOINT
-{
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n, w;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 29;
-    }
-    w = 0;
-    memcpy(&w, p, n);
-    return dm_mix((h ^ w) * 0xc4ceb9fe1a85ec53ULL);
-}
 
 static int grow(void **p, size_t *cap, size_t need, size_t elsize) JL_NOTSAFEPOINT
 {
@@ -439,7 +425,7 @@ static int rehash(jl_dimap_t *m) JL_NOTSAFEPOINT
 // The memo entry of `path`, classified on first sight; NULL when memory runs out.
 static jl_dimap_entry_t *lookup(jl_dimap_t *m, const char *path, size_t len) JL_NOTSAFEPOINT
 {
-    uint64_t h = memo_hash(path, len);
+    uint64_t h = jl_cache_name_hash(path, len); // the codec's name hash
     size_t j = (size_t)h & m->mask;
     while (m->slots[j]) {
         jl_dimap_entry_t *e = &m->e[m->slots[j] - 1];
