@@ -105,29 +105,10 @@ S="$tmp/srv"
 "$JLDEPOT" pack --out "$S" "$G" P0010 >/dev/null && "$JLDEPOT" pack --out "$S" "$BG" PBIG >/dev/null ||
     { echo "pack for fetch failed"; exit 1; }
 
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-N="$tmp/nginx"
-mkdir -p "$N/logs" "$N/tmp"
-cat >"$N/nginx.conf" <<EOF
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $N/logs/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    sendfile on;
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
-    server { listen 127.0.0.1:$port; root $S; }
-}
-EOF
-"$NGINX" -p "$N" -c "$N/nginx.conf" -g 'daemon off;' 2>/dev/null &
-ngpid=$!
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/index.json" && break; sleep 0.1; done
+. "$top/test/scenario/lib/nginx.sh"
+nginx_start "$tmp/nginx" "$S" "    access_log off;
+    sendfile on;" || { echo "nginx did not start"; exit 1; }
+port=$NGINX_PORT ngpid=$NGINX_PID
 jfetch() { "$JLDEPOT" fetch -q "http://127.0.0.1:$port/index.json" --package "$1" "$2"; }
 jfetchu() { "$JLDEPOT" fetch -q "http://127.0.0.1:$port/$1" "$2"; }
 ucurl() { curl -s -o "$2" "http://127.0.0.1:$port/$1"; }

@@ -8,9 +8,8 @@
 # their named error and leave the depot byte-identical; a partial download
 # is resumed with an HTTP Range request.
 set -u
-: "${JLDEPOT:?}" "${BUILDDIR:?}" "${FIXTURES:?}"
+: "${JLDEPOT:?}" "${BUILDDIR:?}" "${FIXTURES:?}" "${TOP:?}"
 MKCACHE="$BUILDDIR/test/tools/mkcache"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/serve-nginx-XXXXXX")
 chmod 755 "$tmp" # nginx workers run as another user when started by root
 ngpid=
@@ -67,37 +66,14 @@ big=$(cd "$W/slow" && ls P0002-*.tar.zst)
 bigsize=$(stat -c %s "$W/slow/$big")
 
 # ---- nginx ---------------------------------------------------------------------------
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-N="$tmp/nginx"
-mkdir -p "$N/logs" "$N/tmp"
-cat >"$N/nginx.conf" <<EOF
-worker_processes 1;
-pid $N/nginx.pid;
-error_log $N/logs/error.log;
-events { worker_connections 64; }
-http {
-    access_log $N/logs/access.log;
-    log_format ranged '\$request_uri \$status \$body_bytes_sent "\$http_range"';
-    client_body_temp_path $N/tmp/body;
-    proxy_temp_path $N/tmp/proxy;
-    fastcgi_temp_path $N/tmp/fastcgi;
-    uwsgi_temp_path $N/tmp/uwsgi;
-    scgi_temp_path $N/tmp/scgi;
-    types { application/json json; application/zstd zst; }
-    server {
-        listen 127.0.0.1:$port;
-        root $W;
-        access_log $N/logs/ranged.log ranged;
-        location /slow/ { limit_rate 20k; }
-    }
-}
-EOF
-"$NGINX" -p "$N" -c "$N/nginx.conf" -g 'daemon off;' 2>"$N/logs/stderr" &
-ngpid=$!
-for _ in $(seq 50); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/good/index.json" && break
-    sleep 0.1
-done
+. "$TOP/test/scenario/lib/nginx.sh"
+nginx_start "$tmp/nginx" "$W" \
+    "    access_log $tmp/nginx/logs/access.log;
+    log_format ranged '\$request_uri \$status \$body_bytes_sent \"\$http_range\"';
+    types { application/json json; application/zstd zst; }" \
+    "        access_log $tmp/nginx/logs/ranged.log ranged;
+        location /slow/ { limit_rate 20k; }"
+port=$NGINX_PORT ngpid=$NGINX_PID N="$tmp/nginx"
 U="http://127.0.0.1:$port"
 check "nginx serves the bundle directory" 'curl -sf "$U/good/index.json" | grep -q "jldepot-index 1"'
 
