@@ -71,9 +71,10 @@ $(BUILDDIR)/obj/jldepot%.o: src/jldepot%.c $(RUNTIME_HDRS) Make.inc
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -c $< -o $@
 
+# Runtime files are also C++-clean, as Julia compiles its runtime C.
 $(BUILDDIR)/obj/%.o: src/%.c $(RUNTIME_HDRS) Make.inc
 	@mkdir -p $(@D)
-	$(CC) $(RUNTIME_CFLAGS) -c $< -o $@
+	$(CC) $(RUNTIME_CFLAGS) -Wc++-compat -c $< -o $@
 
 $(BUILDDIR)/obj/%.o: src/%.cpp $(RUNTIME_HDRS) Make.inc
 	@mkdir -p $(@D)

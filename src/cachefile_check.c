@@ -23,7 +23,7 @@ JL_DLLEXPORT char *jl_cachefile_so_path(const char *jipath)
     size_t n = strlen(jipath);
     if (n < 3 || strcmp(jipath + n - 3, ".ji") != 0)
         return NULL;
-    char *so = malloc(n + 1);
+    char *so = (char *)malloc(n + 1);
     if (!so)
         return NULL;
     memcpy(so, jipath, n - 3);
@@ -43,7 +43,7 @@ static int crc_file_range(const char *path, uint64_t off, uint64_t len, uint32_t
     if (fd < 0)
         return errno == ENOENT ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
     enum { BLK = 1 << 16 };
-    char *b = malloc(BLK);
+    char *b = (char *)malloc(BLK);
     if (!b) {
         close(fd);
         return JL_DEPOT_E_NOMEM;

@@ -119,7 +119,7 @@ static int rd_lp(rd_t *r, jl_cache_str_t *s, int *end)
 static int rd_cz(rd_t *r, jl_cache_str_t *s)
 {
     const uint8_t *start = r->p + r->pos;
-    const uint8_t *nul = rd_left(r) ? memchr(start, 0, rd_left(r)) : NULL;
+    const uint8_t *nul = rd_left(r) ? (const uint8_t *)memchr(start, 0, rd_left(r)) : NULL;
     if (!nul)
         return JL_DEPOT_E_NO_TERMINATOR;
     s->ptr = (const char *)start;
@@ -575,7 +575,7 @@ static int src_get(src_t *s, uint64_t off, size_t n, const uint8_t **out)
     if (want > s->file_size - off)
         want = (size_t)(s->file_size - off);
     if (want > s->win_cap) {
-        uint8_t *w = realloc(s->win, want);
+        uint8_t *w = (uint8_t *)realloc(s->win, want);
         if (!w)
             return JL_DEPOT_E_NOMEM;
         s->win = w;
@@ -603,14 +603,14 @@ typedef struct {
 
 static int arena_dup(jl_cachefile_t *cf, const uint8_t *b, size_t n, const char **out)
 {
-    arena_t *a = cf->arena_;
+    arena_t *a = (arena_t *)cf->arena_;
     if (!a) {
-        a = calloc(1, sizeof(*a));
+        a = (arena_t *)calloc(1, sizeof(*a));
         if (!a)
             return JL_DEPOT_E_NOMEM;
         cf->arena_ = a;
     }
-    char *c = malloc(n ? n : 1);
+    char *c = (char *)malloc(n ? n : 1);
     if (!c)
         return JL_DEPOT_E_NOMEM;
     memcpy(c, b, n);
@@ -725,7 +725,7 @@ static int classify_deps(jl_cachefile_t *cf)
         if (!tab) {
             while (cap < cf->nsrctext * 2)
                 cap *= 2;
-            tab = calloc(cap, sizeof(slot_t));
+            tab = (slot_t *)calloc(cap, sizeof(slot_t));
             if (!tab)
                 return JL_DEPOT_E_NOMEM;
             for (size_t k = 0; k < cf->nsrctext && k < UINT32_MAX - 1; k++) {
@@ -884,7 +884,7 @@ static int finish_body(jl_cachefile_t *cf, src_t *s)
 
 static jl_cachefile_t *cf_new(void)
 {
-    jl_cachefile_t *cf = calloc(1, sizeof(*cf));
+    jl_cachefile_t *cf = (jl_cachefile_t *)calloc(1, sizeof(*cf));
     if (cf)
         cf->target_word_size = 0;
     return cf;
@@ -902,7 +902,7 @@ JL_DLLEXPORT void jl_cachefile_free(jl_cachefile_t *cf)
     free(cf->targets);
     free(cf->srctext);
     if (cf->arena_) {
-        arena_t *a = cf->arena_;
+        arena_t *a = (arena_t *)cf->arena_;
         for (size_t i = 0; i < a->n; i++)
             free(a->p[i]);
         free(a->p);
@@ -925,7 +925,7 @@ JL_DLLEXPORT int jl_cachefile_parse(const uint8_t *buf, size_t len, unsigned fla
     if (!cf)
         return JL_DEPOT_E_NOMEM;
     if (flags & JL_CACHEFILE_COPY) {
-        uint8_t *c = malloc(len ? len : 1);
+        uint8_t *c = (uint8_t *)malloc(len ? len : 1);
         if (!c) {
             free(cf);
             return JL_DEPOT_E_NOMEM;
@@ -996,7 +996,7 @@ JL_DLLEXPORT int jl_cachefile_read(const char *path, unsigned flags, jl_cachefil
     int err = open_file(path, &fd, &size);
     if (err)
         return err;
-    uint8_t *buf = malloc(size ? (size_t)size : 1);
+    uint8_t *buf = (uint8_t *)malloc(size ? (size_t)size : 1);
     if (!buf) {
         close(fd);
         return JL_DEPOT_E_NOMEM;
@@ -1028,7 +1028,7 @@ JL_DLLEXPORT int jl_cachefile_read_header(const char *path, unsigned flags, jl_c
     for (;;) {
         if (want > size)
             want = (size_t)size;
-        uint8_t *nb = realloc(buf, want ? want : 1);
+        uint8_t *nb = (uint8_t *)realloc(buf, want ? want : 1);
         if (!nb) {
             err = JL_DEPOT_E_NOMEM;
             break;

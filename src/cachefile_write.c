@@ -33,7 +33,7 @@ static void w_reserve(wbuf_t *w, size_t n)
     size_t ncap = w->cap ? w->cap : 4096;
     while (ncap < w->len + n)
         ncap = ncap > SIZE_MAX / 2 ? w->len + n : ncap * 2;
-    uint8_t *np = realloc(w->p, ncap);
+    uint8_t *np = (uint8_t *)realloc(w->p, ncap);
     if (!np) {
         w->err = JL_DEPOT_E_NOMEM;
         return;
@@ -322,9 +322,9 @@ JL_DLLEXPORT int jl_cachefile_rewrite_names(const jl_cachefile_t *cf, jl_cache_n
     while (m.cap < total * 2)
         m.cap *= 2;
     int err = JL_DEPOT_E_NOMEM;
-    m.tab = calloc(m.cap, sizeof(memo_t));
-    deps = malloc((cf->ndeps ? cf->ndeps : 1) * sizeof(*deps));
-    src = malloc((cf->nsrctext ? cf->nsrctext : 1) * sizeof(*src));
+    m.tab = (memo_t *)calloc(m.cap, sizeof(memo_t));
+    deps = (jl_cache_dep_t *)malloc((cf->ndeps ? cf->ndeps : 1) * sizeof(*deps));
+    src = (jl_cache_srctext_t *)malloc((cf->nsrctext ? cf->nsrctext : 1) * sizeof(*src));
     if (!m.tab || !deps || !src)
         goto done;
     err = JL_DEPOT_E_OK;
