@@ -5,7 +5,7 @@
   header of the three layouts (L10: Julia 1.10, R12: 1.11-1.13, M13: master),
   the image-blob header inside a pkgimage, and checks a `.ji` against itself
   (crc_ji, data checksum) and against its pkgimage (crc_so, checksum word,
-  required modules).  Byte layout: doc/cache-format.md.
+  required modules).
 
   Parsing is zero-copy: every name is a (pointer, length) pair into the parsed
   buffer (names may hold any byte, NUL included).  Every length read from the

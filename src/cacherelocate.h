@@ -6,7 +6,7 @@
   read and checked, every name is mapped, the new bytes are written in memory
   and verified) and applied second (one atomic replacement of the `.ji`).
 
-  What a plan does (doc/relocate.md):
+  What a plan does:
     R12 / M13  every absolute dependency name and source-text name that lies
                under a depot of the stack (the containing depot first) becomes
                a token form (upstream's `@depot/...` unless role tokens are

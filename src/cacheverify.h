@@ -8,7 +8,7 @@
   reason code (depot_errors.h, section "loader checks") and a Julia-style
   reason text that completes "Rejecting cache file <path> because <reason>".
 
-  The order of the checks (doc/verify.md):
+  The order of the checks:
     1. the fixed prefix against the target Julia: version string, git commit
        (and branch when given), OS, arch, pointer size (and the format
        version when the target came from a cache file);
@@ -220,14 +220,14 @@ JL_DLLEXPORT void jl_verify_result_free(jl_verify_result_t *r) JL_NOTSAFEPOINT;
 JL_DLLEXPORT int jl_cacheverify_deps(jl_cacheverify_t *v, const jl_cachefile_t *cf, long containing,
                                      jl_verify_result_t *r) JL_NOTSAFEPOINT;
 
-// ---- stamps and seals (doc/stamps.md) -------------------------------------------
+// ---- stamps and seals --------------------------------------------------------------
 //
 // A stamp `<slug>.stamp` next to `<slug>.ji` records, after a check found the
 // cache fresh by its content, the stat of the .ji, the .so and every
 // dependency (size, mtime, ctime, inode, device), tied to the cache's crc_ji.
 // It is written atomically, only into a writable depot.  A later check whose
 // stats all match reads no source byte and does not re-read the .ji and .so.
-// A seal `<slug>.seal` (jl_cacheverify_seal_file, `jldepot seal`, unpack)
+// A seal `<slug>.seal` (jl_cacheverify_seal_file, on request or after unpacking)
 // records size and mtime only, so it survives chmod, cp -a, tar and a
 // read-only mount.  Either is only an optimisation: a missing, stale,
 // truncated or damaged one means a full check.

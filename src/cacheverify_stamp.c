@@ -2,7 +2,7 @@
 
 /*
   cacheverify_stamp.c: stamps and seals, the stat-only steady state of the
-  loader checks (cacheverify.h, doc/stamps.md).  Owns the on-disk format of
+  loader checks (cacheverify.h).  Owns the on-disk format of
   `<slug>.stamp` and `<slug>.seal`, reading and validating one against a
   parsed cache, matching a file's stat against it, and writing one after a
   content check (atomically, and only into a writable depot).

@@ -12,7 +12,7 @@
     "armv8"   AArch64 CRC32C instructions (one stream);
     "sw"      portable slicing-by-8 tables (always available; the reference).
   JL_CRC32C_IMPL=sw in the environment forces the portable code.
-  The tables are built once under uv_once (no data race); see doc/crc32c.md.
+  The tables are built once under uv_once (no data race).
 */
 
 #include <stdlib.h>

@@ -9,8 +9,8 @@
     NAME       the stable identifier; the C name is JL_DEPOT_E_<NAME>.
     json_name  the stable name used in JSON output.
     message    a Julia-style reason phrase.  It completes the loader's line
-               "Rejecting cache file <path> because <message>", and the tool's
-               "jldepot: <input>: <message>".
+               "Rejecting cache file <path> because <message>", and a
+               command's "<command>: <input>: <message>".
   Rows are only ever appended within their section; names never change.
 */
 

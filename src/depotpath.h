@@ -35,7 +35,7 @@ typedef struct {
     const char *home;           // the user's home directory; may be NULL
     const char *xdg_data_home;  // NULL or "" when unset
     const char *xdg_cache_home; // NULL or "" when unset
-    const char *layout;         // the XDG opt-in switch's value (see doc/); NULL when unset
+    const char *layout;         // JULIA_DEPOT_LAYOUT ("classic" or "xdg"); NULL when unset
     char list_sep;              // ':' (';' on Windows)
     int casefold;               // -1: platform default, 0: off, 1: on
     // Storage jl_depot_config_from_env uses for the home directory.

@@ -1,8 +1,8 @@
 // This file is a part of Julia. License is MIT: https://julialang.org/license
 
 /*
-  llvm-depotmap.c: the debug-info path mapper (see llvm-depotmap.h and
-  doc/debuginfo-map.md).  Owns: the image id, the memo of files (one
+  llvm-depotmap.c: the debug-info path mapper (see llvm-depotmap.h for the
+  map's format).  Owns: the image id, the memo of files (one
   tokenize, one DIFile per distinct path and kind, and for DWARF 5 one MD5),
   the virtual roots `/@<role>-<id>-<k>`, the rewrite pass over existing
   DIFile nodes, and the `.jl_depot_map` section.

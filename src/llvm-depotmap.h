@@ -8,8 +8,15 @@
   and the file name relative to the role root, so no byte of the build
   machine's depot path reaches the object.  A pass rewrites the DIFile nodes
   of a module that was built with absolute paths, and the map from virtual
-  roots to tokens is embedded as plain data in the ELF section `.jl_depot_map`
-  (format: doc/debuginfo-map.md).
+  roots to tokens is embedded as plain data in the ELF section `.jl_depot_map`:
+  UTF-8 text, one record per line, fields separated by one TAB, and `%`, TAB,
+  LF, CR in fields escaped as %25, %09, %0A, %0D:
+      julia-depot-map <TAB> 1
+      image <TAB> <image id>
+      root <TAB> /@<role>-<id>-<k> <TAB> @<role> <TAB> <a file under it, relative>
+      file <TAB> /@<role>-<id>-<k>/<rest> <TAB> <MD5 in hex; "-" when not recorded>
+  A debugger finds the depot holding the image from the image's own location
+  and maps each root to the directory where its anchor file exists.
 
   Uses LLVM's C API (LLVM 17+ for LLVMReplaceMDNodeOperandWith); the MD5
   checksums of DWARF 5, a node's operands as metadata and the debug
