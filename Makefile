@@ -144,6 +144,7 @@ test: deps
 	$(MAKE) tests
 	$(MAKE) SANITIZE=1 tests
 	bash test/runtests.sh $(BUILDROOT)/release $(BUILDROOT)/asan
+	$(MAKE) check-patches
 
 demo: deps
 	$(MAKE) tests
@@ -157,6 +158,15 @@ FUZZ_SECONDS ?= 300
 fuzz: deps
 	$(MAKE) SANITIZE=1 tests
 	bash test/fuzz/run.sh $(BUILDROOT)/asan $(FUZZ_SECONDS)
+
+# --- the patch series for upstream Julia (patches/README.md) ------------------
+.PHONY: patches check-patches
+patches:
+	bash contrib/make-patches.sh patches
+
+check-patches:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && bash contrib/make-patches.sh "$$tmp" && \
+	    diff -r -x msgs -x hunks -x README.md "$$tmp" patches && echo "patches/ is in step"
 
 deps:
 	@bash contrib/install-deps.sh $(DEB_PKGS)
