@@ -1,0 +1,193 @@
+# This file is a part of Julia. License is MIT: https://julialang.org/license
+
+# Depot roles and path tokens.
+#
+# A depot is a set of role roots, and a cache file records the paths it depends
+# on relative to a role: `@depot/...` (packages, dev, registries, environments),
+# `@artifacts/...`, `@compiled/...` and `@cache/...` (scratch spaces).  The path
+# work (normalization, realpaths, case and Unicode folding, the depot that holds
+# a cache file) is done by the runtime (src/depotpath.h); this file decides when
+# and reports why.
+
+## layouts: where the roles of the user depot live ##
+
+# The opt-in switch: JULIA_DEPOT_LAYOUT=xdg puts the user depot at
+# $XDG_DATA_HOME/julia and its compiled files at $XDG_CACHE_HOME/julia/compiled.
+function depot_layout()
+    layout = get(ENV, "JULIA_DEPOT_LAYOUT", "")
+    (isempty(layout) || layout == "classic") && return :classic
+    layout == "xdg" && return :xdg
+    @warn("JULIA_DEPOT_LAYOUT must be \"classic\" or \"xdg\"; using \"classic\"",
+          layout, maxlog=1)
+    return :classic
+end
+
+# The XDG base directories: unset, empty and relative values are ignored.
+function xdg_dir(var::String, default::String)
+    dir = get(ENV, var, "")
+    return isabspath(dir) ? dir : joinpath(homedir(), default)
+end
+
+"""
+    Base.user_depot() -> String
+
+The user depot, the first entry of the default `DEPOT_PATH`: `~/.julia`, or
+`\$XDG_DATA_HOME/julia` when `JULIA_DEPOT_LAYOUT` is `xdg`.
+
+!!! compat "Julia 1.14"
+    This function requires at least Julia 1.14.
+"""
+function user_depot()
+    depot_layout() === :xdg || return joinpath(homedir(), ".julia")
+    return joinpath(xdg_dir("XDG_DATA_HOME", joinpath(".local", "share")), "julia")
+end
+
+"""
+    Base.compiled_root(depot::String) -> String
+
+The directory that holds the precompiled cache files of `depot`: `depot/compiled`,
+or `\$XDG_CACHE_HOME/julia/compiled` for the user depot when `JULIA_DEPOT_LAYOUT`
+is `xdg`.
+
+!!! compat "Julia 1.14"
+    This function requires at least Julia 1.14.
+"""
+function compiled_root(depot::String)
+    if depot_layout() === :xdg && normpath(depot) == normpath(user_depot())
+        return joinpath(xdg_dir("XDG_CACHE_HOME", ".cache"), "julia", "compiled")
+    end
+    return joinpath(depot, "compiled")
+end
+
+# `entrypath` of cache_file_entry ("compiled/v1.x/Name") in `depot`
+compiled_path(depot::String, entrypath::String) =
+    joinpath(compiled_root(depot), chopprefix(entrypath, joinpath("compiled", "")))
+
+## tokens ##
+
+const DEPOT_RESOLVE_NOSTAT = Cuint(0x1)
+
+# The reason phrase of a runtime error code, e.g. "the path is outside every depot".
+depot_strerror(err::Integer) =
+    unsafe_string(ccall(:jl_depot_strerror, Cstring, (Cint,), err))
+
+"""
+    Base.istokenized(path::AbstractString) -> Bool
+
+Whether `path` is recorded relative to a depot role: `@depot`, `@artifacts`,
+`@compiled` or `@cache`, alone or followed by `/` and a path.
+
+!!! compat "Julia 1.14"
+    This function requires at least Julia 1.14.
+"""
+function istokenized(path::AbstractString)
+    s = String(path)
+    role = Ref{Cint}(0)
+    err = ccall(:jl_depot_token_role, Cint, (Ptr{UInt8}, Csize_t, Ref{Cint}),
+                s, sizeof(s), role)
+    return err == 0
+end
+
+# Call `f(stack)` with the runtime's depot stack for the current DEPOT_PATH
+# (C_NULL when DEPOT_PATH holds no directory).
+function with_depot_stack(f)
+    list = join(normalize_depots_for_relocation(), Sys.iswindows() ? ';' : ':')
+    stack = ccall(:jl_depot_stack_from_list, Ptr{Cvoid}, (Cstring,), list)
+    try
+        return f(stack)
+    finally
+        ccall(:jl_depot_stack_free, Cvoid, (Ptr{Cvoid},), stack)
+    end
+end
+
+# The index of the depot whose compiled directory holds `cachefile`, or -1.
+function containing_depot(stack::Ptr{Cvoid}, cachefile::AbstractString)
+    stack == C_NULL && return -1
+    depot = Ref{Csize_t}(0)
+    err = ccall(:jl_depot_containing, Cint, (Ptr{Cvoid}, Cstring, Ref{Csize_t}),
+                stack, String(cachefile), depot)
+    return err == 0 ? Int(depot[]) : -1
+end
+
+# Resolve the token form `path`: in depot `first` (-1: none) and then the others in
+# DEPOT_PATH order, the first candidate that exists (with `stat`), or the candidate
+# in `first` (without).  Returns (err, resolved path or nothing, its depot or -1).
+# `buf` is scratch space of DEPOT_PATH_BUFSIZE bytes.
+const DEPOT_PATH_BUFSIZE = 32768
+function resolve_token(stack::Ptr{Cvoid}, buf::Vector{UInt8}, first::Int, path::String,
+                       stat::Bool)
+    len = Ref{Csize_t}(0)
+    depot = Ref{Clong}(-1)
+    err = ccall(:jl_depot_resolve_buf, Cint,
+                (Ptr{Cvoid}, Clong, Cuint, Ptr{UInt8}, Csize_t,
+                 Ptr{UInt8}, Csize_t, Ref{Csize_t}, Ref{Clong}),
+                stack, first, stat ? Cuint(0) : DEPOT_RESOLVE_NOSTAT, path, sizeof(path),
+                buf, length(buf), len, depot)
+    err == 0 || return Int(err), nothing, -1
+    return 0, GC.@preserve(buf, unsafe_string(pointer(buf), len[])), Int(depot[])
+end
+
+# Resolve the token forms among the include() sources `srcs` and the
+# include_dependency() files `deps` of `cachefile`, in place.  The depot that holds
+# the cache file is tried first, then the others in DEPOT_PATH order.  All include()
+# sources resolve into one depot (#53905): if they do not, they stay tokenized and
+# the cache is stale.  Each include_dependency() file resolves on its own (#52161).
+function resolve_depot_paths!(srcs::Vector{CacheHeaderIncludes},
+                              deps::Vector{CacheHeaderIncludes}, cachefile::AbstractString)
+    with_depot_stack() do stack
+        if stack == C_NULL
+            @debug("No depot on DEPOT_PATH to resolve the files of cache file $cachefile",
+                   _group=:relocatable)
+            return
+        end
+        containing = containing_depot(stack, cachefile)
+        buf = Vector{UInt8}(undef, DEPOT_PATH_BUFSIZE)
+        srcdepot = -1
+        multiple = false
+        for inc in srcs
+            if !istokenized(inc.filename)
+                @debug("include() file $(inc.filename) from $cachefile is not relocatable",
+                       _group=:relocatable)
+                continue
+            end
+            err, _, depot = resolve_token(stack, buf, containing, inc.filename, true)
+            if err != 0
+                @debug("Unable to resolve include() file $(inc.filename) from cache file \
+                        $cachefile because $(depot_strerror(err))", _group=:relocatable)
+            elseif srcdepot == -1
+                srcdepot = depot
+            elseif depot != srcdepot
+                multiple = true
+            end
+        end
+        if multiple
+            @debug("Some include() files from $cachefile are distributed over multiple \
+                    depots", srcs, _group=:relocatable)
+        elseif srcdepot != -1
+            for inc in srcs
+                istokenized(inc.filename) || continue
+                _, path, _ = resolve_token(stack, buf, srcdepot, inc.filename, false)
+                path === nothing || (inc.filename = path)
+            end
+        end
+        for inc in deps
+            istokenized(inc.filename) || continue
+            err, path, _ = resolve_token(stack, buf, containing, inc.filename, true)
+            if err == 0
+                inc.filename = path
+            else
+                @debug("Unable to resolve include_dependency() file $(inc.filename) from \
+                        cache file $cachefile because $(depot_strerror(err))",
+                       _group=:relocatable)
+            end
+        end
+    end
+    return nothing
+end
+
+# The part of a token form after its token ("/src/Foo.jl" for "@depot/src/Foo.jl"),
+# to match a source-text entry with its resolved dependency.
+function untokenized_suffix(path::String)
+    i = findfirst(c -> c == '/' || c == '\\', path)
+    return i === nothing ? "" : path[i:end]
+end
