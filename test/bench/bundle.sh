@@ -63,33 +63,40 @@ jpack() { "$JLDEPOT" pack --out "$1" "$G" $heads >/dev/null; }
 tarc() { tar -C "$G" -I 'zstd -3 -T1 -q' -cf "$1" compiled packages; }
 junpack() { for b in "$1"/*.tar.zst; do "$JLDEPOT" unpack -q "$b" "$2" || return 1; done; }
 tarx() { tar -C "$2" -I 'zstd -d -q' -xf "$1"; }
+# tar -x made durable the way an administrator would: sync the file system
+tarxd() { tarx "$1" "$2" && sync -f "$2"; }
 
 # the depot in the page cache, as a depot being served would be
 tar -C "$G" -cf - compiled packages >/dev/null
 
-pack_t=() tarc_t=() unpack_t=() tarx_t=()
+pack_t=() tarc_t=() unpack_t=() tarx_t=() tarxd_t=()
 for ((r = 1; r <= ROUNDS; r++)); do
-    mkdir "$tmp/U$r" "$tmp/X$r"
+    mkdir "$tmp/U$r" "$tmp/X$r" "$tmp/D$r"
     if ((r % 2)); then
         time_of pack_t jpack "$tmp/B$r"
         time_of tarc_t tarc "$tmp/t$r.tar.zst"
         time_of unpack_t junpack "$tmp/B$r" "$tmp/U$r"
         time_of tarx_t tarx "$tmp/t$r.tar.zst" "$tmp/X$r"
+        time_of tarxd_t tarxd "$tmp/t$r.tar.zst" "$tmp/D$r"
     else
         time_of tarc_t tarc "$tmp/t$r.tar.zst"
         time_of pack_t jpack "$tmp/B$r"
+        time_of tarxd_t tarxd "$tmp/t$r.tar.zst" "$tmp/D$r"
         time_of tarx_t tarx "$tmp/t$r.tar.zst" "$tmp/X$r"
         time_of unpack_t junpack "$tmp/B$r" "$tmp/U$r"
     fi
 done
 p=$(printf '%s\n' "${pack_t[@]}" | median) c=$(printf '%s\n' "${tarc_t[@]}" | median)
 u=$(printf '%s\n' "${unpack_t[@]}" | median) x=$(printf '%s\n' "${tarx_t[@]}" | median)
+xd=$(printf '%s\n' "${tarxd_t[@]}" | median)
 bsz=$(cat "$tmp"/B1/*.tar.zst | wc -c) tsz=$(stat -c %s "$tmp/t1.tar.zst")
 echo "depot: $NPKG packages with pkgimages, $(find "$G" -type f | wc -l) files, $(du -sk "$G" | cut -f1) KiB; bundles $bsz bytes, tar.zst $tsz bytes; medians of $ROUNDS (min-max in ms)"
 echo "zstd: level 3, one thread on both sides (libarchive's defaults; tar -I 'zstd -3 -T1')"
 echo "pack (5 bundles covering all $NPKG caches):   $(ms "$p") ms ($(spread "${pack_t[@]}"))   tar -c | zstd -3 -T1: $(ms "$c") ms ($(spread "${tarc_t[@]}"))   speed ratio $(ratio "$c" "$p")"
 echo "unpack (5 bundles, verified, durable, sealed): $(ms "$u") ms ($(spread "${unpack_t[@]}"))   zstd -d | tar -x: $(ms "$x") ms ($(spread "${tarx_t[@]}"))   speed ratio $(ratio "$x" "$u")"
 echo "pack + unpack: $(ms $((p + u))) ms   tar both ways: $(ms $((c + x))) ms   speed ratio $(ratio $((c + x)) $((p + u)))"
+echo "the same, with tar -x followed by sync -f (unpack syncs what it wrote; tar -x syncs nothing):"
+echo "  tar -x durable: $(ms "$xd") ms ($(spread "${tarxd_t[@]}"))   unpack speed ratio $(ratio "$xd" "$u")   pack + unpack speed ratio $(ratio $((c + xd)) $((p + u)))"
 
 # ---- fetch from nginx on loopback, against curl -o of the same bundle -------------
 # a package whose cache records an incompressible file: a bundle of about BIGMB MiB
