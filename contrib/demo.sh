@@ -76,6 +76,17 @@ done
 say "Julia's loader checks, without Julia: every cache is fresh where it now is"
 run "$jldepot" verify --depot-path "$new" "$new"
 
+say "The next check is stat-only: the first one left a stamp next to each cache"
+run "$jldepot" verify -v --depot-path "$new" "$new" | grep -E '^(\$ |fresh|    stamp:)'
+
+say "Serve it: pack a bundle (cache, the caches it requires, sources), unpack it elsewhere"
+bundles="$work/bundles"
+run "$jldepot" pack --out "$bundles" "$new" Shapes
+other="$work/another machine/depot"
+mkdir -p "$other"
+run "$jldepot" unpack "$(ls "$bundles"/Shapes-*.tar.zst)" "$other"
+run "$jldepot" verify -v --depot-path "$other" "$other" | grep -E '^(\$ |fresh|Rejecting|    stamp:)'
+
 say "A source edited after the move makes its cache (and its dependants) stale"
 printf '\n# edited on the new machine\n' >> "$(ls -d "$new"/packages/Greeter/*)/src/greetings.jl"
 set +e
