@@ -2,7 +2,8 @@
 
 /*
   atomicfile.c: atomic file replacement (atomicfile.h): temporary file in the
-  target's directory, full write, fsync, rename, fsync of the directory; the
+  target's directory, full write, fsync, rename, fsync of the directory (the
+  fsyncs left out for files that only cache a verdict); the
   mapping of errno values to the named errors of depot_errors.h.
 */
 
@@ -60,6 +61,13 @@ static int write_all(int fd, const char *p, size_t len)
 
 JL_DLLEXPORT int jl_depot_write_atomic(const char *path, const void *buf, size_t len, int mode)
 {
+    return jl_depot_write_atomic_flags(path, buf, len, mode, 0);
+}
+
+JL_DLLEXPORT int jl_depot_write_atomic_flags(const char *path, const void *buf, size_t len,
+                                             int mode, unsigned flags)
+{
+    int sync = !(flags & JL_DEPOT_WRITE_NOSYNC);
     if (!path || !*path || (!buf && len))
         return JL_DEPOT_E_INVALID_ARGUMENT;
     size_t n = strlen(path);
@@ -115,7 +123,7 @@ JL_DLLEXPORT int jl_depot_write_atomic(const char *path, const void *buf, size_t
         e = errno;
     if (!e)
         e = write_all(fd, (const char *)buf, len);
-    if (!e && fsync(fd) != 0)
+    if (!e && sync && fsync(fd) != 0)
         e = errno;
     if (close(fd) != 0 && !e)
         e = errno;
@@ -129,7 +137,7 @@ JL_DLLEXPORT int jl_depot_write_atomic(const char *path, const void *buf, size_t
     }
     // make the rename itself durable
     int err = JL_DEPOT_E_OK;
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = sync ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd >= 0) {
         if (fsync(dfd) != 0 && errno != EINVAL && errno != EROFS)
             err = JL_DEPOT_E_IO;

@@ -28,6 +28,14 @@
 // with the new content already in place.
 JL_DLLEXPORT int jl_depot_write_atomic(const char *path, const void *buf, size_t len,
                                        int mode) JL_NOTSAFEPOINT;
+// The same with flags.  NOSYNC: atomic against other processes and crashes
+// of this one, but not made durable (no fsync of the file or the directory):
+// for files that only cache what can be recomputed and are checked when read
+// (stamps and seals), where a lost or torn file after a power failure only
+// means the work is done again.
+#define JL_DEPOT_WRITE_NOSYNC 0x1
+JL_DLLEXPORT int jl_depot_write_atomic_flags(const char *path, const void *buf, size_t len,
+                                             int mode, unsigned flags) JL_NOTSAFEPOINT;
 
 // The error code for an errno value of a write (as above).
 JL_DLLEXPORT int jl_depot_errno_code(int errnum) JL_NOTSAFEPOINT;

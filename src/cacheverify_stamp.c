@@ -334,7 +334,8 @@ int jl_verify_stamp_write_(const char *jipath, const jl_cachefile_t *cf,
         put_rec(p + 8, &d->st);
     }
     put32(b + len - 4, jl_crc32c(0, (const char *)b, len - 4));
-    int err = jl_depot_write_atomic(path, b, len, 0644);
+    // a stamp only caches a verdict and is checked when read: atomic, not durable
+    int err = jl_depot_write_atomic_flags(path, b, len, 0644, JL_DEPOT_WRITE_NOSYNC);
     *written = err == JL_DEPOT_E_OK;
     free(b);
     free(path);

@@ -155,6 +155,18 @@ else
     echo "ok - read-only depot: no write # SKIP strace missing"
 fi
 
+# stamps cache a verdict and are checked when read: written atomically but
+# never fsync'ed (a check must not wait for the disk)
+if command -v strace >/dev/null 2>&1; then
+    W="$tmp/stamped"
+    cp -a "$S" "$W"
+    find "$W" -name '*.stamp' -delete
+    sleep 0.1
+    strace -f -o "$tmp/trace-sync" -e trace=fsync,fdatasync,rename "$JLDEPOT" verify "$W" >/dev/null 2>&1
+    check "stamps written: renamed into place, no fsync" \
+        '[ "$(find "$W" -name "*.stamp" | wc -l)" -eq 3 ] && grep -q "rename(" "$tmp/trace-sync" && ! grep -qE "fsync|fdatasync" "$tmp/trace-sync"'
+fi
+
 # a package outside every depot (Julia 1.10 records absolute paths): fresh
 # in place, not relocatable, with the path named
 O="$tmp/outside" OD="$tmp/odepot"

@@ -159,5 +159,27 @@ static void test_full_disk(void **state)
     free(d);
 }
 
+// NOSYNC: the same replacement and the same errors, without the fsyncs.
+static void test_nosync(void **state)
+{
+    (void)state;
+    char *d = jl_test_mkdtemp("atomic-nosync");
+    char *p = jl_test_fmt("%s/x.stamp", d);
+    assert_int_equal(jl_depot_write_atomic_flags(p, "one", 3, 0644, JL_DEPOT_WRITE_NOSYNC),
+                     JL_DEPOT_E_OK);
+    assert_content(p, "one");
+    assert_int_equal(jl_depot_write_atomic_flags(p, "two!", 4, 0644, JL_DEPOT_WRITE_NOSYNC),
+                     JL_DEPOT_E_OK);
+    assert_content(p, "two!");
+    assert_int_equal(count_entries(d), 1); // no temporary file left
+    assert_int_equal(jl_depot_write_atomic_flags(d, "x", 1, 0644, JL_DEPOT_WRITE_NOSYNC) ==
+                         JL_DEPOT_E_OK,
+                     0); // a directory cannot be replaced
+    assert_int_equal(count_entries(d), 1);
+    jl_test_rmtree(d);
+    free(p);
+    free(d);
+}
+
 JL_TEST_MAIN(cmocka_unit_test(test_success), cmocka_unit_test(test_read_only_directory),
-             cmocka_unit_test(test_full_disk))
+             cmocka_unit_test(test_full_disk), cmocka_unit_test(test_nosync))
