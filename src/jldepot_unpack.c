@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -51,6 +52,8 @@
 static const char unpack_help[] =
     "usage: jldepot unpack [--max-entry BYTES] [--max-total BYTES] [--no-seal] [-q]\n"
     "                      [OPTIONS] BUNDLE [DEPOT]\n"
+    "       jldepot unpack [OPTIONS] BUNDLE... DEPOT\n"
+    "       jldepot unpack [OPTIONS] --depot DEPOT BUNDLE...\n"
     "\n"
     "Unpack a bundle written by 'jldepot pack' into DEPOT (default: the first depot on\n"
     "DEPOT_PATH).  Every SHA-256 and the key are verified before anything is used;\n"
@@ -58,17 +61,22 @@ static const char unpack_help[] =
     "oversize entries are refused.  Files are staged invisibly in the depot, then\n"
     "linked into place (an existing identical file is kept, a different one is an\n"
     "error); each cache is then sealed so its first check reads no source.  On any\n"
-    "error, or when killed, the depot is left as it was.  See doc/serving.md.\n"
+    "error, or when killed, the depot is left as it was.  Several bundles (the last\n"
+    "of several operands is DEPOT when it is a directory) are all checked before\n"
+    "any is linked: one refused leaves the depot as it was.  See doc/serving.md.\n"
     "\n"
     "options:\n"
     "  --max-entry BYTES    the largest entry accepted (default 4 GiB)\n"
     "  --max-total BYTES    the largest total accepted (default 32 GiB)\n"
+    "  --depot DEPOT        the depot (every operand is then a bundle)\n"
     "  --no-seal            do not seal the unpacked caches\n"
     "  -q, --quiet          no summary line\n"
     "  --depot-path LIST    the depots after DEPOT (default JULIA_DEPOT_PATH)\n"
     "  --layout classic|xdg the depots' layout\n"
     "  --julia-home DIR     Julia's bindir, for the bundled depots\n"
     "exit status: 0 unpacked, 1 the bundle was refused, 2 usage or I/O error\n";
+
+static void phase_time(const char *what);
 
 void jldepot_unpack_opts_init(jldepot_unpack_opts_t *o)
 {
@@ -95,7 +103,9 @@ typedef struct {
     mode_t mode;
     char *final;
     int skip; // the same file is already in the depot
+    int dup;  // ... or in a bundle before this one in the run (linked and sealed there)
     int order;
+    int bidx;       // which bundle of the run
     starget_t *tgt; // a cache's .ji: its target (from the check)
 } sentry_t;
 
@@ -231,7 +241,7 @@ static int write_all(int fd, const char *p, size_t n)
 // ---- phase 1: stage ---------------------------------------------------------------
 
 static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
-                        const jldepot_unpack_opts_t *o)
+                        const jldepot_unpack_opts_t *o, int bidx)
 {
     struct archive *a = archive_read_new();
     if (!a)
@@ -242,8 +252,6 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
     uint64_t total = 0;
     size_t bufsz = 1 << 20;
     char *buf = malloc(bufsz);
-    mode_t um = umask(0);
-    umask(um);
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
     if (!buf || !sha) {
         err = JL_DEPOT_E_NOMEM;
@@ -356,6 +364,7 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
         sentry_t *e = &st->v[st->n];
         memset(e, 0, sizeof(*e));
         e->fd = -1;
+        e->bidx = bidx;
         e->name = nm;
         e->role = role;
         e->rest = nm + (rest - nm);
@@ -399,7 +408,7 @@ static int stage_bundle(stage_t *st, int bfd, jl_depot_stack_t *s, size_t depot,
             e->sha[2 * i + 1] = hx[md[i] & 15];
         }
         e->sha[64] = '\0';
-        fchmod(e->fd, e->mode & ~um);
+        // (no fchmod: the open gave the mode less the umask, as tar does)
         struct timespec ts[2];
         ts[0].tv_sec = ts[1].tv_sec = archive_entry_mtime(ae);
         if ((int64_t)ts[0].tv_sec > st->newest)
@@ -915,15 +924,18 @@ static int ord_cmp(const void *a, const void *b)
     const sentry_t *x = *(sentry_t *const *)a, *y = *(sentry_t *const *)b;
     if (x->role != y->role) // @depot (sources) first
         return x->role == JL_DEPOT_ROLE_DEPOT ? -1 : 1;
+    if (x->bidx != y->bidx)
+        return x->bidx < y->bidx ? -1 : 1;
     if (x->order != y->order)
         return x->order < y->order ? -1 : 1;
     return strcmp(x->name, y->name);
 }
 
 // Seal a cache so its next check is stat-only (jl_cacheverify_seal_file).
-// One verifier per target Julia is kept across the caches of a commit, so
-// the caches a cache requires are checked once, not once per dependant.
-// The target comes from the header parsed by the check (not read again).
+// One verifier per target Julia is kept across the caches a sealing process
+// handles, so the caches a cache requires are checked once, not once per
+// dependant.  The target comes from the header parsed by the check (not
+// read again).
 typedef struct {
     const starget_t *t;
     jl_cacheverify_t *ver;
@@ -967,6 +979,9 @@ static int seal_cache(jl_depot_stack_t *s, sealer_t *z, sentry_t *e, int *sealed
         t.pointer_size = e->tgt->pointer_size;
         t.format_version = e->tgt->format_version;
         t.flags = e->tgt->flags;
+        // the seals are written whatever this says; a required cache that
+        // another sealing process has not sealed yet gets no stamp either
+        t.options = JL_VERIFY_NO_STAMP_WRITE;
         err = jl_cacheverify_new(s, &t, &z->ver);
     }
     jl_verify_result_t *r = NULL;
@@ -980,19 +995,102 @@ static int seal_cache(jl_depot_stack_t *s, sealer_t *z, sentry_t *e, int *sealed
     return err;
 }
 
-static int commit(stage_t *st, jl_depot_stack_t *s, const jldepot_unpack_opts_t *o, size_t *nlinked,
-                  size_t *nsealed)
+// Seal the caches `c[0..n)` (dependencies first).  Each seal writes its file
+// atomically and durably (two fsyncs), so they are spread over a few
+// processes, cache i to process i % W: the fsyncs of one overlap the checks
+// of the others, and the block layer merges their cache flushes.  A cache
+// whose required cache is not sealed yet checks it by content (one verifier
+// per process).  sealed[i] is set for each cache sealed.
+static void seal_all(jl_depot_stack_t *s, sentry_t **c, size_t n, unsigned char *sealed)
 {
-    sentry_t **ord = malloc((st->n ? st->n : 1) * sizeof(sentry_t *));
-    if (!ord)
+    enum { MAXW = 4 };
+    size_t w = n < MAXW ? n : MAXW;
+    if (w == 0)
+        return;
+    // the results, shared with the sealing processes
+    unsigned char *res =
+        w > 1 ? mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)
+              : MAP_FAILED;
+    if (res == MAP_FAILED)
+        w = 1;
+    pid_t pids[MAXW];
+    size_t started = 0;
+    for (size_t k = 1; k < w; k++) {
+        fflush(stdout);
+        fflush(stderr);
+        pid_t p = fork();
+        if (p < 0)
+            break;
+        if (p == 0) {
+            sealer_t z;
+            memset(&z, 0, sizeof(z));
+            for (size_t i = k; i < n; i += w) {
+                int ok = 0;
+                int e = seal_cache(s, &z, c[i], &ok);
+                if (e)
+                    jldepot_error("unpack: %s: not sealed: %s", c[i]->final, jl_depot_strerror(e));
+                res[i] = (unsigned char)ok;
+            }
+            jl_cacheverify_free(z.ver);
+            fflush(stderr);
+            _exit(0);
+        }
+        pids[started++] = p;
+    }
+    // this process: its own share, and the shares of processes not started
+    sealer_t z;
+    memset(&z, 0, sizeof(z));
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i % w;
+        if (k != 0 && k <= started)
+            continue;
+        int ok = 0;
+        int e = seal_cache(s, &z, c[i], &ok);
+        if (e)
+            jldepot_error("unpack: %s: not sealed: %s", c[i]->final, jl_depot_strerror(e));
+        sealed[i] = (unsigned char)ok;
+    }
+    jl_cacheverify_free(z.ver);
+    for (size_t k = 0; k < started; k++) {
+        int status;
+        while (waitpid(pids[k], &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    for (size_t i = 0; i < n && res != MAP_FAILED; i++)
+        if (i % w != 0 && i % w <= started)
+            sealed[i] = res[i];
+    if (res != MAP_FAILED)
+        munmap(res, n);
+}
+
+// Link the staged files of every bundle, make the links durable, date the
+// new directories, seal.  nlinked[b] and nsealed[b] count per bundle.
+static int commit(stage_t *sts, size_t nb, jl_depot_stack_t *s, const jldepot_unpack_opts_t *o,
+                  size_t *nlinked, size_t *nsealed)
+{
+    size_t total = 0;
+    int64_t newest = 0;
+    for (size_t b = 0; b < nb; b++) {
+        total += sts[b].n;
+        if (sts[b].newest > newest)
+            newest = sts[b].newest;
+    }
+    sentry_t **ord = malloc((total ? total : 1) * sizeof(sentry_t *));
+    unsigned char *sealed = calloc(total ? total : 1, 1);
+    if (!ord || !sealed) {
+        free(ord);
+        free(sealed);
         return JL_DEPOT_E_NOMEM;
-    for (size_t i = 0; i < st->n; i++)
-        ord[i] = &st->v[i];
-    qsort(ord, st->n, sizeof(sentry_t *), ord_cmp);
+    }
+    size_t n = 0;
+    for (size_t b = 0; b < nb; b++)
+        for (size_t i = 0; i < sts[b].n; i++)
+            ord[n++] = &sts[b].v[i];
+    qsort(ord, n, sizeof(sentry_t *), ord_cmp);
     int err = JL_DEPOT_E_OK;
     linkctx_t lc;
     memset(&lc, 0, sizeof(lc));
-    for (size_t i = 0; i < st->n && !err; i++) {
+    for (size_t i = 0; i < n && !err; i++) {
         if (ord[i]->skip)
             continue;
         int e = link_staged(ord[i], &lc);
@@ -1001,19 +1099,21 @@ static int commit(stage_t *st, jl_depot_stack_t *s, const jldepot_unpack_opts_t 
             jldepot_error("unpack: %s: %s", ord[i]->final, strerror(e));
         }
         else if (!ord[i]->skip)
-            (*nlinked)++;
+            nlinked[ord[i]->bidx]++;
     }
+    phase_time("c:link");
     // durable: the links (each directory with a new entry, once)
     if (!err)
         err = sync_dirs(&lc.synced);
+    phase_time("c:dirsync");
     // The directories made here got their mtime from the links just made: a
     // directory that is a dependency would look "racy" to the seal (changed
     // in the tick it was examined) and be re-read on the first check.  Date
-    // them with the newest file of the bundle (at least a second back), as
+    // them with the newest file of the bundles (at least a second back), as
     // tar dates the directories it extracts.
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    time_t when = (time_t)st->newest;
+    time_t when = (time_t)newest;
     if (when <= 0 || when > now.tv_sec - 1)
         when = now.tv_sec - 1;
     struct timespec ts[2] = {{when, 0}, {when, 0}};
@@ -1022,36 +1122,40 @@ static int commit(stage_t *st, jl_depot_stack_t *s, const jldepot_unpack_opts_t 
     dl_free(&lc.made);
     dl_free(&lc.synced);
     free(lc.last);
-    // seal, dependencies first (the order of the caches in the manifest)
-    sealer_t z;
-    memset(&z, 0, sizeof(z));
-    for (size_t i = 0; i < st->n && !err && !o->no_seal; i++) {
-        size_t n = strlen(ord[i]->final);
-        if (ord[i]->role != JL_DEPOT_ROLE_COMPILED || n < 3 ||
-            strcmp(ord[i]->final + n - 3, ".ji") != 0)
-            continue;
-        int sealed = 0;
-        int e = seal_cache(s, &z, ord[i], &sealed);
-        if (e)
-            jldepot_error("unpack: %s: not sealed: %s", ord[i]->final, jl_depot_strerror(e));
-        *nsealed += (size_t)sealed;
+    // seal, dependencies first (the order of the caches in the manifests)
+    if (!err && !o->no_seal) {
+        size_t nc = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(ord[i]->final);
+            if (ord[i]->role == JL_DEPOT_ROLE_COMPILED && !ord[i]->dup && l >= 3 &&
+                !strcmp(ord[i]->final + l - 3, ".ji"))
+                ord[nc++] = ord[i];
+        }
+        seal_all(s, ord, nc, sealed);
+        for (size_t i = 0; i < nc; i++)
+            nsealed[ord[i]->bidx] += sealed[i];
     }
-    jl_cacheverify_free(z.ver);
+    phase_time("c:seal");
+    free(sealed);
     free(ord);
     return err;
 }
 
 // Durable before the commit: every staged file's data (its writeback was
 // started when it was staged).
-static int sync_staged(stage_t *st)
+static int sync_staged(stage_t *sts, size_t nb)
 {
-    int *fds = malloc((st->n ? st->n : 1) * sizeof(int));
+    size_t total = 0;
+    for (size_t b = 0; b < nb; b++)
+        total += sts[b].n;
+    int *fds = malloc((total ? total : 1) * sizeof(int));
     if (!fds)
         return JL_DEPOT_E_NOMEM;
     size_t nf = 0;
-    for (size_t i = 0; i < st->n; i++)
-        if (!st->v[i].skip && st->v[i].fd >= 0)
-            fds[nf++] = st->v[i].fd;
+    for (size_t b = 0; b < nb; b++)
+        for (size_t i = 0; i < sts[b].n; i++)
+            if (!sts[b].v[i].skip && sts[b].v[i].fd >= 0)
+                fds[nf++] = sts[b].v[i].fd;
     int e = sync_many(fds, nf, 1);
     free(fds);
     if (e) {
@@ -1059,6 +1163,27 @@ static int sync_staged(stage_t *st)
         return jl_depot_errno_code(e);
     }
     return JL_DEPOT_E_OK;
+}
+
+// JLDEPOT_UNPACK_TIMES=1: the wall time of each phase, on stderr
+static int times_on = -1;
+static struct timespec times_t0;
+
+static void phase_time(const char *what)
+{
+    if (times_on < 0) {
+        const char *v = getenv("JLDEPOT_UNPACK_TIMES");
+        times_on = v && *v && strcmp(v, "0") != 0;
+        clock_gettime(CLOCK_MONOTONIC, &times_t0);
+    }
+    if (!times_on)
+        return;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double ms =
+        (double)(t.tv_sec - times_t0.tv_sec) * 1e3 + (double)(t.tv_nsec - times_t0.tv_nsec) / 1e6;
+    fprintf(stderr, "unpack times: %-10s %8.2f ms\n", what, ms);
+    times_t0 = t;
 }
 
 static void raise_nofile(void)
@@ -1070,36 +1195,173 @@ static void raise_nofile(void)
     }
 }
 
-int jldepot_unpack_bundle(const char *bundle, jl_depot_stack_t *s, size_t depot,
-                          const jldepot_unpack_opts_t *o)
-{
-    raise_nofile();
+// One bundle of a run: staged and checked by a worker thread.
+typedef struct {
+    const char *bundle;
+    int bidx, bfd, err;
     stage_t st;
-    memset(&st, 0, sizeof(st));
-    for (int r = 0; r < JL_DEPOT_NROLES; r++)
-        st.stagefd[r] = -1;
-    json_object *m = NULL;
-    int bfd = open(bundle, O_RDONLY | O_CLOEXEC);
-    if (bfd < 0) {
+    json_object *m;
+} bjob_t;
+
+typedef struct {
+    bjob_t *jobs;
+    size_t n, next;
+    pthread_mutex_t mu;
+    jl_depot_stack_t *s;
+    size_t depot;
+    const jldepot_unpack_opts_t *o;
+} bpool_t;
+
+static void stage_one(bpool_t *p, bjob_t *j)
+{
+    j->bfd = open(j->bundle, O_RDONLY | O_CLOEXEC);
+    if (j->bfd < 0) {
         int e = errno;
-        jldepot_error("unpack: %s: %s", bundle, strerror(e));
-        return e == ENOENT ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+        set_detail(&j->st, "%s", strerror(e));
+        j->err = e == ENOENT ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+        return;
     }
     // held (shared) until the commit is over, also by the committing child:
     // `flock -x BUNDLE true` waits for an unpack that was killed mid-commit
-    flock(bfd, LOCK_SH);
-    int err = stage_bundle(&st, bfd, s, depot, o);
-    if (!err)
-        err = check_bundle(&st, &m, bundle, o);
-    if (!err)
-        err = check_targets(&st, s, depot);
+    flock(j->bfd, LOCK_SH);
+    j->err = stage_bundle(&j->st, j->bfd, p->s, p->depot, p->o, j->bidx);
+    if (!j->err)
+        j->err = check_bundle(&j->st, &j->m, j->bundle, p->o);
+}
+
+static void *stage_worker(void *arg)
+{
+    bpool_t *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n)
+            return NULL;
+        stage_one(p, &p->jobs[i]);
+    }
+}
+
+static int fin_cmp(const void *a, const void *b)
+{
+    const sentry_t *x = *(sentry_t *const *)a, *y = *(sentry_t *const *)b;
+    int c = strcmp(x->final, y->final);
+    if (c)
+        return c;
+    return x->bidx < y->bidx ? -1 : x->bidx > y->bidx;
+}
+
+// The same file in several bundles of the run: linked once.  A different
+// file at the same path, or a file where another bundle has a directory, is
+// a conflict.
+static int check_across(bjob_t *jobs, size_t nb, size_t *bad)
+{
+    size_t total = 0;
+    for (size_t b = 0; b < nb; b++)
+        total += jobs[b].st.n;
+    sentry_t **v = malloc((total ? total : 1) * sizeof(sentry_t *));
+    if (!v)
+        return JL_DEPOT_E_NOMEM;
+    size_t n = 0;
+    for (size_t b = 0; b < nb; b++)
+        for (size_t i = 0; i < jobs[b].st.n; i++)
+            if (!jobs[b].st.v[i].skip)
+                v[n++] = &jobs[b].st.v[i];
+    qsort(v, n, sizeof(sentry_t *), fin_cmp);
+    int err = JL_DEPOT_E_OK;
+    for (size_t i = 1; i < n && !err; i++) {
+        sentry_t *a = v[i - 1], *e = v[i];
+        size_t al = strlen(a->final);
+        if (!strcmp(a->final, e->final)) {
+            if (strcmp(a->sha, e->sha) != 0 || a->mode != e->mode) {
+                err = JL_DEPOT_E_BUNDLE_CONFLICT;
+                *bad = (size_t)e->bidx;
+                set_detail(&jobs[e->bidx].st, "%s differs in %s", e->final, jobs[a->bidx].bundle);
+            }
+            else
+                e->skip = e->dup = 1; // v[i - 1] is linked (or already there)
+        }
+        else if (!strncmp(a->final, e->final, al) && e->final[al] == '/') {
+            err = JL_DEPOT_E_BUNDLE_CONFLICT;
+            *bad = (size_t)e->bidx;
+            set_detail(&jobs[e->bidx].st, "%s is a file in %s", a->final, jobs[a->bidx].bundle);
+        }
+    }
+    free(v);
+    return err;
+}
+
+// Unpack the bundles `bundles[0..nb)` into depot `depot` of `s`: all are
+// staged and checked (in threads, a bundle each) before any is committed,
+// and one commit links them all, so a bundle refused leaves the depot as it
+// was.
+static int unpack_bundles(const char *const *bundles, size_t nb, jl_depot_stack_t *s, size_t depot,
+                          const jldepot_unpack_opts_t *o)
+{
+    raise_nofile();
+    phase_time("start");
+    bjob_t *jobs = calloc(nb ? nb : 1, sizeof(bjob_t));
+    stage_t *sts = calloc(nb ? nb : 1, sizeof(stage_t));
+    size_t *nlinked = calloc(nb ? nb : 1, sizeof(size_t));
+    size_t *nsealed = calloc(nb ? nb : 1, sizeof(size_t));
+    if (!jobs || !sts || !nlinked || !nsealed) {
+        free(jobs);
+        free(sts);
+        free(nlinked);
+        free(nsealed);
+        return JL_DEPOT_E_NOMEM;
+    }
+    for (size_t b = 0; b < nb; b++) {
+        jobs[b].bundle = bundles[b];
+        jobs[b].bidx = (int)b;
+        jobs[b].bfd = -1;
+        for (int r = 0; r < JL_DEPOT_NROLES; r++)
+            jobs[b].st.stagefd[r] = -1;
+    }
+    // phases 1 and 2, a thread per bundle up to the number of CPUs
+    bpool_t pool = {jobs, nb, 0, PTHREAD_MUTEX_INITIALIZER, s, depot, o};
+    enum { MAXT = 8 };
+    pthread_t th[MAXT];
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = ncpu < 1 ? 1 : (size_t)ncpu, started = 0;
+    if (nt > MAXT)
+        nt = MAXT;
+    if (nt > nb)
+        nt = nb;
+    for (; started + 1 < nt; started++)
+        if (pthread_create(&th[started], NULL, stage_worker, &pool) != 0)
+            break;
+    stage_worker(&pool);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&pool.mu);
+    phase_time("stage+check");
+    int err = JL_DEPOT_E_OK;
+    size_t bad = 0;
+    for (size_t b = 0; b < nb && !err; b++) {
+        err = jobs[b].err;
+        if (!err)
+            err = check_targets(&jobs[b].st, s, depot);
+        bad = b;
+    }
+    if (!err && nb > 1)
+        err = check_across(jobs, nb, &bad);
+    phase_time("targets");
     if (err) {
-        jldepot_error("unpack: %s: %s%s%s [%s]", bundle, jl_depot_strerror(err),
-                      st.detail ? ": " : "", st.detail ? st.detail : "", jl_depot_errjson(err));
+        stage_t *st = &jobs[bad].st;
+        if (err == JL_DEPOT_E_NOT_FOUND || (err == JL_DEPOT_E_IO && jobs[bad].bfd < 0))
+            jldepot_error("unpack: %s: %s", bundles[bad], st->detail ? st->detail : "");
+        else
+            jldepot_error("unpack: %s: %s%s%s [%s]", bundles[bad], jl_depot_strerror(err),
+                          st->detail ? ": " : "", st->detail ? st->detail : "",
+                          jl_depot_errjson(err));
         goto out;
     }
+    for (size_t b = 0; b < nb; b++)
+        sts[b] = jobs[b].st; // the commit's view (the jobs keep ownership)
     // durable before the commit: the data of every staged file
-    err = sync_staged(&st);
+    err = sync_staged(sts, nb);
+    phase_time("fdatasync");
     if (err)
         goto out;
     fflush(stdout);
@@ -1116,13 +1378,12 @@ int jldepot_unpack_bundle(const char *bundle, jl_depot_stack_t *s, size_t depot,
         signal(SIGINT, SIG_IGN);
         signal(SIGTERM, SIG_IGN);
         signal(SIGHUP, SIG_IGN);
-        size_t nlinked = 0, nsealed = 0;
-        int e = commit(&st, s, o, &nlinked, &nsealed);
-        if (!e && !o->quiet) {
-            const char *b = strrchr(bundle, '/');
+        int e = commit(sts, nb, s, o, nlinked, nsealed);
+        for (size_t b = 0; b < nb && !e && !o->quiet; b++) {
+            const char *bn = strrchr(bundles[b], '/');
             printf("unpacked %s into %s: %zu files, %zu already there, %zu caches sealed\n",
-                   b ? b + 1 : bundle, jl_depot_root(s, depot, JL_DEPOT_ROLE_DEPOT), nlinked,
-                   st.n - nlinked, nsealed);
+                   bn ? bn + 1 : bundles[b], jl_depot_root(s, depot, JL_DEPOT_ROLE_DEPOT),
+                   nlinked[b], sts[b].n - nlinked[b], nsealed[b]);
         }
         fflush(stdout);
         fflush(stderr);
@@ -1131,14 +1392,28 @@ int jldepot_unpack_bundle(const char *bundle, jl_depot_stack_t *s, size_t depot,
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    phase_time("commit");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         err = JL_DEPOT_E_IO;
 out:
-    if (m)
-        json_object_put(m);
-    stage_free(&st);
-    close(bfd);
+    for (size_t b = 0; b < nb; b++) {
+        if (jobs[b].m)
+            json_object_put(jobs[b].m);
+        stage_free(&jobs[b].st);
+        if (jobs[b].bfd >= 0)
+            close(jobs[b].bfd);
+    }
+    free(jobs);
+    free(sts);
+    free(nlinked);
+    free(nsealed);
     return err;
+}
+
+int jldepot_unpack_bundle(const char *bundle, jl_depot_stack_t *s, size_t depot,
+                          const jldepot_unpack_opts_t *o)
+{
+    return unpack_bundles(&bundle, 1, s, depot, o);
 }
 
 // ---- the command ------------------------------------------------------------------------
@@ -1196,23 +1471,41 @@ jl_depot_stack_t *jldepot_target_stack(jldepot_stack_opts_t *so, const char *dep
 
 int jldepot_cmd_unpack(int argc, char **argv)
 {
+    phase_time("main");
     jldepot_stack_opts_t so;
     jldepot_stack_opts_init(&so);
     jldepot_unpack_opts_t o;
     jldepot_unpack_opts_init(&o);
-    const char *bundle = NULL, *depot = NULL;
+    const char *depot = NULL;
+    const char **ops = calloc((size_t)argc, sizeof(char *));
+    size_t nops = 0;
+    int depot_opt = 0;
+    if (!ops)
+        return JLDEPOT_EXIT_USAGE;
     for (int i = 1; i < argc;) {
         int r = jldepot_stack_option(&so, argc, argv, &i);
-        if (r < 0)
+        if (r < 0) {
+            free(ops);
             return JLDEPOT_EXIT_USAGE;
+        }
         if (r > 0)
             continue;
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(unpack_help, stdout);
+            free(ops);
             return JLDEPOT_EXIT_OK;
         }
-        if (!strcmp(a, "--no-seal"))
+        if (!strcmp(a, "--depot")) {
+            if (i + 1 >= argc || depot_opt) {
+                jldepot_error("unpack: --depot needs a directory (once)");
+                free(ops);
+                return JLDEPOT_EXIT_USAGE;
+            }
+            depot = argv[++i];
+            depot_opt = 1;
+        }
+        else if (!strcmp(a, "--no-seal"))
             o.no_seal = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
             o.quiet = 1;
@@ -1220,6 +1513,7 @@ int jldepot_cmd_unpack(int argc, char **argv)
             if (i + 1 >= argc ||
                 parse_bytes(argv[i + 1], a[6] == 'e' ? &o.max_entry : &o.max_total)) {
                 jldepot_error("unpack: %s needs a size in bytes (K, M, G suffixes)", a);
+                free(ops);
                 return JLDEPOT_EXIT_USAGE;
             }
             i++;
@@ -1227,32 +1521,38 @@ int jldepot_cmd_unpack(int argc, char **argv)
         else if (a[0] == '-' && a[1]) {
             jldepot_error("unpack: unknown option '%s'", a);
             fprintf(stderr, "see 'jldepot unpack --help'\n");
+            free(ops);
             return JLDEPOT_EXIT_USAGE;
         }
-        else if (!bundle)
-            bundle = a;
-        else if (!depot)
-            depot = a;
-        else {
-            jldepot_error("unpack: too many arguments");
-            return JLDEPOT_EXIT_USAGE;
-        }
+        else
+            ops[nops++] = a;
         i++;
     }
-    if (!bundle) {
+    // BUNDLE [DEPOT], or BUNDLE... DEPOT: the last of several operands is the
+    // depot when it is a directory (two operands: unless it is another file)
+    if (!depot_opt && nops >= 2) {
+        struct stat sb;
+        int r = stat(ops[nops - 1], &sb);
+        if (nops == 2 ? (r != 0 || S_ISDIR(sb.st_mode)) : (r == 0 && S_ISDIR(sb.st_mode)))
+            depot = ops[--nops];
+    }
+    if (nops == 0) {
         jldepot_error("unpack: a BUNDLE is required");
         fprintf(stderr, "see 'jldepot unpack --help'\n");
+        free(ops);
         return JLDEPOT_EXIT_USAGE;
     }
     char *dp = NULL;
     jl_depot_stack_t *s = jldepot_target_stack(&so, depot, &dp);
     if (!s) {
         free(dp);
+        free(ops);
         return JLDEPOT_EXIT_USAGE;
     }
-    int err = jldepot_unpack_bundle(bundle, s, 0, &o);
+    int err = unpack_bundles(ops, nops, s, 0, &o);
     jl_depot_stack_free(s);
     free(dp);
+    free(ops);
     if (err == JL_DEPOT_E_OK)
         return JLDEPOT_EXIT_OK;
     return (err == JL_DEPOT_E_IO || err == JL_DEPOT_E_NOT_FOUND || err == JL_DEPOT_E_NOMEM ||
