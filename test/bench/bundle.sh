@@ -13,6 +13,7 @@
 # pack hashes every file (SHA-256) and checks every cache; unpack verifies
 # every SHA-256 and key, makes every file durable (fdatasync of each, fsync
 # of each directory it wrote; tar -x syncs nothing) and seals the caches.
+# unpack takes the 5 bundles in one command (one process, one commit).
 # Each round extracts into new directories (nothing is deleted between
 # rounds: on ext4 without a journal, files made just after a large deletion
 # pay for it, whichever tool makes them).
@@ -61,7 +62,7 @@ time_of() {
 }
 jpack() { "$JLDEPOT" pack --out "$1" "$G" $heads >/dev/null; }
 tarc() { tar -C "$G" -I 'zstd -3 -T1 -q' -cf "$1" compiled packages; }
-junpack() { for b in "$1"/*.tar.zst; do "$JLDEPOT" unpack -q "$b" "$2" || return 1; done; }
+junpack() { "$JLDEPOT" unpack -q "$1"/*.tar.zst "$2"; } # one process, one commit
 tarx() { tar -C "$2" -I 'zstd -d -q' -xf "$1"; }
 # tar -x made durable the way an administrator would: sync the file system
 tarxd() { tarx "$1" "$2" && sync -f "$2"; }

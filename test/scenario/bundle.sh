@@ -292,3 +292,32 @@ done
 echo "# $runs killed unpacks: $n_unchanged left the depot unchanged, $n_full fully unpacked"
 check "kill -9 during unpack ($runs runs): every depot unchanged or fully unpacked" '[ $n_bad -eq 0 ]'
 check "kill -9: kills landed before and after the commit point" '[ $n_unchanged -gt 0 ] && [ $n_full -gt 0 ]'
+
+# ---- several bundles in one unpack: one commit, all or nothing -------------------
+MB="$tmp/multi"
+mkdir "$MB"
+run unpack "$B"/*.tar.zst "$MB"
+check "unpack BUNDLE... DEPOT: exit 0, a line per bundle" \
+    '[ $rc -eq 0 ] && [ "$(grep -c "caches sealed" "$out")" -eq 3 ]'
+check "the bundles' shared files linked once (Greeter's cache is in two bundles)" \
+    '[ "$(grep -c ": 0 files, [1-9][0-9]* already there" "$out")" -eq 0 ] && grep -q "^unpacked Shapes-.*, [1-9][0-9]* already there, 1 caches sealed$" "$out"'
+run verify --json --no-stamp-write "$MB"
+check "several bundles: every cache fresh and sealed" \
+    '[ $rc -eq 0 ] && [ "$(grep -c "\"stamp\": \"seal\"" "$out")" -eq 3 ]'
+MB2="$tmp/multi2"
+mkdir "$MB2"
+run unpack -q --depot "$MB2" "$(ls "$B"/Stats-*.tar.zst)" "$shapes"
+check "unpack --depot DEPOT BUNDLE...: the same depot" \
+    '[ $rc -eq 0 ] && [ ! -s "$out" ] && "$JLDEPOT" verify "$MB2" | tail -n 1 | grep -q "^3 fresh, 0 stale"'
+MB3="$tmp/multi3"
+mkdir "$MB3"
+"$JLDEPOT" unpack "$(ls "$B"/Greeter-*.tar.zst)" "$MB3" >/dev/null
+state "$MB3" >"$tmp/mbefore"
+run unpack "$(ls "$B"/Stats-*.tar.zst)" "$tmp/bad-tamper.tar" "$shapes" "$MB3"
+state "$MB3" >"$tmp/mafter"
+check "a bad bundle among good ones: refused naming it, depot byte-identical" \
+    '[ $rc -eq 1 ] && grep -q "bad-tamper.tar: .*\[bundle_sha256_mismatch\]$" "$err" && cmp -s "$tmp/mbefore" "$tmp/mafter" && [ -z "$(find "$MB3" -name ".jldepot-*")" ]'
+run unpack "$(ls "$B"/Stats-*.tar.zst)" "$tmp/no-such-bundle.tar.zst" "$MB3"
+state "$MB3" >"$tmp/mafter"
+check "a missing bundle among good ones: exit 2, depot byte-identical" \
+    '[ $rc -eq 2 ] && cmp -s "$tmp/mbefore" "$tmp/mafter"'
