@@ -19,6 +19,8 @@
 #ifndef JL_DEPOT_CACHEFILE_H
 #define JL_DEPOT_CACHEFILE_H
 
+#include <string.h>
+
 #include "depot_support.h"
 #include "depot_errors.h"
 
@@ -291,7 +293,23 @@ JL_DLLEXPORT int jl_cachefile_rewrite_names(const jl_cachefile_t *cf, jl_cache_n
                                             void *ctx, uint8_t **out,
                                             size_t *outlen) JL_NOTSAFEPOINT;
 
-// Internal to the codec: the hash of a name (a word at a time, then a mix).
-uint64_t jl_cache_name_hash(const char *p, size_t n) JL_NOTSAFEPOINT;
+// The hash of a name, shared by the reader's and the writer's name sets (and
+// the debug-info mapper of codegen, so it is inline: no symbol crosses from
+// libjulia-internal to libjulia-codegen).  A word at a time (names are long
+// and alike), then a final mix.
+static inline uint64_t jl_cache_name_hash(const char *p, size_t n) JL_NOTSAFEPOINT
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 32;
+    return h;
+}
 
 #endif // JL_DEPOT_CACHEFILE_H

@@ -675,23 +675,6 @@ static int parse_srctext(jl_cachefile_t *cf, src_t *s, uint64_t pos)
     return JL_DEPOT_E_OK;
 }
 
-// The hash of a name, shared by the reader's and the writer's name sets.
-uint64_t jl_cache_name_hash(const char *p, size_t n)
-{
-    // a word at a time (names are long and alike), then a final mix
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
-    for (; n >= 8; p += 8, n -= 8) {
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 29;
-    }
-    w = 0;
-    memcpy(&w, p, n);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 32;
-    return h;
-}
-
 // A small open-addressing set of the source-text names, to classify the
 // dependencies (include() sources are exactly the names with source text).
 typedef struct {

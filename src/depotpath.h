@@ -17,6 +17,10 @@
 #include "depot_support.h"
 #include "depot_errors.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
     JL_DEPOT_ROLE_DEPOT = 0, // @depot      packages, dev, registries, environments
     JL_DEPOT_ROLE_ARTIFACTS, // @artifacts  artifact store
@@ -141,6 +145,10 @@ JL_DLLEXPORT int jl_depot_token_role(const char *p, size_t len,
 // the first path that matches no root as given).  A stack is not thread-safe:
 // callers that share one lock it, or call this first and then only read.
 JL_DLLEXPORT void jl_depot_stack_prepare(jl_depot_stack_t *s) JL_NOTSAFEPOINT;
+
+#ifdef __cplusplus
+}
+#endif
 
 #include "depotpath_namemap.h"
 
