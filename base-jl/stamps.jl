@@ -4,7 +4,8 @@
 #
 # Once the dependencies, the `.ji` and the `.so` of a cache file were found unchanged
 # by their content, the runtime records their stat (size, mtime, ctime, inode) in a
-# stamp next to the `.ji`, in writable depots only.  While every stat still matches,
+# stamp next to the `.ji`, in writable depots only.  The `.ji` is known by size, inode
+# and its own checksum, not by its times: the loader touches it on every load.  While every stat still matches,
 # the cache is fresh without reading a source, `.ji` or `.so` byte: one `stat` per
 # file.  A seal (size and mtime only, written when a depot is unpacked) does the same
 # on read-only depots.  A missing, stale or damaged stamp only means a full check.

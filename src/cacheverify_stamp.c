@@ -25,6 +25,11 @@
   so it is checked by content next time.
   A stamp matches on size, mtime, ctime, inode and device; a seal on size
   and mtime only (it must survive chmod, cp -a, tar and read-only mounts).
+  The .ji is the exception: Julia's loader touches it after every successful
+  load (its recently-used order), so its timestamps say nothing.  It matches
+  on size, inode and device (a seal: size) together with its own trailer
+  checksum, crc_ji; Julia replaces a cache file by renaming a new one into
+  place, never by writing it in place.
 */
 
 #include <errno.h>
@@ -148,6 +153,15 @@ static int racy(const jl_verify_fstat_t *s, int64_t seen_ns, int seal)
     return seen_ns - t < RACY_NS;
 }
 
+// The .ji's record: no timestamps (see the top of this file); crc_ji is
+// compared with the header's when the record is read.
+static int ji_match(const jl_verify_fstat_t *rec, const jl_verify_fstat_t *now, int seal)
+{
+    if (rec->size != now->size)
+        return 0;
+    return seal || (rec->ino == now->ino && rec->dev == now->dev);
+}
+
 int jl_verify_fstat_match_(const jl_verify_fstat_t *rec, const jl_verify_fstat_t *now, int seal)
 {
     if (rec->size != now->size || rec->mtime_sec != now->mtime_sec ||
@@ -232,7 +246,7 @@ jl_verify_stamp_t *jl_verify_stamp_load_(const char *jipath, const jl_cachefile_
         int rej = 0;
         jl_verify_stamp_t *s = load_one(p, seal, cf, &rej);
         free(p);
-        if (s && !jl_verify_fstat_match_(&s->ji, ji_now, seal)) {
+        if (s && !ji_match(&s->ji, ji_now, seal)) {
             jl_verify_stamp_free_(s);
             s = NULL;
             rej = 1;
@@ -293,8 +307,9 @@ int jl_verify_stamp_write_(const char *jipath, const jl_cachefile_t *cf,
     *written = 0;
     if (cf->ndeps != r->ndeps || cf->ndeps > 0xFFFFFFFFu)
         return JL_DEPOT_E_INVALID_ARGUMENT;
-    // the .ji and .so must be steady, or nothing is worth recording
-    if (racy(ji, seen_ns, seal) || (so && racy(so, seen_ns, seal)))
+    // the .so must be steady, or nothing is worth recording (the .ji is
+    // known by its inode and checksum, not by its timestamps)
+    if (so && racy(so, seen_ns, seal))
         return JL_DEPOT_E_OK;
     char *path = jl_cachefile_stamp_path(jipath, seal);
     if (!path)

@@ -338,6 +338,63 @@ static void test_move_and_pkgimage(void **state)
     free_fx(&f);
 }
 
+// Julia's loader touches the .ji after every successful load (its
+// recently-used order): that must not cost the steady state, for a stamp or
+// a seal.  A .ji replaced by another file (a new inode) or of another size
+// is not trusted.
+static void test_ji_touched_by_loader(void **state)
+{
+    fx_t f = make_fx("stamp-touch");
+    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_WRITTEN);
+    char *cmd = jl_test_fmt("touch '%s'", f.shapes);
+    for (int i = 0; i < 2; i++) { // right after the touch, and once it is old
+        sh(cmd);
+        int rej = -1;
+        assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, &rej), JL_VERIFY_STAMP_USED);
+        assert_int_equal(rej, 0);
+        settle();
+    }
+    free(cmd);
+    // the same bytes under a new inode: a full check, then a new stamp
+    cmd = jl_test_fmt("cp -p '%s' '%s.new' && mv '%s.new' '%s'", f.shapes, f.shapes, f.shapes,
+                      f.shapes);
+    sh(cmd);
+    int rej = 0;
+    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, &rej), JL_VERIFY_STAMP_WRITTEN);
+    assert_int_equal(rej, 1);
+    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_USED);
+    free(cmd);
+    // a seal on a read-only depot whose .ji was touched before it was frozen
+    char *st = stamp_of(f.shapes, 0);
+    unlink(st);
+    jl_depot_stack_t *s = stack_of(f.depot);
+    jl_verify_target_t t;
+    memset(&t, 0, sizeof(t));
+    t.flags = -1;
+    jl_cacheverify_t *v;
+    assert_int_equal(jl_cacheverify_new(s, &t, &v), JL_DEPOT_E_OK);
+    jl_verify_result_t *r = NULL;
+    assert_int_equal(jl_cacheverify_seal_file(v, f.shapes, &r), JL_DEPOT_E_OK);
+    jl_verify_result_free(r);
+    jl_cacheverify_free(v);
+    jl_depot_stack_free(s);
+    cmd = jl_test_fmt("touch -d '2001-01-01' '%s' && chmod -R a-w '%s'", f.shapes, f.depot);
+    sh(cmd);
+    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_SEAL);
+    free(cmd);
+    // a .ji of another size is never vouched for, whatever its trailer says
+    cmd = jl_test_fmt("chmod -R u+w '%s' && truncate -s -1 '%s'", f.depot, f.shapes);
+    sh(cmd);
+    r = check(f.depot, f.shapes, 0);
+    assert_int_not_equal(r->status, JL_DEPOT_E_OK);
+    assert_int_not_equal(r->stamp, JL_VERIFY_STAMP_SEAL);
+    assert_int_not_equal(r->stamp, JL_VERIFY_STAMP_USED);
+    jl_verify_result_free(r);
+    free(cmd);
+    free(st);
+    free_fx(&f);
+}
+
 static void test_names(void **state)
 {
     assert_string_equal(jl_verify_stamp_use_name(JL_VERIFY_STAMP_NONE), "none");
@@ -356,4 +413,5 @@ static void test_names(void **state)
 JL_TEST_MAIN(cmocka_unit_test(test_names), cmocka_unit_test(test_written_then_used),
              cmocka_unit_test(test_damaged_stamps),
              cmocka_unit_test(test_edit_keeping_size_and_mtime), cmocka_unit_test(test_racy_files),
-             cmocka_unit_test(test_read_only_and_seal), cmocka_unit_test(test_move_and_pkgimage))
+             cmocka_unit_test(test_read_only_and_seal), cmocka_unit_test(test_move_and_pkgimage),
+             cmocka_unit_test(test_ji_touched_by_loader))
