@@ -653,6 +653,21 @@ static int usable(const char *v) JL_NOTSAFEPOINT
     return v != NULL && v[0] == '/';
 }
 
+// The data root of the XDG user depot, $XDG_DATA_HOME/julia (unset, empty
+// and relative values are ignored, as the XDG Base Directory spec says), or
+// NULL when its location cannot be known (*err stays OK then).
+static char *xdg_data_root(const jl_depot_config_t *cfg, int *err, size_t *len) JL_NOTSAFEPOINT
+{
+    const char *home = cfg->home && cfg->home[0] ? cfg->home : NULL;
+    const char *data = usable(cfg->xdg_data_home) ? cfg->xdg_data_home : NULL;
+    const char *cache = usable(cfg->xdg_cache_home) ? cfg->xdg_cache_home : NULL;
+    if ((data == NULL || cache == NULL) && home == NULL)
+        return NULL;
+    if (data)
+        return mkpath(data, strlen(data), "/julia", NULL, err, len);
+    return mkpath(home, strlen(home), "/.local/share", "/julia", err, len);
+}
+
 // The user depot: ~/.julia, or the XDG split depot.  Omitted (returns OK)
 // when its location cannot be known (no home directory and no XDG values).
 static int add_user(jl_depot_stack_t *s, const jl_depot_config_t *cfg, jl_depot_layout_t layout,
@@ -664,18 +679,11 @@ static int add_user(jl_depot_stack_t *s, const jl_depot_config_t *cfg, jl_depot_
             return JL_DEPOT_E_OK;
         return add_classic(s, fold, home, strlen(home), "/.julia", 7, front);
     }
-    // XDG Base Directory spec: unset, empty or relative values are ignored.
-    const char *data = usable(cfg->xdg_data_home) ? cfg->xdg_data_home : NULL;
     const char *cache = usable(cfg->xdg_cache_home) ? cfg->xdg_cache_home : NULL;
-    if ((data == NULL || cache == NULL) && home == NULL)
-        return JL_DEPOT_E_OK;
     char *roots[JL_DEPOT_NROLES] = {NULL};
     size_t lens[JL_DEPOT_NROLES] = {0};
     int err = JL_DEPOT_E_OK;
-    if (data)
-        roots[0] = mkpath(data, strlen(data), "/julia", NULL, &err, &lens[0]);
-    else
-        roots[0] = mkpath(home, strlen(home), "/.local/share", "/julia", &err, &lens[0]);
+    roots[0] = xdg_data_root(cfg, &err, &lens[0]);
     if (roots[0] == NULL)
         return err;
     char *croot;
@@ -700,6 +708,22 @@ static int add_user(jl_depot_stack_t *s, const jl_depot_config_t *cfg, jl_depot_
         return err;
     }
     return stack_add(s, JL_DEPOT_LAYOUT_XDG, fold, roots, lens, front);
+}
+
+// Whether the DEPOT_PATH entry a+b names the XDG user depot: Julia keeps that
+// depot's compiled files in $XDG_CACHE_HOME/julia/compiled however it got on
+// DEPOT_PATH (Base.compiled_root), so the stack must describe it the same way.
+static int is_xdg_user(const jl_depot_config_t *cfg, const char *a, size_t alen, const char *b,
+                       size_t blen) JL_NOTSAFEPOINT
+{
+    int err = JL_DEPOT_E_OK;
+    size_t rlen = 0, dlen = 0;
+    char *root = mkpath3(a, alen, b, blen, NULL, &err, &rlen);
+    char *data = root ? xdg_data_root(cfg, &err, &dlen) : NULL;
+    int same = data != NULL && rlen == dlen && memcmp(root, data, rlen) == 0;
+    free(root);
+    free(data);
+    return same;
 }
 
 // append_bundled_depot_path!: <bindir>/../local/share/julia, <bindir>/../share/julia.
@@ -760,10 +784,18 @@ JL_DLLEXPORT int jl_depot_stack_new(const jl_depot_config_t *cfg,
                 if (i == 0)
                     first_given = 1;
                 const char *home = cfg->home && cfg->home[0] ? cfg->home : NULL;
-                if (p[0] == '~' && (len == 1 || p[1] == '/') && home != NULL) // expanduser
-                    err = add_classic(s, fold, home, strlen(home), p + 1, len - 1, 0);
+                const char *a = p, *b = NULL;
+                size_t alen = len, blen = 0;
+                if (p[0] == '~' && (len == 1 || p[1] == '/') && home != NULL) { // expanduser
+                    a = home;
+                    alen = strlen(home);
+                    b = p + 1;
+                    blen = len - 1;
+                }
+                if (layout == JL_DEPOT_LAYOUT_XDG && is_xdg_user(cfg, a, alen, b, blen))
+                    err = add_user(s, cfg, layout, fold, 0);
                 else
-                    err = add_classic(s, fold, p, len, NULL, 0, 0);
+                    err = add_classic(s, fold, a, alen, b, blen, 0);
             }
             if (err || e == NULL)
                 break;

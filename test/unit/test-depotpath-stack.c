@@ -154,7 +154,7 @@ static void test_xdg_layout(void **state)
     assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED), "/xc/julia/compiled");
     assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_CACHE), "/xc/julia/scratchspaces");
     jl_depot_stack_free(s);
-    // explicit entries stay classic; the empty-entry rules are unchanged
+    // other explicit entries stay classic; the empty-entry rules are unchanged
     cfg.xdg_cache_home = NULL;
     cfg.depot_path = "/x";
     check_stack_cfg(&cfg, "/x", "c");
@@ -162,6 +162,21 @@ static void test_xdg_layout(void **state)
     check_stack_cfg(&cfg, "/home/u/.local/share/julia|" BUNDLED "|/x", "xccc");
     cfg.depot_path = "/x:";
     check_stack_cfg(&cfg, "/x|" BUNDLED, "ccc");
+    // ...but the user depot named explicitly is the XDG user depot, as Julia's
+    // Base.compiled_root sees it: its compiled files are in the cache home
+    cfg.depot_path = "/x:/home/u/.local/share/julia/";
+    check_stack_cfg(&cfg, "/x|/home/u/.local/share/julia", "cx");
+    cfg.depot_path = "~/.local/share/./julia";
+    check_stack_cfg(&cfg, "/home/u/.local/share/julia", "x");
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED),
+                        "/home/u/.cache/julia/compiled");
+    jl_depot_stack_free(s);
+    cfg.layout = "classic"; // the same entry in the classic layout: a plain depot
+    check_stack_cfg(&cfg, "/home/u/.local/share/julia", "c");
+    cfg.layout = "xdg";
+    cfg.depot_path = "/home/u/.local/share/julia2:/home/u/.local/share";
+    check_stack_cfg(&cfg, "/home/u/.local/share/julia2|/home/u/.local/share", "cc");
     // no home: the XDG user depot needs both variables
     cfg.home = NULL;
     cfg.depot_path = NULL;
