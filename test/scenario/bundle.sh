@@ -264,7 +264,9 @@ P="$tmp/kill-pristine"
 mkdir -p "$P"
 "$JLDEPOT" unpack "$(ls "$B"/Stats-*.tar.zst)" "$P" >/dev/null
 cp -a "$P" "$K"
+t0=$(date +%s%N)
 "$JLDEPOT" unpack "$shapes" "$K" >/dev/null
+t_full=$((($(date +%s%N) - t0) / 1000)) # microseconds, on this machine, in this build
 state "$K" >"$tmp/full"
 rm -rf "$K"
 state "$P" >"$tmp/empty-state"
@@ -274,7 +276,9 @@ for ((n = 0; n < runs; n++)); do
     rm -rf "$K" && cp -a "$P" "$K"
     "$JLDEPOT" unpack "$shapes" "$K" >/dev/null 2>&1 &
     pid=$!
-    sleep "$(printf "0.%03d" $((n * 40 / runs + RANDOM % 3)))"
+    # kills spread over 1.2 times an uninterrupted unpack: both sides of the commit
+    us=$((n * 12 * t_full / (10 * runs) + RANDOM % 1000))
+    sleep "$(printf "%d.%06d" $((us / 1000000)) $((us % 1000000)))"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     flock -x "$shapes" true # a commit under way finishes first
@@ -289,7 +293,7 @@ for ((n = 0; n < runs; n++)); do
         diff "$tmp/full" "$tmp/now" | head -n 6 | sed "s/^/# /"
     fi
 done
-echo "# $runs killed unpacks: $n_unchanged left the depot unchanged, $n_full fully unpacked"
+echo "# $runs killed unpacks over 0-$((12 * t_full / 10000)) ms: $n_unchanged left the depot unchanged, $n_full fully unpacked"
 check "kill -9 during unpack ($runs runs): every depot unchanged or fully unpacked" '[ $n_bad -eq 0 ]'
 check "kill -9: kills landed before and after the commit point" '[ $n_unchanged -gt 0 ] && [ $n_full -gt 0 ]'
 
