@@ -98,6 +98,25 @@ static void sh(const char *cmd)
     assert_int_equal(system(cmd), 0);
 }
 
+// Seal `path` over the stack `dp`; the call must return `want_err`, and the
+// content check must have found the cache fresh either way.
+static void seal(const char *dp, const char *path, int want_err)
+{
+    jl_depot_stack_t *s = stack_of(dp);
+    jl_verify_target_t t;
+    memset(&t, 0, sizeof(t));
+    t.flags = -1;
+    jl_cacheverify_t *v;
+    assert_int_equal(jl_cacheverify_new(s, &t, &v), JL_DEPOT_E_OK);
+    jl_verify_result_t *r = NULL;
+    assert_int_equal(jl_cacheverify_seal_file(v, path, &r), want_err);
+    assert_non_null(r);
+    assert_int_equal(r->status, JL_DEPOT_E_OK);
+    jl_verify_result_free(r);
+    jl_cacheverify_free(v);
+    jl_depot_stack_free(s);
+}
+
 static void test_written_then_used(void **state)
 {
     fx_t f = make_fx("stamp-used");
@@ -245,27 +264,13 @@ static void test_read_only_and_seal(void **state)
     assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_NONE);
     assert_false(exists(st));
     // sealing a read-only depot fails with a named error, nothing written
-    jl_depot_stack_t *s = stack_of(f.depot);
-    jl_verify_target_t t;
-    memset(&t, 0, sizeof(t));
-    t.flags = -1;
-    jl_cacheverify_t *v;
-    assert_int_equal(jl_cacheverify_new(s, &t, &v), JL_DEPOT_E_OK);
-    jl_verify_result_t *r = NULL;
-    assert_int_equal(jl_cacheverify_seal_file(v, f.shapes, &r), JL_DEPOT_E_READ_ONLY);
-    assert_non_null(r);
-    assert_int_equal(r->status, JL_DEPOT_E_OK);
-    jl_verify_result_free(r);
+    seal(f.depot, f.shapes, JL_DEPOT_E_READ_ONLY);
     assert_false(exists(se));
     // writable again: seal, then read-only (chmod changes every ctime)
     free(cmd);
     cmd = jl_test_fmt("chmod -R u+w '%s'", f.depot);
     sh(cmd);
-    assert_int_equal(jl_cacheverify_seal_file(v, f.shapes, &r), JL_DEPOT_E_OK);
-    assert_int_equal(r->status, JL_DEPOT_E_OK);
-    jl_verify_result_free(r);
-    jl_cacheverify_free(v);
-    jl_depot_stack_free(s);
+    seal(f.depot, f.shapes, JL_DEPOT_E_OK);
     assert_true(exists(se));
     assert_false(exists(st)); // sealing writes no stamp
     free(cmd);
@@ -367,17 +372,7 @@ static void test_ji_touched_by_loader(void **state)
     // a seal on a read-only depot whose .ji was touched before it was frozen
     char *st = stamp_of(f.shapes, 0);
     unlink(st);
-    jl_depot_stack_t *s = stack_of(f.depot);
-    jl_verify_target_t t;
-    memset(&t, 0, sizeof(t));
-    t.flags = -1;
-    jl_cacheverify_t *v;
-    assert_int_equal(jl_cacheverify_new(s, &t, &v), JL_DEPOT_E_OK);
-    jl_verify_result_t *r = NULL;
-    assert_int_equal(jl_cacheverify_seal_file(v, f.shapes, &r), JL_DEPOT_E_OK);
-    jl_verify_result_free(r);
-    jl_cacheverify_free(v);
-    jl_depot_stack_free(s);
+    seal(f.depot, f.shapes, JL_DEPOT_E_OK);
     cmd = jl_test_fmt("touch -d '2001-01-01' '%s' && chmod -R a-w '%s'", f.shapes, f.depot);
     sh(cmd);
     assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_SEAL);
@@ -385,7 +380,7 @@ static void test_ji_touched_by_loader(void **state)
     // a .ji of another size is never vouched for, whatever its trailer says
     cmd = jl_test_fmt("chmod -R u+w '%s' && truncate -s -1 '%s'", f.depot, f.shapes);
     sh(cmd);
-    r = check(f.depot, f.shapes, 0);
+    jl_verify_result_t *r = check(f.depot, f.shapes, 0);
     assert_int_not_equal(r->status, JL_DEPOT_E_OK);
     assert_int_not_equal(r->stamp, JL_VERIFY_STAMP_SEAL);
     assert_int_not_equal(r->stamp, JL_VERIFY_STAMP_USED);
