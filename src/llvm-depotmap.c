@@ -954,23 +954,10 @@ JL_DLLEXPORT int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAF
     return JL_DEPOT_E_OK;
 }
 
-JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
+JL_DLLEXPORT int jl_dimap_embed_text(LLVMModuleRef mod, const char *text,
+                                     size_t len) JL_NOTSAFEPOINT
 {
-    char *text;
-    size_t len;
-    int err = jl_dimap_text(m, &text, &len);
-    if (err)
-        return err;
     LLVMContextRef ctx = LLVMGetModuleContext(mod);
-    LLVMTypeRef ty = LLVMArrayType2(LLVMInt8TypeInContext(ctx), len);
-    LLVMValueRef g = LLVMAddGlobal(mod, ty, "jl_depot_map");
-    LLVMSetInitializer(g, LLVMConstStringInContext2(ctx, text, len, 1));
-    free(text);
-    LLVMSetGlobalConstant(g, 1);
-    LLVMSetLinkage(g, LLVMPrivateLinkage);
-    LLVMSetSection(g, JL_DIMAP_SECTION);
-    LLVMSetAlignment(g, 1);
-    // keep it: append to llvm.used
     LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
     LLVMValueRef old = LLVMGetNamedGlobal(mod, "llvm.used");
     unsigned n = 0;
@@ -980,6 +967,14 @@ JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOIN
     LLVMValueRef *elts = (LLVMValueRef *)malloc((n + 1) * sizeof(LLVMValueRef));
     if (elts == NULL)
         return JL_DEPOT_E_NOMEM;
+    LLVMTypeRef ty = LLVMArrayType2(LLVMInt8TypeInContext(ctx), len);
+    LLVMValueRef g = LLVMAddGlobal(mod, ty, "jl_depot_map");
+    LLVMSetInitializer(g, LLVMConstStringInContext2(ctx, text, len, 1));
+    LLVMSetGlobalConstant(g, 1);
+    LLVMSetLinkage(g, LLVMPrivateLinkage);
+    LLVMSetSection(g, JL_DIMAP_SECTION);
+    LLVMSetAlignment(g, 1);
+    // keep it: append to llvm.used
     for (unsigned i = 0; i < n; i++)
         elts[i] = LLVMGetOperand(init, i);
     elts[n] = g;
@@ -992,4 +987,16 @@ JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOIN
     LLVMSetLinkage(used, LLVMAppendingLinkage);
     LLVMSetSection(used, "llvm.metadata");
     return JL_DEPOT_E_OK;
+}
+
+JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
+{
+    char *text;
+    size_t len;
+    int err = jl_dimap_text(m, &text, &len);
+    if (err)
+        return err;
+    err = jl_dimap_embed_text(mod, text, len);
+    free(text);
+    return err;
 }

@@ -92,6 +92,11 @@ JL_DLLEXPORT uint64_t jl_dimap_rewritten(const jl_dimap_t *m) JL_NOTSAFEPOINT;
 // Emit the map as a constant global in section `.jl_depot_map` (kept through
 // llvm.used).  Returns JL_DEPOT_E_OK.
 JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
+// The same for map text made earlier by jl_dimap_text, into any module (of
+// any context): an image whose code modules are split and internalized gets
+// its map in a module of its own.  Returns JL_DEPOT_E_OK or JL_DEPOT_E_NOMEM.
+JL_DLLEXPORT int jl_dimap_embed_text(LLVMModuleRef mod, const char *text,
+                                     size_t len) JL_NOTSAFEPOINT;
 
 // The map text as jl_dimap_embed writes it (malloc'ed, NUL-terminated; *len
 // may be NULL).

@@ -467,6 +467,22 @@ static void test_embed_and_read_back(void **state)
     assert_string_equal(sec, expect);
     // no byte of the depot paths in the section
     assert_null(strstr(sec, tmp));
+    // the same text embedded later into a module of another context
+    LLVMContextRef ctx2 = LLVMContextCreate();
+    LLVMModuleRef mod2 = LLVMModuleCreateWithNameInContext("metadata", ctx2);
+    assert_int_equal(jl_dimap_embed_text(mod2, want, wlen), JL_DEPOT_E_OK);
+    assert_int_equal(LLVMVerifyModule(mod2, LLVMReturnStatusAction, &msg), 0);
+    LLVMDisposeMessage(msg);
+    size_t len2 = 0;
+    char *sec2 = emit_section(mod2, JL_DIMAP_SECTION, &len2);
+    assert_non_null(sec2);
+    assert_int_equal(len2, wlen);
+    assert_memory_equal(sec2, want, wlen);
+    assert_int_equal(LLVMGetNumOperands(LLVMGetInitializer(LLVMGetNamedGlobal(mod2, "llvm.used"))),
+                     1);
+    free(sec2);
+    LLVMDisposeModule(mod2);
+    LLVMContextDispose(ctx2);
     free(expect);
     free(want);
     free(sec);
