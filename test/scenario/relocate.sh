@@ -156,7 +156,9 @@ done
 nfiles=$(find "$F/compiled" -name '*.ji' | wc -l)
 cp -a "$F/compiled" "$tmp/fault-old"
 sums "$F" >"$tmp/old.sum"
+t0=$(date +%s%N)
 "$JLDEPOT" relocate "$F" >/dev/null 2>&1
+t_full=$((($(date +%s%N) - t0) / 1000)) # microseconds, on this machine, in this build
 sums "$F" >"$tmp/new.sum"
 ok_new=1
 for f in $(find "$F/compiled" -name '*.ji'); do
@@ -173,7 +175,9 @@ for ((n = 0; n < runs; n++)); do
     touch "$stamp"
     "$JLDEPOT" relocate "$F" >/dev/null 2>&1 &
     pid=$!
-    sleep "0.0$(printf %02d $((RANDOM % 30)))"
+    # kills spread over 1.2 times an uninterrupted run: before, inside and after it
+    us=$((n * 12 * t_full / (10 * runs) + RANDOM % 1000))
+    sleep "$(printf "%d.%06d" $((us / 1000000)) $((us % 1000000)))"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     # every cache is its old bytes or its new bytes
@@ -194,7 +198,7 @@ for ((n = 0; n < runs; n++)); do
     [ "$(strays "$F")" -ne 0 ] || [ "$young" -gt 1 ] && bad_temps=$((bad_temps + 1))
     [ "$young" -eq 1 ] && leftover=$((leftover + 1))
 done
-echo "# $runs killed runs: $mixed left old and new caches side by side, $leftover left a temporary file"
+echo "# $runs killed runs over 0-$((12 * t_full / 10000)) ms: $mixed left old and new caches side by side, $leftover left a temporary file"
 check "fault injection: after $runs kills every cache is its old or its new bytes" '[ $bad_state -eq 0 ]'
 check "fault injection: the caches checked have a valid crc_ji" '[ $bad_crc -eq 0 ]'
 check "fault injection: no temporary file but the one of the interrupted write" '[ $bad_temps -eq 0 ]'
