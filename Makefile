@@ -8,9 +8,9 @@
 #   make deps       install missing Debian packages
 #   make check-format / make format
 #
-# New files need no edit here: src/*.c are runtime files except src/jldepot*.c
-# (the tool); test/unit/test-*.c, test/tools/*.c, test/fuzz/fuzz-*.c and
-# test/bench/bench-*.c each become one program.
+# New files need no edit here: src/*.c are runtime files, cli/*.c the tool;
+# test/runtime/test-*.c, test/cli/test-*.c, test/tools/*.c, test/fuzz/fuzz-*.c
+# and test/bench/bench-*.c each become one program.
 
 include Make.inc
 
@@ -21,7 +21,7 @@ else
 USRDIR := usr
 endif
 
-RUNTIME_SRCS := $(sort $(filter-out src/jldepot%.c src/llvm-%.c,$(wildcard src/*.c)))
+RUNTIME_SRCS := $(sort $(filter-out src/llvm-%.c,$(wildcard src/*.c)))
 RUNTIME_CXX_SRCS := $(sort $(filter-out src/llvm-%.cpp,$(wildcard src/*.cpp)))
 # LLVM users (src/llvm-*.c, src/llvm-*.cpp) go into their own library, which
 # only the programs in LLVM_PROGS link (with LLVM's C flags and libraries).
@@ -30,16 +30,18 @@ LLVM_OBJS    := $(patsubst src/%.cpp,$(BUILDDIR)/obj/%.o,$(LLVM_SRCS:src/%.c=$(B
 LLVM_LIB     := $(USRDIR)/lib/libjldepot-llvm.a
 LLVM_CFLAGS  := $(shell $(LLVM_CONFIG) --cflags 2>/dev/null)
 LLVM_LIBS    := $(shell $(LLVM_CONFIG) --ldflags --libs 2>/dev/null) -lstdc++
-TOOL_SRCS    := $(sort $(wildcard src/jldepot*.c))
-RUNTIME_HDRS := $(wildcard src/*.h)
+TOOL_SRCS    := $(sort $(wildcard cli/*.c))
+# the tool's files that are not commands (the codec, verifier, ...)
+CODEC_SRCS   := $(filter-out cli/jldepot%.c,$(TOOL_SRCS))
+RUNTIME_HDRS := $(wildcard src/*.h) $(wildcard cli/*.h)
 RUNTIME_OBJS := $(RUNTIME_SRCS:src/%.c=$(BUILDDIR)/obj/%.o) \
                 $(RUNTIME_CXX_SRCS:src/%.cpp=$(BUILDDIR)/obj/%.o)
-TOOL_OBJS    := $(TOOL_SRCS:src/%.c=$(BUILDDIR)/obj/%.o)
+TOOL_OBJS    := $(TOOL_SRCS:cli/%.c=$(BUILDDIR)/obj/cli/%.o)
 LIB          := $(USRDIR)/lib/libjldepot.a
 TOOL         := $(USRDIR)/bin/jldepot
 
-UNIT_SRCS  := $(sort $(wildcard test/unit/test-*.c))
-UNIT_BINS  := $(UNIT_SRCS:test/unit/%.c=$(BUILDDIR)/test/unit/%)
+UNIT_SRCS  := $(sort $(wildcard test/runtime/test-*.c test/cli/test-*.c))
+UNIT_BINS  := $(UNIT_SRCS:test/%.c=$(BUILDDIR)/test/%)
 TTOOL_SRCS := $(sort $(wildcard test/tools/*.c))
 TTOOL_BINS := $(TTOOL_SRCS:test/tools/%.c=$(BUILDDIR)/test/tools/%)
 FUZZ_SRCS  := $(sort $(wildcard test/fuzz/fuzz-*.c))
@@ -48,7 +50,7 @@ BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
 BENCH_BINS := $(BENCH_SRCS:test/bench/%.c=$(BUILDDIR)/test/bench/%)
 LLVM_PROGS := $(foreach b,$(UNIT_BINS) $(TTOOL_BINS) $(BENCH_BINS),$(if $(findstring llvm,$(notdir $(b))),$(b))) \
               $(BUILDDIR)/test/tools/mkdiso
-FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp test/*.c test/*.h test/*/*.c test/*/*.h)
+FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp cli/*.c cli/*.h test/*.c test/*.h test/*/*.c test/*/*.h)
 
 , := ,
 RUNTIME_CFLAGS := $(JCFLAGS) $(call pkgcflags,$(RUNTIME_PKGS))
@@ -67,9 +69,13 @@ all: tool
 tool: $(TOOL)
 lib: $(LIB)
 
-$(BUILDDIR)/obj/jldepot%.o: src/jldepot%.c $(RUNTIME_HDRS) Make.inc
+$(BUILDDIR)/obj/cli/jldepot%.o: cli/jldepot%.c $(RUNTIME_HDRS) Make.inc
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) -c $< -o $@
+
+$(BUILDDIR)/obj/cli/%.o: cli/%.c $(RUNTIME_HDRS) Make.inc
+	@mkdir -p $(@D)
+	$(CC) $(RUNTIME_CFLAGS) -Wc++-compat -c $< -o $@
 
 # Runtime files are also C++-clean, as Julia compiles its runtime C.
 $(BUILDDIR)/obj/%.o: src/%.c $(RUNTIME_HDRS) Make.inc
@@ -98,29 +104,23 @@ $(LLVM_PROGS): PROG_LLVM_CFLAGS = $(LLVM_CFLAGS)
 $(LLVM_PROGS): PROG_LLVM_LIB = $(LLVM_LIB)
 $(LLVM_PROGS): PROG_LLVM_LIBS = $(LLVM_LIBS)
 
-$(LIB): $(RUNTIME_OBJS)
+TOOL_LIB_OBJS := $(filter-out $(BUILDDIR)/obj/cli/jldepot.o,$(TOOL_OBJS))
+$(LIB): $(RUNTIME_OBJS) $(TOOL_LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(TOOL): $(TOOL_OBJS) $(LIB)
+$(TOOL): $(BUILDDIR)/obj/cli/jldepot.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(JLDFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(TOOL_LIBS)
+	$(CC) $(JLDFLAGS) -o $@ $(BUILDDIR)/obj/cli/jldepot.o $(LIB) $(TOOL_LIBS)
 
 $(BUILDDIR)/test/testutil.o: test/testutil.c test/testutil.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c $< -o $@
 
-$(BUILDDIR)/test/unit/%: test/unit/%.c $(BUILDDIR)/test/testutil.o $(LIB) $(RUNTIME_HDRS) test/testutil.h
+$(BUILDDIR)/test/%: test/%.c $(BUILDDIR)/test/testutil.o $(LIB) $(RUNTIME_HDRS) test/testutil.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(PROG_LLVM_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(PROG_LLVM_LIB) $(LIB) $(TEST_LIBS) $(PROG_LLVM_LIBS)
-
-# Unit tests of tool code (test/unit/test-tool-*.c) link the tool's objects
-# but the one with main(), and the tool's libraries.
-TOOL_LIB_OBJS := $(filter-out $(BUILDDIR)/obj/jldepot.o,$(TOOL_OBJS))
-$(BUILDDIR)/test/unit/test-tool-%: test/unit/test-tool-%.c $(BUILDDIR)/test/testutil.o $(TOOL_LIB_OBJS) $(LIB) $(RUNTIME_HDRS) test/testutil.h
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(TOOL_LIB_OBJS) $(LIB) $(TEST_LIBS)
 
 $(BUILDDIR)/test/tools/%: test/tools/%.c $(LIB) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
@@ -131,10 +131,10 @@ $(BUILDDIR)/test/bench/%: test/bench/%.c $(LIB) $(RUNTIME_HDRS)
 	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
 
 # Fuzz targets compile the runtime sources themselves, with coverage.
-$(BUILDDIR)/test/fuzz/%: test/fuzz/%.c $(RUNTIME_SRCS) $(RUNTIME_HDRS)
+$(BUILDDIR)/test/fuzz/%: test/fuzz/%.c $(RUNTIME_SRCS) $(CODEC_SRCS) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
-	$(CLANG) -g -O1 -std=gnu99 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc $(FUZZ_SAN) \
-	    $(call pkgcflags,$(RUNTIME_PKGS)) -o $@ $< $(RUNTIME_SRCS) $(RUNTIME_LIBS)
+	$(CLANG) -g -O1 -std=gnu99 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc -Icli $(FUZZ_SAN) \
+	    $(call pkgcflags,$(RUNTIME_PKGS)) -o $@ $< $(RUNTIME_SRCS) $(CODEC_SRCS) $(RUNTIME_LIBS)
 
 tests: $(TOOL) $(UNIT_BINS) $(TTOOL_BINS) $(FUZZ_BINS) $(BENCH_BINS)
 

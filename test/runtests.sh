@@ -47,7 +47,7 @@ for build in "$@"; do
         unset ASAN_OPTIONS UBSAN_OPTIONS
     fi
     # unit tests
-    for bin in "$build"/test/unit/test-*; do
+    for bin in "$build"/test/runtime/test-* "$build"/test/cli/test-*; do
         [ -x "$bin" ] || continue
         unit=$(basename "$bin")
         names=$("$bin" --list 2>/dev/null)
