@@ -2,6 +2,7 @@
 #
 #   make            build usr/bin/jldepot and usr/lib/libjldepot.a
 #   make test       every test, normally and under ASan+UBSan (installs deps)
+#   make check      the fast tier: release build, unit tests, quick scenarios
 #   make demo       the main job on the sample depot (installs deps)
 #   make bench      the benchmarks (figures, not pass/fail)
 #   make fuzz       the fuzz targets, longer (FUZZ_SECONDS per target)
@@ -61,7 +62,7 @@ TEST_CFLAGS    := $(TOOL_CFLAGS) $(call pkgcflags,$(TEST_PKGS)) -Itest
 TEST_LIBS      := $(call pkglibs,$(TEST_PKGS)) $(TOOL_LIBS)
 FUZZ_SAN       := $(if $(filter 1,$(SANITIZE)),-fsanitize=fuzzer$(,)address$(,)undefined -fno-sanitize-recover=all,-fsanitize=fuzzer)
 
-.PHONY: all tool lib tests test test-build demo bench fuzz deps check-format format clean distclean
+.PHONY: all tool lib tests test check test-build demo bench fuzz deps check-format format clean distclean
 .DEFAULT_GOAL := all
 
 all: tool
@@ -145,6 +146,10 @@ test: deps
 	$(MAKE) SANITIZE=1 tests
 	bash test/runtests.sh $(BUILDROOT)/release $(BUILDROOT)/asan
 	$(MAKE) check-patches
+
+check: deps
+	$(MAKE) tests
+	QUICK=1 bash test/runtests.sh $(BUILDROOT)/release
 
 demo: deps
 	$(MAKE) tests

@@ -10,17 +10,30 @@
 # TOP and FIXTURES in their environment and print "ok - NAME" or
 # "not ok - NAME" per check; a script that exits non-zero without saying
 # "not ok" counts as one failure.
+#
+# With QUICK=1 (make check) only the release build's unit tests, a short
+# fuzz run and the scenario scripts not marked `# tier: slow` run.  Every
+# run ends with the ten slowest programs (unit-test binaries, fuzz targets,
+# scenario scripts) and their wall-clock times.
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 export JL_TEST_FIXTURES="$top/test/fixtures"
+QUICK=${QUICK:-0}
 FUZZ_RUNS=${FUZZ_RUNS:-20000}
+[ "$QUICK" = 1 ] && FUZZ_RUNS=${QUICK_FUZZ_RUNS:-2000}
 passed=0
 failed=0
 failures=()
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/jldepot-testlogs-XXXXXX")
 trap 'rm -rf "$logdir"' EXIT
+: >"$logdir/times"
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+timed() { # name start_ms: record how long a program took
+    echo "$(($(now_ms) - $2)) $1" >>"$logdir/times"
+}
 
 report() { # status name logfile
     if [ "$1" = ok ]; then
@@ -50,6 +63,7 @@ for build in "$@"; do
     for bin in "$build"/test/runtime/test-* "$build"/test/cli/test-*; do
         [ -x "$bin" ] || continue
         unit=$(basename "$bin")
+        t0=$(now_ms)
         names=$("$bin" --list 2>/dev/null)
         if [ -z "$names" ]; then report fail "$label/$unit (cannot list tests)"; continue; fi
         while IFS= read -r t; do
@@ -60,6 +74,7 @@ for build in "$@"; do
                 report fail "$label/$unit/$t" "$log"
             fi
         done <<<"$names"
+        timed "$label/$unit" "$t0"
     done
     # fuzz targets, briefly, on their seed corpus
     for bin in "$build"/test/fuzz/fuzz-*; do
@@ -70,20 +85,25 @@ for build in "$@"; do
         args=("$work")
         [ -d "$seeds" ] && args+=("$seeds")
         log="$logdir/out"
+        t0=$(now_ms)
         if "$bin" -runs="$FUZZ_RUNS" -seed=1 -max_len=65536 "${args[@]}" >"$log" 2>&1; then
             report ok "$label/fuzz/$name ($FUZZ_RUNS runs)"
         else
             report fail "$label/fuzz/$name" "$log"
         fi
+        timed "$label/fuzz/$name" "$t0"
         rm -rf "$work"
     done
     # scenario tests
     for s in test/scenario/*.sh; do
         [ -f "$s" ] || continue
         name=$(basename "$s" .sh)
+        [ "$QUICK" = 1 ] && grep -q '^# tier: slow' "$s" && continue
         log="$logdir/out"
+        t0=$(now_ms)
         bash "$s" >"$log" 2>&1
         rc=$?
+        timed "$label/scenario/$name" "$t0"
         nlines=0
         while IFS= read -r line; do
             case "$line" in
@@ -99,6 +119,9 @@ for build in "$@"; do
     done
 done
 
+echo "# slowest:"
+sort -rn "$logdir/times" | head -n 10 |
+    while read -r ms name; do printf '#   %6d.%01d s  %s\n' $((ms / 1000)) $((ms % 1000 / 100)) "$name"; done
 if [ "$failed" -gt 0 ]; then
     echo "# failed:"
     printf '#   %s\n' "${failures[@]}"

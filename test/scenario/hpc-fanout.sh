@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`)
 #
 # hpc-fanout.sh: the cluster recipe (doc/hpc.md) on one machine.  A depot
 # of 50 packages with pkgimages is packed once (the head of each chain of

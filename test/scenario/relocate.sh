@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`)
 #
 # relocate.sh: `jldepot relocate` on real depots.  Caches of the sample depot
 # (real format, R12 / M13 / L10, one with its pkgimage) are made absolute the

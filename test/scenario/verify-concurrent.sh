@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`)
 #
 # verify-concurrent.sh: 32 `jldepot verify --json` processes started at once
 # on one depot of 30 caches that has no stamps yet, so that they all check
