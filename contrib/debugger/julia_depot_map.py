@@ -1,7 +1,7 @@
 # This file is a part of Julia. License is MIT: https://julialang.org/license
 """
 julia_depot_map: the shared logic of Julia's debugger loaders
-(julia-depot-gdb.py, julia-depot-lldb.py, julia-depot-symbolizer).
+(julia-depot-gdb.py, julia_depot_lldb.py, julia-depot-symbolizer).
 
 A pkgimage names its source files under virtual roots such as
 `/@depot-<image_id16>-<k>/packages/...` and carries, as plain data in the ELF
@@ -546,13 +546,13 @@ def load(objpath, env=None, bindir=None, check_md5=True, depots=None):
 
 def __lldb_init_module(debugger, internal_dict):
     """`command script import <dir>/julia_depot_map.py` in LLDB loads the LLDB
-    loader, julia-depot-lldb.py beside this file (LLDB refuses to import a
+    loader, julia_depot_lldb.py beside this file (LLDB refuses to import a
     file whose name has dashes), as the module `julia_depot_lldb`."""
     import importlib.util
     import sys
     mod = sys.modules.get("julia_depot_lldb")
     if mod is None:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "julia-depot-lldb.py")
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "julia_depot_lldb.py")
         spec = importlib.util.spec_from_file_location("julia_depot_lldb", path)
         mod = importlib.util.module_from_spec(spec)
         sys.modules["julia_depot_lldb"] = mod

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
 #
-# debug-lldb.sh: lldb-19 with contrib/debugger/julia-depot-lldb.py (loaded by
+# debug-lldb.sh: lldb-19 with contrib/debugger/julia_depot_lldb.py (loaded by
 # `command script import .../julia_depot_map.py`) finds the sources of
 # pkgimages whose depots were moved.  Same setup as debug-gdb.sh: mkdiso
 # builds Shapes (inlining from Units in the second depot) with DWARF 4 and 5,

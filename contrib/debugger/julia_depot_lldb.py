@@ -1,10 +1,10 @@
 # This file is a part of Julia. License is MIT: https://julialang.org/license
 """
-julia-depot-lldb.py: LLDB finds the sources of relocated Julia pkgimages.
+julia_depot_lldb.py: LLDB finds the sources of relocated Julia pkgimages.
 
 Enable with one line in ~/.lldbinit:
 
-    command script import <julia>/share/julia/contrib/julia-depot-lldb.py
+    command script import <julia>/share/julia/contrib/julia_depot_lldb.py
 
 For every module that carries a `.jl_depot_map` section (a pkgimage), this
 finds the depot that holds the file, resolves each of the image's virtual
