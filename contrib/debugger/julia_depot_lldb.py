@@ -28,7 +28,10 @@ for Python):
     `settings append` from the listener's thread would not reach the
     target's own settings;
   - the command `julia-depot-map` maps the modules loaded now and lists what
-    was installed.
+    was installed;
+  - the command `julia-list FILE[:LINE] [COUNT]` lists a source file of the
+    loaded images by name (`source list -f` searches only the primary file
+    of each compile unit, and Julia names every compile unit `julia`).
 
 The map is data: nothing inside a depot is ever executed.
 """
@@ -301,6 +304,7 @@ def julia_depot_map(debugger, command, exe_ctx, result, internal_dict):
 def __lldb_init_module(debugger, internal_dict):
     global _listener
     debugger.HandleCommand("command script add -o -f %s.julia_depot_map julia-depot-map" % __name__)
+    debugger.HandleCommand("command script add -o -f %s.julia_list julia-list" % __name__)
     target = debugger.GetSelectedTarget()
     if target.IsValid():
         _add_stop_hook(debugger, target)
@@ -313,3 +317,69 @@ def __lldb_init_module(debugger, internal_dict):
         t = threading.Thread(target=_listen, args=(debugger, _listener), name="julia-depot-map")
         t.daemon = True
         t.start()
+
+
+def _support_files(target):
+    """Every source file named by the line tables of the target's modules,
+    as LLDB reads it (before target.source-map)."""
+    seen = set()
+    for module in target.module_iter():
+        for i in range(module.GetNumCompileUnits()):
+            cu = module.GetCompileUnitAtIndex(i)
+            for j in range(cu.GetNumSupportFiles()):
+                f = cu.GetSupportFileAtIndex(j).fullpath
+                if f and f not in seen:
+                    seen.add(f)
+                    yield f
+
+
+def _remap(path, rules):
+    for vroot, real in rules.items():
+        if path == vroot or path.startswith(vroot + "/"):
+            return real + path[len(vroot):]
+    return path
+
+
+def julia_list(debugger, command, exe_ctx, result, internal_dict):
+    """julia-list FILE[:LINE] [COUNT]: list COUNT (default 10) lines of a
+    source file of the loaded Julia images, from LINE (default 1).  FILE is
+    a name (`impl.jl`) or the end of a path (`src/impl.jl`) on a component
+    boundary.  `source list -f` cannot find these files: it searches only the
+    primary file of each compile unit, and Julia names every compile unit
+    `julia`."""
+    args = command.split()
+    if not args or len(args) > 2 or (len(args) == 2 and not args[1].isdigit()):
+        result.SetError("usage: julia-list FILE[:LINE] [COUNT]")
+        return
+    name, line = args[0], 1
+    head, sep, tail = name.rpartition(":")
+    if sep and tail.isdigit():
+        name, line = head, max(int(tail), 1)
+    count = int(args[1]) if len(args) == 2 else 10
+    target = exe_ctx.GetTarget() if exe_ctx.GetTarget().IsValid() else debugger.GetSelectedTarget()
+    if not target.IsValid():
+        result.SetError("no target")
+        return
+    _scan(debugger, target, None)
+    rules = dict(_current_map(debugger, target))
+    rules.update(_installed.get(_key(target), {}))
+    found = set()
+    for f in _support_files(target):
+        if f == name or f.endswith("/" + name.lstrip("/")):
+            found.add(_remap(f, rules))
+    if not found:
+        result.SetError('no loaded image has a source file named "%s"' % name)
+        return
+    if len(found) > 1:
+        result.SetError('several source files match "%s"; give more of the path:\n  %s'
+                        % (name, "\n  ".join(sorted(found))))
+        return
+    path = found.pop()
+    if not os.path.isfile(path):
+        result.SetError("%s does not exist on this machine; run julia-depot-map to see "
+                        "where the image's depots were found" % path)
+        return
+    stream = lldb.SBStream()
+    target.GetSourceManager().DisplaySourceLinesWithLineNumbers(
+        lldb.SBFileSpec(path, False), line, 0, max(count - 1, 0), "", stream)
+    result.AppendMessage("%s\n%s" % (path, stream.GetData() or ""))

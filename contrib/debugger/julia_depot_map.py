@@ -542,21 +542,3 @@ def load(objpath, env=None, bindir=None, check_md5=True, depots=None):
 
 # --------------------------------------------------------------------------
 # LLDB entry point
-
-
-def __lldb_init_module(debugger, internal_dict):
-    """`command script import <dir>/julia_depot_map.py` in LLDB loads the LLDB
-    loader, julia_depot_lldb.py beside this file (LLDB refuses to import a
-    file whose name has dashes), as the module `julia_depot_lldb`."""
-    import importlib.util
-    import sys
-    mod = sys.modules.get("julia_depot_lldb")
-    if mod is None:
-        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "julia_depot_lldb.py")
-        spec = importlib.util.spec_from_file_location("julia_depot_lldb", path)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["julia_depot_lldb"] = mod
-        spec.loader.exec_module(mod)
-    # LLDB finds `-P`/`-f` names through its session dictionary.
-    internal_dict["julia_depot_lldb"] = mod
-    mod.__lldb_init_module(debugger, internal_dict)

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
 #
-# debug-lldb.sh: lldb-19 with contrib/debugger/julia_depot_lldb.py (loaded by
-# `command script import .../julia_depot_map.py`) finds the sources of
-# pkgimages whose depots were moved.  Same setup as debug-gdb.sh: mkdiso
-# builds Shapes (inlining from Units in the second depot) with DWARF 4 and 5,
-# both depots move to paths with a space, `=`, `:` and `%`, reached through
-# symlinks listed in JULIA_DEPOT_PATH; lldb runs dihost on the .so.
+# debug-lldb.sh: lldb-19 with `command script import
+# .../contrib/debugger/julia_depot_lldb.py` (the line the docs give) finds
+# the sources of pkgimages whose depots were moved.  Same setup as
+# debug-gdb.sh: mkdiso builds Shapes (inlining from Units in the second
+# depot) with DWARF 4 and 5, both depots move to paths with a space, `=`,
+# `:` and `%`, reached through symlinks listed in JULIA_DEPOT_PATH; lldb runs
+# dihost on the .so.
 set -u
 export PYTHONDONTWRITEBYTECODE=1 # keep the checkout free of __pycache__
 : "${BUILDDIR:?}" "${TOP:?}" "${FIXTURES:?}"
 MKDISO=$BUILDDIR/test/tools/mkdiso
 DIHOST=$BUILDDIR/test/tools/dihost
-LOADER=$TOP/contrib/debugger/julia_depot_map.py
+LOADER=$TOP/contrib/debugger/julia_depot_lldb.py
 LLDB=${LLDB:-lldb-19}
 check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
 for t in "$MKDISO" "$DIHOST"; do
@@ -53,6 +54,26 @@ for dw in 4 5; do
         '[ "$(grep -c "^\[[0-9]*\] \"/@depot-[0-9a-f]\{16\}-[12]\" -> " <<<"$out")" = 2 ] && grep -qF "\" -> \"$LA\"" <<<"$out" && grep -qF "\" -> \"$LB\"" <<<"$out"'
     check "dwarf$dw: julia-depot-map lists both roots" \
         'grep -qF -- "-> $LA (@depot, containing)" <<<"$out" && grep -qF -- "-> $LB (@depot, DEPOT_PATH[2])" <<<"$out"'
+
+    # `source list -f` searches only compile units' primary files (Julia's
+    # are all named `julia`); julia-list finds a file of the moved depots by
+    # name or path suffix, before and after the process runs
+    next=$(sed -n "$((FUNC_LINE + 1))p" "$FUNC_FILE")
+    inltext=$(sed -n "${INL_LINE}p" "$INL_FILE")
+    EX=(-o "target modules add \"$SO\"" -o "julia-list $base:$FUNC_LINE 2"
+        -o "julia-list $(basename "$INL_FILE"):$INL_LINE 1" -o "julia-list no-such-file.jl")
+    out=$(lldbrun "$SO")
+    check "dwarf$dw: julia-list $base:$FUNC_LINE names the moved file" 'grep -qxF "$FUNC_FILE" <<<"$out"'
+    check "dwarf$dw: julia-list shows the line and the next one" \
+        'grep -qF "$FUNC_LINE   	$text" <<<"$out" && grep -qE "^ *$((FUNC_LINE + 1))( |	|$)" <<<"$out"'
+    check "dwarf$dw: julia-list finds the inlined file in the second depot" \
+        'grep -qxF "$INL_FILE" <<<"$out" && grep -qF "$INL_LINE   	$inltext" <<<"$out"'
+    check "dwarf$dw: julia-list names a file no image has" \
+        'grep -qF "error: no loaded image has a source file named \"no-such-file.jl\"" <<<"$out"'
+    EX=(-o "target modules add \"$SO\"" -o "target modules add \"$SO2\"" -o "julia-list $base:$FUNC_LINE 1")
+    out=$(lldbrun "$SO" "$SO2")
+    check "dwarf$dw: julia-list with two images of the same package asks for more of the path" \
+        'grep -qF "several source files match \"$base\"" <<<"$out" && grep -qF "$LA/" <<<"$out" && grep -qF "$LA2/" <<<"$out"'
 
     # after the image is loaded, a breakpoint at the moved Units file (full
     # path) resolves and stops in the inlined frame
