@@ -818,8 +818,10 @@ static int run_checks(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify_r
         free(r->reason);
         r->reason = NULL;
     }
-    // 7. crc_ji, then crc_so and the blob; a stamp or seal that matched every
-    // dependency and both files stands for them
+    // 7. crc_ji, then crc_so and the blob.  A stamp or seal that matched every
+    // dependency and both files stands for the dependencies and the .so, never
+    // for the .ji: its checksum is always verified, so that no byte that was
+    // not checked is ever deserialized.
     int want_so = cf->clone_len > 0 && !ignore_so;
     if (r->status == JL_DEPOT_E_OK && cs->stamp &&
         (!want_so || (cs->stamp->has_so && cs->have_so &&
@@ -830,9 +832,14 @@ static int run_checks(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify_r
                 r->deps[i].verdict != JL_VERIFY_DEP_NOT_CHECKED)
                 all = 0;
         if (all) {
+            int c = jl_cachefile_check(cf, r->path, JL_CACHEFILE_CHECK_NO_SO, &r->check);
+            if (c == JL_DEPOT_E_NOMEM)
+                return c;
+            if (c == JL_DEPOT_E_CRC_JI)
+                return reject(r, c, strdup("it has an invalid checksum"));
+            if (c != JL_DEPOT_E_OK)
+                return reject(r, c, NULL);
             r->stamp = cs->stamp->seal ? JL_VERIFY_STAMP_SEAL : JL_VERIFY_STAMP_USED;
-            r->check.crc_ji_ok = -1;
-            r->check.data_crc_ok = -1;
             r->check.has_pkgimage = cf->clone_len > 0;
             return JL_DEPOT_E_OK;
         }

@@ -29,7 +29,23 @@
   load (its recently-used order), so its timestamps say nothing.  It matches
   on size, inode and device (a seal: size) together with its own trailer
   checksum, crc_ji; Julia replaces a cache file by renaming a new one into
-  place, never by writing it in place.
+  place, never by writing it in place.  A record never stands for the .ji's
+  bytes: the caller verifies crc_ji whatever the record says.
+
+  Which record counts: a stamp describes this machine's files and is the
+  stronger record.  When a stamp made for this cache (same crc_ji and
+  dependency count, valid checksum) exists, it alone is used: if it does not
+  match (for example, the depot was copied and the .ji has another inode),
+  everything is checked by content and the seal is not consulted.  A seal is
+  used only where no stamp for this cache exists; `jldepot seal` removes the
+  stamps of the caches it seals, so that a sealed depot that is then copied
+  or mounted read-only is checked by its seals.
+  What a seal vouches for: that files with the recorded size and mtime had,
+  when the seal was written, the content the cache records.  It is no
+  stronger than the depot's permissions: whoever can write the cache can
+  write its seal, so a seal is used only when its owner is the .ji's owner
+  (or root) and it is writable by no one who cannot also write the .ji.  It
+  does not detect a same-size edit whose mtime was restored on purpose.
 */
 
 #include <errno.h>
@@ -188,10 +204,21 @@ void jl_verify_stamp_free_(jl_verify_stamp_t *s)
     }
 }
 
+// A seal may be written only by those who may write the .ji (see the top of
+// this file).
+static int seal_trusted(const struct stat *seal, const struct stat *ji)
+{
+    if (seal->st_uid != ji->st_uid && seal->st_uid != 0)
+        return 0;
+    if ((seal->st_mode & S_IWGRP) && !(ji->st_mode & S_IWGRP))
+        return 0;
+    return !(seal->st_mode & S_IWOTH) || (ji->st_mode & S_IWOTH);
+}
+
 // Read and validate one stamp or seal file; NULL when absent or invalid
 // (*rejected set when a file was there).
 static jl_verify_stamp_t *load_one(const char *path, int seal, const jl_cachefile_t *cf,
-                                   int *rejected)
+                                   const struct stat *jist, int *rejected)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
@@ -202,7 +229,7 @@ static jl_verify_stamp_t *load_one(const char *path, int seal, const jl_cachefil
     uint8_t *b = NULL;
     *rejected = 1;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != want ||
-        cf->ndeps > 0xFFFFFFFFu)
+        cf->ndeps > 0xFFFFFFFFu || (seal && (!jist || !seal_trusted(&st, jist))))
         goto out;
     if ((b = (uint8_t *)malloc(want)) == NULL)
         goto out;
@@ -239,17 +266,21 @@ jl_verify_stamp_t *jl_verify_stamp_load_(const char *jipath, const jl_cachefile_
                                          const jl_verify_fstat_t *ji_now, int *rejected)
 {
     *rejected = 0;
+    struct stat jist;
+    int have_jist = stat(jipath, &jist) == 0;
     for (int seal = 0; seal <= 1; seal++) {
         char *p = jl_cachefile_stamp_path(jipath, seal);
         if (!p)
             return NULL;
         int rej = 0;
-        jl_verify_stamp_t *s = load_one(p, seal, cf, &rej);
+        jl_verify_stamp_t *s = load_one(p, seal, cf, have_jist ? &jist : NULL, &rej);
         free(p);
         if (s && !ji_match(&s->ji, ji_now, seal)) {
             jl_verify_stamp_free_(s);
-            s = NULL;
-            rej = 1;
+            // a stamp for this cache made for another copy of it: never
+            // fall back to the weaker seal
+            *rejected = 1;
+            return NULL;
         }
         if (s)
             return s;
@@ -354,5 +385,13 @@ int jl_verify_stamp_write_(const char *jipath, const jl_cachefile_t *cf,
     *written = err == JL_DEPOT_E_OK;
     free(b);
     free(path);
+    if (seal && *written) {
+        // the stamp describes this machine's copy only and would overrule the
+        // seal wherever the depot goes next
+        char *stamp = jl_cachefile_stamp_path(jipath, 0);
+        if (stamp && unlink(stamp) != 0 && errno != ENOENT)
+            err = JL_DEPOT_E_IO;
+        free(stamp);
+    }
     return err;
 }

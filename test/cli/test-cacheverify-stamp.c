@@ -5,7 +5,10 @@
   after a content check in a writable depot, used for a stat-only check,
   ignored (full check) when missing, truncated, damaged, made for another
   cache, or when any stat changed; never written into a read-only depot;
-  seals survive chmod and a move of the depot; racy files are re-read.
+  seals survive chmod and a move of the depot; racy files are re-read; a
+  stamp is never overruled by a seal; a seal written by someone who cannot
+  write the .ji is ignored; the .ji's checksum is verified whatever the
+  record says.
 */
 
 #include <fcntl.h>
@@ -140,7 +143,8 @@ static void test_written_then_used(void **state)
         assert_true(r->deps[i].by_stamp);
     }
     assert_true(nfile >= 3);
-    assert_int_equal(r->check.crc_ji_ok, -1); // not re-read
+    // the .ji's own checksum is verified even so: a record never stands for it
+    assert_int_equal(r->check.crc_ji_ok, 1);
     jl_verify_result_free(r);
     // --no-stamp: neither used nor written
     unlink(st);
@@ -405,8 +409,112 @@ static void test_names(void **state)
     assert_null(jl_cachefile_stamp_path("/d/x.so", 0));
 }
 
+// A stamp made for this cache is the stronger record: when the .ji was
+// replaced by a copy (another inode) and a dependency was edited keeping its
+// size and mtime, the stale stamp is not replaced by the weaker seal, so the
+// edit is found by content.  Without the stamp the seal vouches for it.
+static void test_stamp_never_overruled_by_seal(void **state)
+{
+    fx_t f = make_fx("stamp-over-seal");
+    char *st = stamp_of(f.shapes, 0), *se = stamp_of(f.shapes, 1);
+    seal(f.depot, f.shapes, JL_DEPOT_E_OK);
+    assert_true(exists(se));
+    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_SEAL);
+    // a stamp appears (a load on this machine while the seal was away),
+    // then the seal is back beside it
+    char *hold = jl_test_fmt("%s.held", se);
+    assert_int_equal(rename(se, hold), 0);
+    settle();
+    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_WRITTEN);
+    assert_int_equal(rename(hold, se), 0);
+    assert_true(exists(st));
+    // the .ji copied into place (new inode, same bytes); a source edited
+    // keeping its size and mtime
+    char *cmd = jl_test_fmt("cp -p '%s' '%s.tmp' && mv '%s.tmp' '%s' && "
+                            "f='%s/packages/Shapes/b7RtZ/src/Shapes.jl' && cp -p \"$f\" \"$f.ref\" && "
+                            "sed -i '1s/^./#/' \"$f\" && touch -r \"$f.ref\" \"$f\" && rm \"$f.ref\"",
+                            f.shapes, f.shapes, f.shapes, f.shapes, f.depot);
+    sh(cmd);
+    int rej = 0;
+    assert_int_equal(use_of(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE,
+                            JL_DEPOT_E_FILE_HASH_CHANGED, &rej),
+                     JL_VERIFY_STAMP_NONE);
+    assert_int_equal(rej, 1);
+    // the same depot with the stamp gone: the seal vouches (all a seal can do)
+    unlink(st);
+    assert_int_equal(use_of(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE, JL_DEPOT_E_OK, NULL),
+                     JL_VERIFY_STAMP_SEAL);
+    free(cmd);
+    free(hold);
+    free(se);
+    free(st);
+    free_fx(&f);
+}
+
+// Sealing removes the cache's stamp (it describes this machine's copy only);
+// a seal that others may write but the .ji's writers may not is ignored.
+static void test_seal_removes_stamp_and_needs_owner(void **state)
+{
+    fx_t f = make_fx("seal-owner");
+    char *st = stamp_of(f.shapes, 0), *se = stamp_of(f.shapes, 1);
+    settle();
+    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_WRITTEN);
+    assert_true(exists(st));
+    seal(f.depot, f.shapes, JL_DEPOT_E_OK);
+    assert_true(exists(se));
+    assert_false(exists(st));
+    assert_int_equal(use_of(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE, JL_DEPOT_E_OK, NULL),
+                     JL_VERIFY_STAMP_SEAL);
+    // a world-writable seal beside a .ji only its owner may write: ignored
+    assert_int_equal(chmod(f.shapes, 0644), 0);
+    assert_int_equal(chmod(se, 0666), 0);
+    int rej = 0;
+    assert_int_equal(use_of(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE, JL_DEPOT_E_OK, &rej),
+                     JL_VERIFY_STAMP_NONE);
+    assert_int_equal(rej, 1);
+    // a seal owned by another user: ignored
+    assert_int_equal(chmod(se, 0644), 0);
+    assert_int_equal(chown(se, 12345, 12345), 0);
+    assert_int_equal(use_of(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE, JL_DEPOT_E_OK, NULL),
+                     JL_VERIFY_STAMP_NONE);
+    // back to the .ji's owner: used again
+    assert_int_equal(chown(se, getuid(), getgid()), 0);
+    assert_int_equal(use_of(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE, JL_DEPOT_E_OK, NULL),
+                     JL_VERIFY_STAMP_SEAL);
+    free(se);
+    free(st);
+    free_fx(&f);
+}
+
+// A .ji whose bytes changed in place (same size and inode) is refused even
+// though its stamp matches every stat.
+static void test_ji_checksum_always_verified(void **state)
+{
+    fx_t f = make_fx("ji-crc");
+    settle();
+    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_WRITTEN);
+    int fd = open(f.shapes, O_RDWR);
+    assert_true(fd >= 0);
+    struct stat sb;
+    assert_int_equal(fstat(fd, &sb), 0);
+    unsigned char c;
+    off_t mid = sb.st_size / 2;
+    assert_int_equal(pread(fd, &c, 1, mid), 1);
+    c ^= 0x5a;
+    assert_int_equal(pwrite(fd, &c, 1, mid), 1);
+    close(fd);
+    jl_verify_result_t *r = check(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE);
+    assert_int_equal(r->status, JL_DEPOT_E_CRC_JI);
+    assert_int_equal(r->check.crc_ji_ok, 0);
+    jl_verify_result_free(r);
+    free_fx(&f);
+}
+
 JL_TEST_MAIN(cmocka_unit_test(test_names), cmocka_unit_test(test_written_then_used),
              cmocka_unit_test(test_damaged_stamps),
              cmocka_unit_test(test_edit_keeping_size_and_mtime), cmocka_unit_test(test_racy_files),
-             cmocka_unit_test(test_read_only_and_seal), cmocka_unit_test(test_move_and_pkgimage),
+             cmocka_unit_test(test_read_only_and_seal),
+             cmocka_unit_test(test_stamp_never_overruled_by_seal),
+             cmocka_unit_test(test_seal_removes_stamp_and_needs_owner),
+             cmocka_unit_test(test_ji_checksum_always_verified), cmocka_unit_test(test_move_and_pkgimage),
              cmocka_unit_test(test_ji_touched_by_loader))
