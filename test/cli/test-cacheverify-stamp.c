@@ -430,15 +430,16 @@ static void test_stamp_never_overruled_by_seal(void **state)
     assert_true(exists(st));
     // the .ji copied into place (new inode, same bytes); a source edited
     // keeping its size and mtime
-    char *cmd = jl_test_fmt("cp -p '%s' '%s.tmp' && mv '%s.tmp' '%s' && "
-                            "f='%s/packages/Shapes/b7RtZ/src/Shapes.jl' && cp -p \"$f\" \"$f.ref\" && "
-                            "sed -i '1s/^./#/' \"$f\" && touch -r \"$f.ref\" \"$f\" && rm \"$f.ref\"",
-                            f.shapes, f.shapes, f.shapes, f.shapes, f.depot);
+    char *cmd =
+        jl_test_fmt("cp -p '%s' '%s.tmp' && mv '%s.tmp' '%s' && "
+                    "f='%s/packages/Shapes/b7RtZ/src/Shapes.jl' && cp -p \"$f\" \"$f.ref\" && "
+                    "sed -i '1s/^./#/' \"$f\" && touch -r \"$f.ref\" \"$f\" && rm \"$f.ref\"",
+                    f.shapes, f.shapes, f.shapes, f.shapes, f.depot);
     sh(cmd);
     int rej = 0;
-    assert_int_equal(use_of(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE,
-                            JL_DEPOT_E_FILE_HASH_CHANGED, &rej),
-                     JL_VERIFY_STAMP_NONE);
+    assert_int_equal(
+        use_of(f.depot, f.shapes, JL_VERIFY_NO_STAMP_WRITE, JL_DEPOT_E_FILE_HASH_CHANGED, &rej),
+        JL_VERIFY_STAMP_NONE);
     assert_int_equal(rej, 1);
     // the same depot with the stamp gone: the seal vouches (all a seal can do)
     unlink(st);
@@ -516,5 +517,5 @@ JL_TEST_MAIN(cmocka_unit_test(test_names), cmocka_unit_test(test_written_then_us
              cmocka_unit_test(test_read_only_and_seal),
              cmocka_unit_test(test_stamp_never_overruled_by_seal),
              cmocka_unit_test(test_seal_removes_stamp_and_needs_owner),
-             cmocka_unit_test(test_ji_checksum_always_verified), cmocka_unit_test(test_move_and_pkgimage),
-             cmocka_unit_test(test_ji_touched_by_loader))
+             cmocka_unit_test(test_ji_checksum_always_verified),
+             cmocka_unit_test(test_move_and_pkgimage), cmocka_unit_test(test_ji_touched_by_loader))
