@@ -29,7 +29,8 @@
     XX(relocate, "rewrite caches so they are valid where they now are") \
     XX(pack, "write servable bundles of caches, their closure and sources") \
     XX(unpack, "verify a bundle and unpack it into a depot") \
-    XX(fetch, "download a bundle over HTTP and unpack it")
+    XX(fetch, "download a bundle over HTTP and unpack it") \
+    XX(key, "generate and show the Ed25519 keys that sign bundles")
 
 #define XX(name, summary) int jldepot_cmd_##name(int argc, char **argv);
 JLDEPOT_COMMANDS(XX)

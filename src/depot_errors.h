@@ -167,7 +167,15 @@
        "the debug-info image id is not 16 lower-case hexadecimal digits") \
     XX(DIMAP_BAD_ROOT, "dimap_bad_root", "the file name has a malformed debug-info virtual root") \
     XX(DIMAP_FOREIGN_ROOT, "dimap_foreign_root", \
-       "the file name lies under the debug-info virtual root of another image")
+       "the file name lies under the debug-info virtual root of another image") \
+    /* tool: signatures and trust */ \
+    XX(KEY_NAME, "key_name", "the key name is not of the form NAME-N") \
+    XX(KEY_MALFORMED, "key_malformed", \
+       "the key is not of the form NAME-N:BASE64 of the right length") \
+    XX(SIG_MALFORMED, "signature_malformed", \
+       "the signature is not of the form NAME-N:BASE64 of 64 bytes") \
+    XX(SIG_UNTRUSTED, "signature_untrusted", "it is not signed by any key this client trusts") \
+    XX(SIG_INVALID, "signature_invalid", "a signature by a trusted key does not verify")
 
 typedef enum {
 #define XX(name, json, msg) JL_DEPOT_E_##name,
