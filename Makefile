@@ -37,7 +37,10 @@ CODEC_SRCS   := $(filter-out cli/jldepot%.c,$(TOOL_SRCS))
 RUNTIME_HDRS := $(wildcard src/*.h) $(wildcard cli/*.h)
 RUNTIME_OBJS := $(RUNTIME_SRCS:src/%.c=$(BUILDDIR)/obj/%.o) \
                 $(RUNTIME_CXX_SRCS:src/%.cpp=$(BUILDDIR)/obj/%.o)
-TOOL_OBJS    := $(TOOL_SRCS:cli/%.c=$(BUILDDIR)/obj/cli/%.o)
+# the tool's one C++ file: TOML through toml++ (Debian has no C TOML library)
+TOOL_CXX_SRCS := $(sort $(wildcard cli/*.cpp))
+TOOL_OBJS    := $(TOOL_SRCS:cli/%.c=$(BUILDDIR)/obj/cli/%.o) \
+                $(TOOL_CXX_SRCS:cli/%.cpp=$(BUILDDIR)/obj/cli/%.o)
 LIB          := $(USRDIR)/lib/libjldepot.a
 TOOL         := $(USRDIR)/bin/jldepot
 
@@ -51,13 +54,13 @@ BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
 BENCH_BINS := $(BENCH_SRCS:test/bench/%.c=$(BUILDDIR)/test/bench/%)
 LLVM_PROGS := $(foreach b,$(UNIT_BINS) $(TTOOL_BINS) $(BENCH_BINS),$(if $(findstring llvm,$(notdir $(b))),$(b))) \
               $(BUILDDIR)/test/tools/mkdiso
-FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp cli/*.c cli/*.h test/*.c test/*.h test/*/*.c test/*/*.h)
+FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp cli/*.c cli/*.h cli/*.cpp test/*.c test/*.h test/*/*.c test/*/*.h)
 
 , := ,
 RUNTIME_CFLAGS := $(JCFLAGS) $(call pkgcflags,$(RUNTIME_PKGS))
 RUNTIME_LIBS   := $(call pkglibs,$(RUNTIME_PKGS)) -lm
 TOOL_CFLAGS    := $(RUNTIME_CFLAGS) $(call pkgcflags,$(TOOL_PKGS))
-TOOL_LIBS      := $(call pkglibs,$(TOOL_PKGS)) $(RUNTIME_LIBS)
+TOOL_LIBS      := $(call pkglibs,$(TOOL_PKGS)) $(RUNTIME_LIBS) -lstdc++
 TEST_CFLAGS    := $(TOOL_CFLAGS) $(call pkgcflags,$(TEST_PKGS)) -Itest
 TEST_LIBS      := $(call pkglibs,$(TEST_PKGS)) $(TOOL_LIBS)
 FUZZ_SAN       := $(if $(filter 1,$(SANITIZE)),-fsanitize=fuzzer$(,)address$(,)undefined -fno-sanitize-recover=all,-fsanitize=fuzzer)
@@ -77,6 +80,11 @@ $(BUILDDIR)/obj/cli/jldepot%.o: cli/jldepot%.c $(RUNTIME_HDRS) Make.inc
 $(BUILDDIR)/obj/cli/%.o: cli/%.c $(RUNTIME_HDRS) Make.inc
 	@mkdir -p $(@D)
 	$(CC) $(RUNTIME_CFLAGS) -Wc++-compat -c $< -o $@
+
+$(BUILDDIR)/obj/cli/%.o: cli/%.cpp $(RUNTIME_HDRS) Make.inc
+	@mkdir -p $(@D)
+	$(CXX) $(filter-out -std=gnu99 -Wold-style-definition -Wstrict-prototypes,$(TOOL_CFLAGS)) -std=c++17 \
+	    $(if $(filter 1,$(SANITIZE)),-fno-sanitize=vptr) -c $< -o $@
 
 # Runtime files are also C++-clean, as Julia compiles its runtime C.
 $(BUILDDIR)/obj/%.o: src/%.c $(RUNTIME_HDRS) Make.inc
