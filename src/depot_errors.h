@@ -175,7 +175,14 @@
     XX(SIG_MALFORMED, "signature_malformed", \
        "the signature is not of the form NAME-N:BASE64 of 64 bytes") \
     XX(SIG_UNTRUSTED, "signature_untrusted", "it is not signed by any key this client trusts") \
-    XX(SIG_INVALID, "signature_invalid", "a signature by a trusted key does not verify")
+    XX(SIG_INVALID, "signature_invalid", "a signature by a trusted key does not verify") \
+    XX(UNSIGNED, "unsigned", "it carries no signature, and its source requires one") \
+    XX(KEY_REVOKED, "key_revoked", "it is signed only by keys this client has revoked") \
+    XX(URL_REFUSED, "url_refused", \
+       "the URL is not https:// (plain http:// only to loopback or a source that allows it)") \
+    XX(TRUST_CONFIG, "trust_config", "the sources configuration is malformed") \
+    XX(INDEX_EXPIRED, "index_expired", "the signed index has expired") \
+    XX(INDEX_ROLLBACK, "index_rollback", "the signed index is older than one already seen")
 
 typedef enum {
 #define XX(name, json, msg) JL_DEPOT_E_##name,
