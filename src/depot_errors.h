@@ -115,6 +115,8 @@
     XX(MTIME_CHANGED, "mtime_changed", "the mtime of a dependency file has changed") \
     XX(MTIME_TRACKED, "mtime_tracked", "the dependency is tracked by mtime, not by content") \
     XX(ABSOLUTE_PATH, "absolute_path", "the dependency is recorded by its absolute path") \
+    XX(FILE_NOT_REGULAR, "file_not_regular", \
+       "a dependency file is a FIFO, socket or device, not a regular file") \
     /* relocation */ \
     XX(RELOCATE_CRC, "relocate_crc", \
        "the cache file does not pass its own checks, so it is not rewritten") \
