@@ -154,8 +154,13 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "file", json_object_new_string(r->path));
+    // a file whose header cannot be parsed is unreadable: whether it would be
+    // relocatable is unknown, not "no"
+    int unreadable = r->layout == JL_CACHE_LAYOUT_UNKNOWN && r->status != JL_DEPOT_E_OK;
     json_object_object_add(o, "verdict",
-                           json_object_new_string(r->status == JL_DEPOT_E_OK ? "fresh" : "stale"));
+                           json_object_new_string(r->status == JL_DEPOT_E_OK ? "fresh"
+                                                  : unreadable               ? "unreadable"
+                                                                             : "stale"));
     json_object_object_add(o, "status", json_object_new_string(jl_depot_errjson(r->status)));
     json_object_object_add(o, "reason", jstr_or_null(r->reason));
     json_object_object_add(o, "stale_check", json_object_new_boolean(r->stale));
@@ -165,7 +170,8 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
                                                s, (size_t)r->depot, JL_DEPOT_ROLE_DEPOT))
                                          : NULL);
     json_object_object_add(o, "layout", json_object_new_string(jl_cache_layout_name(r->layout)));
-    json_object_object_add(o, "relocatable", json_object_new_boolean(r->relocatable));
+    json_object_object_add(o, "relocatable",
+                           unreadable ? NULL : json_object_new_boolean(r->relocatable));
     json_object_object_add(o, "stamp", json_object_new_string(jl_verify_stamp_use_name(r->stamp)));
     json_object_object_add(o, "stamp_rejected", json_object_new_boolean(r->stamp_rejected));
     json_object *rr = json_object_new_array();
@@ -507,7 +513,7 @@ static int run_verify(int argc, char **argv, int seal)
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
-    size_t nfresh = 0, nstale = 0, nnotreloc = 0, nerr = 0;
+    size_t nfresh = 0, nstale = 0, nnotreloc = 0, nerr = 0, nunreadable = 0;
     json_object *jarr = json ? json_object_new_array() : NULL;
     int target_printed = 0;
     if (!json && jl_cacheverify_target(v)->julia_version) {
@@ -542,9 +548,11 @@ static int run_verify(int argc, char **argv, int seal)
         }
         else if (r->status == JL_DEPOT_E_OK)
             nfresh++;
+        else if (r->layout == JL_CACHE_LAYOUT_UNKNOWN)
+            nunreadable++;
         else
             nstale++;
-        if (!r->relocatable)
+        if (!r->relocatable && r->layout != JL_CACHE_LAYOUT_UNKNOWN)
             nnotreloc++;
         if (json)
             json_object_array_add(jarr, result_json(r, s));
@@ -583,6 +591,7 @@ static int run_verify(int argc, char **argv, int seal)
         json_object_object_add(sum, "fresh", json_object_new_uint64(nfresh));
         json_object_object_add(sum, "stale", json_object_new_uint64(nstale));
         json_object_object_add(sum, "not_relocatable", json_object_new_uint64(nnotreloc));
+        json_object_object_add(sum, "unreadable", json_object_new_uint64(nunreadable));
         json_object_object_add(sum, "errors", json_object_new_uint64(nerr));
         json_object_object_add(doc, "summary", sum);
         puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -592,11 +601,16 @@ static int run_verify(int argc, char **argv, int seal)
     else {
         if (!target_printed)
             printf("no cache file found\n");
-        printf("%zu %s, %zu stale, %zu not relocatable\n", nfresh, seal ? "sealed" : "fresh",
-               nstale, nnotreloc);
+        printf("%zu %s, %zu stale, %zu not relocatable", nfresh, seal ? "sealed" : "fresh", nstale,
+               nnotreloc);
+        if (nunreadable)
+            printf(", %zu unreadable", nunreadable);
+        printf("\n");
     }
     if (rc == JLDEPOT_EXIT_OK)
-        rc = nerr ? JLDEPOT_EXIT_USAGE : nstale ? JLDEPOT_EXIT_REJECTED : JLDEPOT_EXIT_OK;
+        rc = nerr                    ? JLDEPOT_EXIT_USAGE
+             : nstale || nunreadable ? JLDEPOT_EXIT_REJECTED
+                                     : JLDEPOT_EXIT_OK;
 out:
     jl_cacheverify_free(v);
     if (s)

@@ -48,3 +48,14 @@ for kind in fifo devzero; do
     check "$kind: unpack's seal step ends (no timeout), no seal written" \
         '[ "$rc" != 124 ] && ! ls "$E"/compiled/*/P0001/*.seal >/dev/null 2>&1'
 done
+
+# a .ji whose header cannot be parsed is unreadable, not "not relocatable"
+rm -f "$dep"; : >"$dep"
+mkdir -p "$D/compiled/v1.11/Bad"
+head -c 100 /dev/urandom >"$D/compiled/v1.11/Bad/x_y.ji"
+out=$("$JLDEPOT" verify --no-stamp-write "$D" 2>&1); rc=$?
+check "an unparsable .ji: exit 1, named, counted as unreadable" \
+    '[ "$rc" = 1 ] && grep -qF "Bad/x_y.ji because the file is not a Julia cache file" <<<"$out" && grep -q "^1 fresh, 0 stale, 0 not relocatable, 1 unreadable$" <<<"$out"'
+out=$("$JLDEPOT" verify --json --no-stamp-write "$D" 2>&1)
+check "an unparsable .ji in --json: verdict unreadable, relocatable null, status bad_magic" \
+    'python3 -c "import json,sys; d=json.loads(sys.argv[1]); c=[c for c in d[\"caches\"] if c[\"file\"].endswith(\"x_y.ji\")][0]; assert c[\"verdict\"]==\"unreadable\" and c[\"relocatable\"] is None and c[\"status\"]==\"bad_magic\" and d[\"summary\"][\"unreadable\"]==1 and d[\"summary\"][\"not_relocatable\"]==0" "$out"'
