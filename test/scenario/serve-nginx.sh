@@ -6,7 +6,7 @@
 # verified.  Bad answers (404, a truncated body, a tampered byte, a key that
 # does not match the manifest, a slow server against --timeout) each give
 # their named error and leave the depot byte-identical; a partial download
-# is resumed with an HTTP Range request.
+# is resumed with an HTTP Range request (with --keep-partial only).
 set -u
 : "${JLDEPOT:?}" "${BUILDDIR:?}" "${FIXTURES:?}" "${TOP:?}"
 MKCACHE="$BUILDDIR/test/tools/mkcache"
@@ -126,8 +126,8 @@ psize=$(stat -c %s "$part" 2>/dev/null || echo 0)
 check "--keep-partial after a timeout: a partial download kept" \
     '[ $rc -eq 1 ] && [ -n "$part" ] && [ "$psize" -gt 0 ] && [ "$psize" -lt "$bigsize" ]'
 : >"$N/logs/ranged.log"
-run fetch "$U/slow/index.json" --package P0002 "$R"
-check "the next fetch resumes with Range and finishes" \
+run fetch --keep-partial "$U/slow/index.json" --package P0002 "$R"
+check "the next fetch with --keep-partial resumes with Range and finishes" \
     '[ $rc -eq 0 ] && grep -q "resumed at byte $psize" "$err" && grep -q "^/slow/$big 206 $((bigsize - psize)) \"bytes=$psize-\"$" "$N/logs/ranged.log"'
 run verify "$R"
 check "the resumed bundle's caches are fresh" '[ $rc -eq 0 ] && tail -n 1 "$out" | grep -q "^2 fresh, 0 stale"'
