@@ -132,3 +132,13 @@ check "the next fetch with --keep-partial resumes with Range and finishes" \
 run verify "$R"
 check "the resumed bundle's caches are fresh" '[ $rc -eq 0 ] && tail -n 1 "$out" | grep -q "^2 fresh, 0 stale"'
 check "no temporary download left after the resume" '[ -z "$(find "$R" -name ".jldepot-*")" ]'
+
+# ---- without --keep-partial, a part file left behind is discarded, never resumed --------------
+X="$tmp/discard/depot"
+mkdir -p "$X/compiled"
+printf 'garbage' >"$X/compiled/.jldepot-fetch-$(printf %s "$U/good/$stats" | sha256sum | cut -c1-16).part"
+: >"$N/logs/ranged.log"
+run fetch "$U/good/$stats" "$X"
+check "a part file left behind is discarded without --keep-partial, not resumed" \
+    '[ $rc -eq 0 ] && grep -q "discarded 7 bytes left by an earlier fetch" "$err" && grep -q "^/good/$stats 200 [0-9]* \"-\"$" "$N/logs/ranged.log"'
+check "... and no temporary download is left" '[ -z "$(find "$X" -name ".jldepot-*")" ]'
