@@ -142,3 +142,18 @@ run fetch "$U/good/$stats" "$X"
 check "a part file left behind is discarded without --keep-partial, not resumed" \
     '[ $rc -eq 0 ] && grep -q "discarded 7 bytes left by an earlier fetch" "$err" && grep -q "^/good/$stats 200 [0-9]* \"-\"$" "$N/logs/ranged.log"'
 check "... and no temporary download is left" '[ -z "$(find "$X" -name ".jldepot-*")" ]'
+
+# ---- two fetches of one URL at once: the second is refused, the first completes -------------
+Y="$tmp/twice/depot"
+mkdir -p "$Y"
+yp="$Y/compiled/.jldepot-fetch-$(printf %s "$U/slow/$big" | sha256sum | cut -c1-16).part"
+"$JLDEPOT" fetch -q "$U/slow/index.json" --package P0002 "$Y" >"$tmp/first.out" 2>"$tmp/first.err" &
+first=$!
+for _ in $(seq 200); do [ "$(stat -c %s "$yp" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.05; done
+run fetch -q "$U/slow/index.json" --package P0002 "$Y"
+check "a second fetch of the same URL into the same depot: fetch_busy at once" \
+    '[ $rc -eq 1 ] && grep -q "another fetch is writing this file.*\[fetch_busy\]$" "$err"'
+wait "$first"
+frc=$?
+check "... and the first one completes" '[ $frc -eq 0 ] && [ -n "$(find "$Y/compiled" -name "*.ji")" ]'
+check "... leaving no part or lock file" '[ -z "$(find "$Y" -name ".jldepot-*")" ]'
