@@ -282,8 +282,9 @@ static int transfer(const char *url, xfer_t *x, const fetch_opts_t *fo, int quie
         x->resumed = 1;
     }
     // a Content-Length over the limit is refused before the body is read
-    if (x->limit && x->limit > x->base)
-        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)(x->limit - x->base));
+    // (the whole limit even when resuming: a server may ignore the Range)
+    if (x->limit)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->limit);
     CURLcode res = x->res = curl_easy_perform(c);
     if (x->progress)
         fputc('\n', stderr);
@@ -695,13 +696,16 @@ static int download(part_t *pt, const char *burl, const fetch_opts_t *fo, int qu
             return err;
         }
         err = transfer(burl, &x, fo, quiet, &http, errbuf);
-        if (err == JL_DEPOT_E_HTTP_STATUS && http == 416 && x.resumed && attempt == 0) {
+        // a partial file that is no prefix (416), or a server that ignores the
+        // Range (libcurl refuses its 200): start over, once
+        if (x.resumed && attempt == 0 &&
+            ((err == JL_DEPOT_E_HTTP_STATUS && http == 416) || x.res == CURLE_RANGE_ERROR)) {
             if (ftruncate(pt->fd, 0) != 0) {
                 err = jl_depot_errno_code(errno);
                 fetch_error(err, pt->path, strerror(errno), NULL);
                 return err;
             }
-            continue; // the partial file is no prefix: start over
+            continue;
         }
         if (err) {
             transfer_error(err, burl, &x, http, errbuf,

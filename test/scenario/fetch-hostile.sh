@@ -215,3 +215,12 @@ check "a fetch whose lock is held elsewhere: fetch_busy" '[ $rc -eq 1 ] && lastl
 rm -f "$L"
 state "$C" >"$tmp/after"
 check "... the depot unchanged" 'cmp -s "$tmp/before" "$tmp/after"'
+
+# ---- a server that ignores Range: a kept part file is started over ------------------------------
+K="$tmp/ignore-range/depot"
+mkdir -p "$K/compiled"
+KU="$U/good/index.json"
+head -c 100 "$W/good/$stats" >"$K/compiled/.jldepot-fetch-$(urlhash "$U/good/$stats").part"
+run fetch --keep-partial "$KU" --package Stats "$K"
+check "--keep-partial against a server that ignores Range: started over, exit 0" \
+    '[ $rc -eq 0 ] && [ -n "$(find "$K/compiled" -name "*.ji")" ] && [ -z "$(find "$K" -name ".jldepot-*")" ]'
