@@ -401,10 +401,12 @@ typedef struct {
     uint64_t discarded; // bytes of an earlier fetch's part file that were discarded
 } part_t;
 
-// mkdir -p `dir`; *made is the topmost directory made (NULL when none was).
-static int make_dirs(const char *dir, char **made)
+// mkdir -p `dir`; *made is the topmost directory made (NULL when none was),
+// *eno the errno of a failure.
+static int make_dirs(const char *dir, char **made, int *eno)
 {
     *made = NULL;
+    *eno = 0;
     char *p = strdup(dir);
     if (!p)
         return JL_DEPOT_E_NOMEM;
@@ -419,9 +421,8 @@ static int make_dirs(const char *dir, char **made)
                 err = JL_DEPOT_E_NOMEM;
         }
         else if (errno != EEXIST) {
-            err = jl_depot_errno_code(errno);
-            if (errno == ENOTDIR)
-                err = JL_DEPOT_E_IO;
+            *eno = errno;
+            err = errno == ENOTDIR ? JL_DEPOT_E_IO : jl_depot_errno_code(errno);
         }
         *s = save;
         if (err || !save)
@@ -569,17 +570,20 @@ static int part_begin(part_t *pt, const char *croot, const char *burl, int keep)
         fetch_error(JL_DEPOT_E_NOMEM, croot, NULL, NULL);
         return JL_DEPOT_E_NOMEM;
     }
-    int err = make_dirs(croot, &pt->made);
+    int eno = 0, err = make_dirs(croot, &pt->made, &eno);
     if (err) {
-        fetch_error(err, croot, "the depot's compiled directory could not be made", NULL);
+        if (asprintf(&detail, "making the depot's compiled directory: %s",
+                     eno ? strerror(eno) : "out of memory") < 0)
+            detail = NULL;
+        fetch_error(err, croot, detail, NULL);
+        free(detail);
         return err;
     }
     pt->dfd = open(croot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (pt->dfd < 0) {
         int e = errno;
         err = e == ENOTDIR ? JL_DEPOT_E_IO : jl_depot_errno_code(e);
-        if (asprintf(&detail, "the depot's compiled directory could not be opened: %s",
-                     strerror(e)) < 0)
+        if (asprintf(&detail, "opening the depot's compiled directory: %s", strerror(e)) < 0)
             detail = NULL;
         fetch_error(err, croot, detail, NULL);
         free(detail);

@@ -185,6 +185,10 @@ kept="$tmp/fresh2/depot/compiled/.jldepot-fetch-$(urlhash "$U/hang-100-x.tar.zst
 check "a part file kept for a depot that did not exist is inside that depot" \
     '[ $rc -eq 1 ] && [ "$(stat -c %s "$kept" 2>/dev/null)" = 100 ] && [ -z "$(find "$tmp" -maxdepth 1 -name ".jldepot-*")" ]'
 check "... and only the part file is there (no lock file)" '[ "$(ls -A "$(dirname "$kept")" | wc -l)" -eq 1 ]'
+: >"$tmp/afile"
+run fetch -q "$U/good/$stats" "$tmp/afile/depot"
+check "a depot under a regular file: io_error naming the cause, exit 2" \
+    '[ $rc -eq 2 ] && lastline | grep -q "fetch: $tmp/afile/depot/compiled: .*making the depot.s compiled directory: Not a directory; .*\[io_error\]$"'
 run fetch -q "$U/good/index.json" --package Stats "$tmp/new/depot"
 check "a good fetch into a depot that does not exist makes it" \
     '[ $rc -eq 0 ] && [ -n "$(find "$tmp/new/depot/compiled" -name "*.ji")" ] && [ -z "$(find "$tmp/new" -name ".jldepot-*")" ]'
