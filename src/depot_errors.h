@@ -184,7 +184,18 @@
        "the URL is not https:// (plain http:// only to loopback or a source that allows it)") \
     XX(TRUST_CONFIG, "trust_config", "the sources configuration is malformed") \
     XX(INDEX_EXPIRED, "index_expired", "the signed index has expired") \
-    XX(INDEX_ROLLBACK, "index_rollback", "the signed index is older than one already seen")
+    XX(INDEX_ROLLBACK, "index_rollback", "the signed index is older than one already seen") \
+    /* tool: fetch and bundle parsing */ \
+    XX(INDEX_MALFORMED, "index_malformed", "the index is malformed") \
+    XX(DOWNLOAD_TOO_LARGE, "download_too_large", "the file is larger than the size limit") \
+    XX(FETCH_BUSY, "fetch_busy", "another fetch is writing this file") \
+    XX(FETCH_PART_UNSAFE, "fetch_part_unsafe", \
+       "the temporary download file is a symbolic link, not a regular file, or has other links") \
+    XX(BAD_SIZE, "bad_size", \
+       "the size is not a byte count within range (digits, optionally followed by K, M or G)") \
+    XX(BUNDLE_SIZE, "bundle_size_mismatch", \
+       "a file's size does not match the one recorded for it") \
+    XX(URL_SCHEME, "url_scheme", "the URL is not an http:// or https:// URL")
 
 typedef enum {
 #define XX(name, json, msg) JL_DEPOT_E_##name,
