@@ -79,6 +79,24 @@ int jldepot_key_compute(json_object *input, char out[65]);
 // Returns JL_DEPOT_E_OK or JL_DEPOT_E_BUNDLE_ESCAPE.
 int jldepot_bundle_entry_name(const char *name, int *role, const char **rest);
 
+// The role whose root in depot `depot` holds the path `rest` of role `role`
+// most specifically, and the path below that root (*nrest, malloc'ed): in a
+// classic depot `@depot/compiled/x` is `@compiled/x`, so no alias reaches a
+// cache path unchecked.  Lexical (the roots are normalized).
+int jldepot_normalize_role(const jl_depot_stack_t *s, size_t depot, int role, const char *rest,
+                           int *nrole, char **nrest);
+
+// The package tree a cache records as its sources: its first include()
+// dependency must be `@depot/packages/NAME/SLUG/...` (something below SLUG).
+// *tree points at "NAME/SLUG" inside that dependency's path, *len is its
+// length.  JL_DEPOT_E_OK, or JL_DEPOT_E_NOT_SERVABLE_TREE.
+int jldepot_cache_tree(const jl_cachefile_t *cf, const char **tree, size_t *len);
+
+// Whether a bundle may write `rel` (a path below the depot's packages/) as a
+// source: it lies below one of the package trees `trees[0..n)` ("NAME/SLUG")
+// and is not the tree's deps/build.jl (a package with one is not servable).
+int jldepot_source_allowed(const char *rel, char *const *trees, size_t n);
+
 // ---- a depot's caches: closure, servability, keys --------------------------------
 
 typedef struct {
@@ -86,7 +104,7 @@ typedef struct {
     char *so;                 // its .so when it exists, else NULL
     char *name;               // package (directory under compiled/vX.Y/), or the file name
     char *relji;              // relative to the compiled root: "v1.11/Name/slug.ji"
-    char *pkgroot;            // the package tree (dir above src/ of the entry file), or NULL
+    char *pkgroot;            // the package tree (packages/NAME/SLUG of the entry file), or NULL
     char uuid[37];            // package UUID text
     jl_cachefile_t *cf;       // header-only read
     jl_cache_u128_t build_id; // of its first module
