@@ -37,9 +37,15 @@
 #define JLDEPOT_INDEX_FORMAT    "jldepot-index 1"
 #define JLDEPOT_BUNDLE_MANIFEST "jldepot-bundle.json"
 #define JLDEPOT_BUNDLE_EXT      ".tar.zst"
-// Default limits of unpack: one entry, and the whole bundle (uncompressed).
+// Default limits of unpack: one entry (a pkgimage is at most 4 GiB, a .ji
+// at most 1 GiB: the codec's limits), and the whole bundle (uncompressed).
 #define JLDEPOT_BUNDLE_MAX_ENTRY ((uint64_t)4 << 30)
 #define JLDEPOT_BUNDLE_MAX_TOTAL ((uint64_t)32 << 30)
+// ... and the expansion: the files a bundle declares may not add up to more
+// than RATIO times the bundle's own size plus FLOOR (zstd gives real
+// bundles 3 to 6; a bomb gets thousands).
+#define JLDEPOT_BUNDLE_MAX_RATIO   64
+#define JLDEPOT_BUNDLE_RATIO_FLOOR ((uint64_t)64 << 20)
 // The manifest is read into memory: at most this many bytes.
 #define JLDEPOT_BUNDLE_MAX_MANIFEST ((uint64_t)64 << 20)
 
@@ -144,6 +150,7 @@ json_object *jldepot_cpu_targets(const jl_cachefile_t *cf);
 
 typedef struct {
     uint64_t max_entry, max_total;
+    uint64_t max_ratio; // 0: no limit on the expansion
     int quiet;
     int no_seal;
     const char *expect_key; // when set, the bundle's key must be this one
