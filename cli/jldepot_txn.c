@@ -3,7 +3,8 @@
 /*
   jldepot_txn.c: the all-or-nothing depot writer (jldepot_txn.h): walks
   below a write root with openat(O_NOFOLLOW|O_DIRECTORY) per component,
-  the depot lock, temporary siblings synced in batches and closed, the
+  the depot lock, temporary siblings closed once written and synced in
+  batches, the
   commit (renameat2(RENAME_NOREPLACE), or link and unlink where the file
   system has no such rename) and the undo, in reverse order, of every name
   and directory the transaction made.
@@ -37,6 +38,7 @@ typedef struct {
     char *tmp; // the staged file's name in the same directory
     int fd;
     int state;
+    int synced; // its data is durable
 } tfile_t;
 
 typedef struct {
@@ -55,9 +57,8 @@ struct jldepot_txn_t {
     int *rootfd;
     tfile_t *f;
     size_t nf, capf;
-    dirs_t made;   // directories made, in the order made
-    size_t *batch; // staged files open, waiting for their sync
-    size_t nbatch, maxbatch;
+    dirs_t made;       // directories made, in the order made
+    size_t maxbatch;   // descriptors synced at once
     size_t cache_root; // the directory walked last (a borrowed descriptor)
     char *cache_rel;
     int cache_fd;
@@ -139,8 +140,8 @@ int jldepot_txn_new(const char *const *roots, size_t nroots, jldepot_txn_t **out
     }
     t->cache_fd = -1;
     t->lockfd = -1;
-    // a bounded number of staged files is open at once: a share of the
-    // descriptors this process may have (at least 1, at most 32)
+    // the syncs hold a bounded number of descriptors at once: a share of
+    // those this process may have (at least 1, at most 512)
     struct rlimit rl;
     size_t lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
                      ? (size_t)rl.rlim_cur
@@ -148,13 +149,8 @@ int jldepot_txn_new(const char *const *roots, size_t nroots, jldepot_txn_t **out
     t->maxbatch = lim / 4;
     if (t->maxbatch < 1)
         t->maxbatch = 1;
-    if (t->maxbatch > 32)
-        t->maxbatch = 32;
-    t->batch = malloc(t->maxbatch * sizeof(size_t));
-    if (!t->batch) {
-        jldepot_txn_free(t);
-        return JL_DEPOT_E_NOMEM;
-    }
+    if (t->maxbatch > 512)
+        t->maxbatch = 512;
     *out = t;
     return JL_DEPOT_E_OK;
 }
@@ -463,8 +459,8 @@ int jldepot_txn_lock(jldepot_txn_t *t, volatile sig_atomic_t *stop, char **where
         // made here (then removed when done), or there already: a lock file
         // left by a writer that died, or made by someone else, is only used
         int created = 1;
-        int fd = openat(rfd, JLDEPOT_TXN_LOCK, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                        0644);
+        int fd =
+            openat(rfd, JLDEPOT_TXN_LOCK, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0 && errno == EEXIST) {
             created = 0;
             fd = openat(rfd, JLDEPOT_TXN_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -569,49 +565,84 @@ int jldepot_txn_stage(jldepot_txn_t *t, size_t r, const char *rel, mode_t mode, 
     return JL_DEPOT_E_OK;
 }
 
-static int flush_batch(jldepot_txn_t *t, char **where)
-{
-    if (t->nbatch == 0)
-        return JL_DEPOT_E_OK;
-    int *fds = malloc(t->nbatch * sizeof(int));
-    if (!fds)
-        return JL_DEPOT_E_NOMEM;
-    for (size_t i = 0; i < t->nbatch; i++)
-        fds[i] = t->f[t->batch[i]].fd;
-    int e = jldepot_sync_many(fds, t->nbatch, 1);
-    free(fds);
-    int err = e ? jl_depot_errno_code(e) : JL_DEPOT_E_OK;
-    for (size_t i = 0; i < t->nbatch; i++) {
-        tfile_t *f = &t->f[t->batch[i]];
-        if (close(f->fd) != 0 && !err)
-            err = jl_depot_errno_code(errno);
-        f->fd = -1;
-        f->state = F_CLOSED;
-    }
-    if (err)
-        set_where(where, where_of(t, t->f[t->batch[0]].root, t->f[t->batch[0]].rel,
-                                  strlen(t->f[t->batch[0]].rel)));
-    t->nbatch = 0;
-    return err;
-}
-
 int jldepot_txn_staged(jldepot_txn_t *t, size_t handle, char **where)
 {
     tfile_t *f = &t->f[handle];
     if (f->state != F_OPEN)
         return JL_DEPOT_E_INVALID_ARGUMENT;
-    // start the writeback now: the sync of the batch then mostly waits for
-    // I/O already under way
+    // start the writeback now: the sync then mostly waits for I/O already
+    // under way; the descriptor is not kept
     sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    t->batch[t->nbatch++] = handle;
-    if (t->nbatch == t->maxbatch)
-        return flush_batch(t, where);
+    int e = close(f->fd) != 0 ? errno : 0;
+    f->fd = -1;
+    f->state = F_CLOSED;
+    if (e) {
+        set_where(where, where_of(t, f->root, f->rel, strlen(f->rel)));
+        return jl_depot_errno_code(e);
+    }
     return JL_DEPOT_E_OK;
+}
+
+// Sync a batch of staged files (open for reading: fdatasync needs no more)
+// from a few threads, then close them.
+static int sync_batch(jldepot_txn_t *t, int *fds, const size_t *hs, size_t n, char **where)
+{
+    int e = jldepot_sync_many(fds, n, 1);
+    for (size_t k = 0; k < n; k++) {
+        close(fds[k]);
+        if (!e)
+            t->f[hs[k]].synced = 1;
+    }
+    if (!e)
+        return JL_DEPOT_E_OK;
+    tfile_t *f = &t->f[hs[0]];
+    set_where(where, where_of(t, f->root, f->rel, strlen(f->rel)));
+    return jl_depot_errno_code(e);
 }
 
 int jldepot_txn_flush(jldepot_txn_t *t, char **where)
 {
-    return flush_batch(t, where);
+    int *fds = malloc(t->maxbatch * sizeof(int));
+    size_t *hs = malloc(t->maxbatch * sizeof(size_t));
+    if (!fds || !hs) {
+        free(fds);
+        free(hs);
+        return JL_DEPOT_E_NOMEM;
+    }
+    size_t n = 0;
+    int err = JL_DEPOT_E_OK;
+    for (size_t i = 0; i < t->nf && !err; i++) {
+        tfile_t *f = &t->f[i];
+        if (f->state != F_CLOSED || f->synced)
+            continue;
+        size_t dl = dir_len(f->rel), reached;
+        int dfd;
+        errno = 0;
+        err = walk(t, f->root, f->rel, dl, 0, &dfd, &reached, where);
+        int fd = err || dfd < 0 || reached != dl
+                     ? -1
+                     : openat(dfd, f->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            if (!err)
+                err = jl_depot_errno_code(errno ? errno : ENOENT);
+            set_where(where, where_of(t, f->root, f->rel, strlen(f->rel)));
+            break;
+        }
+        fds[n] = fd;
+        hs[n++] = i;
+        if (n == t->maxbatch) {
+            err = sync_batch(t, fds, hs, n, where);
+            n = 0;
+        }
+    }
+    if (n && !err)
+        err = sync_batch(t, fds, hs, n, where);
+    else
+        for (size_t k = 0; k < n; k++)
+            close(fds[k]);
+    free(fds);
+    free(hs);
+    return err;
 }
 
 int jldepot_txn_open_staged(jldepot_txn_t *t, size_t handle)
@@ -676,7 +707,6 @@ static void undo(jldepot_txn_t *t)
             unlinkat(dfd, f->state == F_COMMITTED ? base_of(f->rel) : f->tmp, 0);
         f->state = F_GONE;
     }
-    t->nbatch = 0;
     for (size_t i = t->made.n; i-- > 0;) {
         tdir_t *d = &t->made.v[i];
         if (d->root == (size_t)-1) {
@@ -757,7 +787,7 @@ static int sync_dirs(jldepot_txn_t *t, dirs_t *d, char **where)
 int jldepot_txn_commit(jldepot_txn_t *t, const size_t *order, size_t n, unsigned char *kept,
                        char **where)
 {
-    int err = flush_batch(t, where);
+    int err = jldepot_txn_flush(t, where);
     dirs_t touched = {0};
     for (size_t k = 0; k < n && !err; k++) {
         tfile_t *f = &t->f[order[k]];
@@ -879,7 +909,6 @@ void jldepot_txn_free(jldepot_txn_t *t)
     free(t->roots);
     free(t->rootfd);
     dirs_free(&t->made);
-    free(t->batch);
     free(t);
 }
 

@@ -75,11 +75,13 @@ int jldepot_txn_lock(jldepot_txn_t *t, volatile sig_atomic_t *stop, char **where
 // for writing; hand the file back with jldepot_txn_staged.
 int jldepot_txn_stage(jldepot_txn_t *t, size_t r, const char *rel, mode_t mode, int *fd,
                       size_t *handle, char **where);
-// The staged file is written: its writeback starts now; it is synced
-// (fdatasync, a batch at a time from a few threads) and closed, so staging
-// holds a bounded number of descriptors whatever the number of files.
+// The staged file is written: its writeback starts now and it is closed,
+// so staging holds one descriptor whatever the number of files.
 int jldepot_txn_staged(jldepot_txn_t *t, size_t handle, char **where);
-// Sync and close every staged file still open.
+// Make every staged file durable: each is opened again and fdatasync'ed, a
+// batch at a time (a quarter of the descriptor limit, at most 512) from a
+// few threads, so the block layer merges their cache flushes.  The commit
+// does this first.
 int jldepot_txn_flush(jldepot_txn_t *t, char **where);
 // Open a staged file for reading (the caller closes it), or -1.
 int jldepot_txn_open_staged(jldepot_txn_t *t, size_t handle);
