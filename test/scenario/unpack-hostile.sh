@@ -113,6 +113,18 @@ run unpack "$shapes" "$tmp/linkdepot"
 check "a symlinked depot root, packages/ and compiled/: unpacked, every cache fresh" \
     '[ $rc -eq 0 ] && "$JLDEPOT" verify "$tmp/linkdepot" | tail -n 1 | grep -q "^2 fresh, 0 stale" && [ -f "$tmp/real/cc/v1.11/Shapes/$sji" ]'
 
+# the XDG layout: the caches in $XDG_CACHE_HOME/julia/compiled, the sources in
+# $XDG_DATA_HOME/julia/packages; an alias is refused there too
+export XDG_DATA_HOME="$tmp/xdg/data" XDG_CACHE_HOME="$tmp/xdg/cache"
+mkdir -p "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+run unpack --layout xdg --depot-path "" "$tmp/aliasji.tar" "$XDG_DATA_HOME/julia"
+check "XDG layout: @depot/compiled/... refused as bundle_entry_not_allowed, nothing written" \
+    '[ $rc -eq 1 ] && grep -q "\[bundle_entry_not_allowed\]$" "$err" && [ -z "$(find "$tmp/xdg" -mindepth 2)" ]'
+run unpack --layout xdg --depot-path "" "$shapes" "$XDG_DATA_HOME/julia"
+check "XDG layout: unpacked into its two roots, every cache fresh" \
+    '[ $rc -eq 0 ] && [ -f "$XDG_CACHE_HOME/julia/compiled/v1.11/Shapes/$sji" ] && [ -f "$XDG_DATA_HOME/julia/packages/Shapes/b7RtZ/src/Shapes.jl" ] && "$JLDEPOT" verify --layout xdg --depot-path "$XDG_DATA_HOME/julia" | tail -n 1 | grep -q "^2 fresh, 0 stale"'
+unset XDG_DATA_HOME XDG_CACHE_HOME
+
 # ---- 4. each cache's own checksum and its tie to its pkgimage ---------------------------
 D7="$tmp/src/seven"
 cp -r "$FIXTURES/sample-depot" "$D7"
