@@ -46,8 +46,11 @@ TOOL         := $(USRDIR)/bin/jldepot
 
 UNIT_SRCS  := $(sort $(wildcard test/runtime/test-*.c test/cli/test-*.c))
 UNIT_BINS  := $(UNIT_SRCS:test/%.c=$(BUILDDIR)/test/%)
-TTOOL_SRCS := $(sort $(wildcard test/tools/*.c))
+TTOOL_SRCS := $(sort $(filter-out test/tools/preload-%.c,$(wildcard test/tools/*.c)))
 TTOOL_BINS := $(TTOOL_SRCS:test/tools/%.c=$(BUILDDIR)/test/tools/%)
+# test/tools/preload-*.c: LD_PRELOAD libraries for the tests (fault injection)
+PRELOAD_SRCS := $(sort $(wildcard test/tools/preload-*.c))
+PRELOAD_SOS  := $(PRELOAD_SRCS:test/tools/%.c=$(BUILDDIR)/test/tools/%.so)
 FUZZ_SRCS  := $(sort $(wildcard test/fuzz/fuzz-*.c))
 FUZZ_BINS  := $(FUZZ_SRCS:test/fuzz/%.c=$(BUILDDIR)/test/fuzz/%)
 BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
@@ -135,6 +138,11 @@ $(BUILDDIR)/test/tools/%: test/tools/%.c $(LIB) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
 
+# without sanitizers: it is preloaded into programs of either build
+$(BUILDDIR)/test/tools/preload-%.so: test/tools/preload-%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu99 -fPIC -shared -D_GNU_SOURCE -O2 -g $(WARNFLAGS) -o $@ $< -ldl
+
 $(BUILDDIR)/test/bench/%: test/bench/%.c $(LIB) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
@@ -151,7 +159,7 @@ FUZZ_JSON_BINS := $(BUILDDIR)/test/fuzz/fuzz-manifest $(BUILDDIR)/test/fuzz/fuzz
 $(FUZZ_JSON_BINS): cli/jldepot_parse.c
 $(FUZZ_JSON_BINS): FUZZ_EXTRA = cli/jldepot_parse.c $(call pkgcflags,json-c) $(call pkglibs,json-c)
 
-tests: $(TOOL) $(UNIT_BINS) $(TTOOL_BINS) $(FUZZ_BINS) $(BENCH_BINS)
+tests: $(TOOL) $(UNIT_BINS) $(TTOOL_BINS) $(PRELOAD_SOS) $(FUZZ_BINS) $(BENCH_BINS)
 
 # --- the README's two commands ------------------------------------------------
 test: deps

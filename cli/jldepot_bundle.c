@@ -402,6 +402,74 @@ int jldepot_bundle_entry_name(const char *name, int *role, const char **rest)
     return JL_DEPOT_E_OK;
 }
 
+int jldepot_normalize_role(const jl_depot_stack_t *s, size_t depot, int role, const char *rest,
+                           int *nrole, char **nrest)
+{
+    *nrole = role;
+    *nrest = NULL;
+    const char *root = jl_depot_root(s, depot, (jl_depot_role_t)role);
+    if (!root)
+        return JL_DEPOT_E_INVALID_ARGUMENT;
+    char *abs = NULL;
+    if (asprintf(&abs, "%s/%s", root, rest) < 0)
+        return JL_DEPOT_E_NOMEM;
+    size_t best = 0;
+    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+        const char *rr = jl_depot_root(s, depot, (jl_depot_role_t)r);
+        size_t n = rr ? strlen(rr) : 0;
+        if (n > 1 && n > best && !strncmp(abs, rr, n) && abs[n] == '/') {
+            best = n;
+            *nrole = r;
+        }
+    }
+    *nrest = best ? strdup(abs + best + 1) : NULL;
+    free(abs);
+    return *nrest ? JL_DEPOT_E_OK : JL_DEPOT_E_NOMEM;
+}
+
+static int is_dot_name(const char *p, size_t n)
+{
+    return n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.');
+}
+
+int jldepot_cache_tree(const jl_cachefile_t *cf, const char **tree, size_t *len)
+{
+    *tree = NULL;
+    *len = 0;
+    static const char pre[] = "@depot/packages/";
+    const size_t np = sizeof(pre) - 1;
+    for (size_t i = 0; i < cf->ndeps; i++) {
+        const jl_cache_dep_t *d = &cf->deps[i];
+        if (d->kind != JL_CACHE_DEP_INCLUDE)
+            continue;
+        const char *p = d->path.ptr;
+        size_t n = d->path.len;
+        if (!p || n <= np || memcmp(p, pre, np) != 0 || memchr(p, '\\', n) || memchr(p, 0, n))
+            return JL_DEPOT_E_NOT_SERVABLE_TREE;
+        const char *a = p + np, *end = p + n;
+        const char *s1 = memchr(a, '/', (size_t)(end - a));
+        const char *s2 = s1 ? memchr(s1 + 1, '/', (size_t)(end - s1 - 1)) : NULL;
+        if (!s2 || s2 + 1 >= end || is_dot_name(a, (size_t)(s1 - a)) ||
+            is_dot_name(s1 + 1, (size_t)(s2 - s1 - 1)))
+            return JL_DEPOT_E_NOT_SERVABLE_TREE;
+        *tree = a;
+        *len = (size_t)(s2 - a);
+        return JL_DEPOT_E_OK;
+    }
+    return JL_DEPOT_E_NOT_SERVABLE_TREE;
+}
+
+int jldepot_source_allowed(const char *rel, char *const *trees, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(trees[i]);
+        if (strncmp(rel, trees[i], k) != 0 || rel[k] != '/' || !rel[k + 1])
+            continue;
+        return strcmp(rel + k + 1, "deps/build.jl") != 0;
+    }
+    return 0;
+}
+
 // ---- depot analysis -------------------------------------------------------------------
 
 typedef struct {
@@ -584,9 +652,26 @@ static const char *key_lookup(void *ctx, jl_cache_u128_t id)
     return NULL;
 }
 
-// The package tree: the directory above the entry file's directory.
+// The package tree: packages/NAME/SLUG of the entry file when it lies in
+// one (jldepot_cache_tree), else the directory above the entry file's
+// directory.
 static char *package_root(jldepot_depot_t *d, jldepot_cache_t *c)
 {
+    const char *tree;
+    size_t tlen;
+    if (jldepot_cache_tree(c->cf, &tree, &tlen) == JL_DEPOT_E_OK) {
+        // resolved as the entry file is: the cache's own depot first
+        char *tok = NULL, *abs = NULL;
+        if (asprintf(&tok, "@depot/packages/%.*s", (int)tlen, tree) < 0)
+            return NULL;
+        if (jl_depot_resolve_n(d->stack, c->ji, 0, tok, strlen(tok), &abs) != JL_DEPOT_E_OK &&
+            !abs) {
+            free(tok);
+            return NULL;
+        }
+        free(tok);
+        return abs;
+    }
     for (size_t i = 0; i < c->cf->ndeps; i++) {
         const jl_cache_dep_t *dep = &c->cf->deps[i];
         if (dep->kind != JL_CACHE_DEP_INCLUDE)
@@ -619,7 +704,14 @@ static void analyze_one(jldepot_depot_t *d, size_t i)
     }
     c->state_ = 1;
     const jl_cachefile_t *cf = c->cf;
-    // own reasons, in the order of the dependency list
+    // own reasons, in the order of the dependency list: a source must be
+    // in the cache's package tree (unpack writes nothing else), and reach
+    // it through no symbolic link that leads out of it (pack takes the
+    // target's content only from inside the tree)
+    const char *tree;
+    size_t tlen;
+    int has_tree = jldepot_cache_tree(cf, &tree, &tlen) == JL_DEPOT_E_OK;
+    char *realroot = has_tree && c->pkgroot ? realpath(c->pkgroot, NULL) : NULL;
     for (size_t k = 0; k < cf->ndeps; k++) {
         const jl_cache_dep_t *dep = &cf->deps[k];
         if (dep->kind == JL_CACHE_DEP_REQUIRE)
@@ -629,8 +721,26 @@ static void analyze_one(jldepot_depot_t *d, size_t i)
             set_reason(c, JL_DEPOT_E_NOT_SERVABLE_ABSOLUTE, p);
         else if (dep->mtime >= 0)
             set_reason(c, JL_DEPOT_E_NOT_SERVABLE_MTIME, p);
+        else if (p && !strncmp(p, "@depot/", 7)) {
+            if (!has_tree || strncmp(p, "@depot/packages/", 16) != 0 ||
+                strncmp(p + 16, tree, tlen) != 0 || p[16 + tlen] != '/')
+                set_reason(c, JL_DEPOT_E_NOT_SERVABLE_TREE, p);
+            else if (realroot) {
+                char *abs = NULL;
+                if (jl_depot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) ==
+                    JL_DEPOT_E_OK) {
+                    char *ra = realpath(abs, NULL);
+                    size_t rn = strlen(realroot);
+                    if (ra && (strncmp(ra, realroot, rn) != 0 || ra[rn] != '/'))
+                        set_reason(c, JL_DEPOT_E_NOT_SERVABLE_LINK, p);
+                    free(ra);
+                }
+                free(abs);
+            }
+        }
         free(p);
     }
+    free(realroot);
     if (c->pkgroot) {
         char *b = join2(c->pkgroot, "deps/build.jl");
         struct stat st;

@@ -38,9 +38,15 @@
 #define JLDEPOT_INDEX_FORMAT    "jldepot-index 1"
 #define JLDEPOT_BUNDLE_MANIFEST "jldepot-bundle.json"
 #define JLDEPOT_BUNDLE_EXT      ".tar.zst"
-// Default limits of unpack: one entry, and the whole bundle (uncompressed).
+// Default limits of unpack: one entry (a pkgimage is at most 4 GiB, a .ji
+// at most 1 GiB: the codec's limits), and the whole bundle (uncompressed).
 #define JLDEPOT_BUNDLE_MAX_ENTRY ((uint64_t)4 << 30)
 #define JLDEPOT_BUNDLE_MAX_TOTAL ((uint64_t)32 << 30)
+// ... and the expansion: the files a bundle declares may not add up to more
+// than RATIO times the bundle's own size plus FLOOR (zstd gives real
+// bundles 3 to 6; a bomb gets thousands).
+#define JLDEPOT_BUNDLE_MAX_RATIO   64
+#define JLDEPOT_BUNDLE_RATIO_FLOOR ((uint64_t)64 << 20)
 // The manifest is read into memory: at most this many bytes.
 #define JLDEPOT_BUNDLE_MAX_MANIFEST ((uint64_t)64 << 20)
 
@@ -80,6 +86,24 @@ int jldepot_key_compute(json_object *input, char out[65]);
 // Returns JL_DEPOT_E_OK or JL_DEPOT_E_BUNDLE_ESCAPE.
 int jldepot_bundle_entry_name(const char *name, int *role, const char **rest);
 
+// The role whose root in depot `depot` holds the path `rest` of role `role`
+// most specifically, and the path below that root (*nrest, malloc'ed): in a
+// classic depot `@depot/compiled/x` is `@compiled/x`, so no alias reaches a
+// cache path unchecked.  Lexical (the roots are normalized).
+int jldepot_normalize_role(const jl_depot_stack_t *s, size_t depot, int role, const char *rest,
+                           int *nrole, char **nrest);
+
+// The package tree a cache records as its sources: its first include()
+// dependency must be `@depot/packages/NAME/SLUG/...` (something below SLUG).
+// *tree points at "NAME/SLUG" inside that dependency's path, *len is its
+// length.  JL_DEPOT_E_OK, or JL_DEPOT_E_NOT_SERVABLE_TREE.
+int jldepot_cache_tree(const jl_cachefile_t *cf, const char **tree, size_t *len);
+
+// Whether a bundle may write `rel` (a path below the depot's packages/) as a
+// source: it lies below one of the package trees `trees[0..n)` ("NAME/SLUG")
+// and is not the tree's deps/build.jl (a package with one is not servable).
+int jldepot_source_allowed(const char *rel, char *const *trees, size_t n);
+
 // ---- a depot's caches: closure, servability, keys --------------------------------
 
 typedef struct {
@@ -87,7 +111,7 @@ typedef struct {
     char *so;                 // its .so when it exists, else NULL
     char *name;               // package (directory under compiled/vX.Y/), or the file name
     char *relji;              // relative to the compiled root: "v1.11/Name/slug.ji"
-    char *pkgroot;            // the package tree (dir above src/ of the entry file), or NULL
+    char *pkgroot;            // the package tree (packages/NAME/SLUG of the entry file), or NULL
     char uuid[37];            // package UUID text
     jl_cachefile_t *cf;       // header-only read
     jl_cache_u128_t build_id; // of its first module
@@ -127,6 +151,7 @@ json_object *jldepot_cpu_targets(const jl_cachefile_t *cf);
 
 typedef struct {
     uint64_t max_entry, max_total;
+    uint64_t max_ratio; // 0: no limit on the expansion
     int quiet;
     int no_seal;
     const char *expect_key; // when set, the bundle's key must be this one

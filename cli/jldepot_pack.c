@@ -88,21 +88,46 @@ static int pf_cmp(const void *a, const void *b)
     return strcmp(((const pfile_t *)a)->name, ((const pfile_t *)b)->name);
 }
 
+// Whether a symbolic link leads to a regular file inside the package tree
+// whose real path is `treereal`: such a link is bundled as a regular file
+// with its target's content (a bundle holds no links, and an include()d
+// link must arrive with the content the cache recorded).  A link that leads
+// out of the tree is left out; when a cache records it as a dependency, the
+// cache is not servable (NOT_SERVABLE_LINK, jldepot_bundle.c).
+static int link_in_tree(const char *path, const char *treereal)
+{
+    if (!treereal)
+        return 0;
+    struct stat st;
+    char *rp = realpath(path, NULL);
+    size_t n = strlen(treereal);
+    int ok = rp && stat(rp, &st) == 0 && S_ISREG(st.st_mode) && !strncmp(rp, treereal, n) &&
+             rp[n] == '/';
+    free(rp);
+    return ok;
+}
+
 // Add `path` (a file, or a directory's regular files recursively) under
 // `name`.  `type` is the entry's d_type when the walk knows it (DT_UNKNOWN:
 // lstat it), so a walk costs no stat per file.
-static int add_tree_t(pfiles_t *l, const char *name, const char *path, int depth, int type)
+static int add_tree_t(pfiles_t *l, const char *name, const char *path, int depth, int type,
+                      const char *treereal)
 {
     if (type == DT_UNKNOWN) {
         struct stat st;
         if (lstat(path, &st) != 0)
             return 0; // vanished: the manifest lists what is there
-        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
+        type = S_ISREG(st.st_mode)   ? DT_REG
+               : S_ISDIR(st.st_mode) ? DT_DIR
+               : S_ISLNK(st.st_mode) ? DT_LNK
+                                     : DT_UNKNOWN;
     }
     if (type == DT_REG)
         return pf_add(l, name, path);
+    if (type == DT_LNK && link_in_tree(path, treereal))
+        return pf_add(l, name, path);
     if (type != DT_DIR || depth > 64)
-        return 0; // links and special files are not bundled
+        return 0; // other links and special files are not bundled
     DIR *d = opendir(path);
     if (!d)
         return 0;
@@ -116,7 +141,7 @@ static int add_tree_t(pfiles_t *l, const char *name, const char *path, int depth
             asprintf(&p2, "%s/%s", path, e->d_name) < 0)
             rc = -1;
         else
-            rc = add_tree_t(l, n2, p2, depth + 1, e->d_type);
+            rc = add_tree_t(l, n2, p2, depth + 1, e->d_type, treereal);
         free(n2);
         free(p2);
     }
@@ -124,9 +149,10 @@ static int add_tree_t(pfiles_t *l, const char *name, const char *path, int depth
     return rc;
 }
 
-static int add_tree(pfiles_t *l, const char *name, const char *path, int depth)
+static int add_tree(pfiles_t *l, const char *name, const char *path, int depth,
+                    const char *treereal)
 {
-    return add_tree_t(l, name, path, depth, DT_UNKNOWN);
+    return add_tree_t(l, name, path, depth, DT_UNKNOWN, treereal);
 }
 
 // Sort by name, each name once.
@@ -201,11 +227,14 @@ static int collect_files(jldepot_depot_t *d, const size_t *cl, size_t ncl, int s
             continue;
         if (c->pkgroot) {
             char *e = depot_entry(d->stack, d->depot, c->pkgroot);
-            if (e && add_tree(files, e, c->pkgroot, 0)) {
+            char *treereal = realpath(c->pkgroot, NULL);
+            if (e && add_tree(files, e, c->pkgroot, 0, treereal)) {
                 free(e);
+                free(treereal);
                 return -1;
             }
             free(e);
+            free(treereal);
         }
     }
     // the dependencies the package trees did not hold (one walk per tree:
@@ -214,6 +243,7 @@ static int collect_files(jldepot_depot_t *d, const size_t *cl, size_t ncl, int s
     size_t nwalked = files->n;
     for (size_t k = 0; sources && k < ncl; k++) {
         jldepot_cache_t *c = &d->caches[cl[k]];
+        char *treereal = c->pkgroot ? realpath(c->pkgroot, NULL) : NULL;
         for (size_t j = 0; j < c->cf->ndeps; j++) {
             const jl_cache_dep_t *dep = &c->cf->deps[j];
             if (dep->kind == JL_CACHE_DEP_REQUIRE || dep->path.len < 7 ||
@@ -224,15 +254,17 @@ static int collect_files(jldepot_depot_t *d, const size_t *cl, size_t ncl, int s
             if (jl_depot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) ==
                 JL_DEPOT_E_OK) {
                 char *e = strndup(dep->path.ptr, dep->path.len);
-                if (!e || add_tree(files, e, abs, 0)) {
+                if (!e || add_tree(files, e, abs, 0, treereal)) {
                     free(e);
                     free(abs);
+                    free(treereal);
                     return -1;
                 }
                 free(e);
             }
             free(abs);
         }
+        free(treereal);
     }
     (void)croot;
     pf_sort_unique(files);

@@ -195,7 +195,24 @@
        "the size is not a byte count within range (digits, optionally followed by K, M or G)") \
     XX(BUNDLE_SIZE, "bundle_size_mismatch", \
        "a file's size does not match the one recorded for it") \
-    XX(URL_SCHEME, "url_scheme", "the URL is not an http:// or https:// URL")
+    XX(URL_SCHEME, "url_scheme", "the URL is not an http:// or https:// URL") \
+    /* tool: unpack and pack */ \
+    XX(BUNDLE_NOT_ALLOWED, "bundle_entry_not_allowed", \
+       "a bundle entry is neither a cache of the bundle's closure nor a file of a package " \
+       "tree its caches record as their sources") \
+    XX(DEPOT_SYMLINK, "depot_symlink", \
+       "a directory of the depot below its role directories is a symbolic link") \
+    XX(BUNDLE_PKGIMAGE, "bundle_pkgimage_mismatch", \
+       "a cache's pkgimage is missing from the bundle or does not match its cache file") \
+    XX(BUNDLE_CACHE, "bundle_cache_invalid", "a cache file of the bundle fails its own checks") \
+    XX(UNPACK_INTERRUPTED, "unpack_interrupted", \
+       "the unpack was interrupted before its commit, so nothing was written") \
+    XX(NOT_SERVABLE_TREE, "not_servable_tree", \
+       "it records a source outside its installed package tree (packages/NAME/SLUG), " \
+       "so it cannot be served") \
+    XX(NOT_SERVABLE_LINK, "not_servable_link", \
+       "it includes a file through a symbolic link that leads out of its package tree, " \
+       "so it cannot be served")
 
 typedef enum {
 #define XX(name, json, msg) JL_DEPOT_E_##name,

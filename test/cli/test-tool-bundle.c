@@ -2,8 +2,10 @@
 
 /*
   test-tool-bundle.c: the bundle model (src/jldepot_bundle.h): SHA-256
-  against the FIPS 180-2 vectors, entry-name rules, and the content key:
-  stable, sensitive to every field it covers, refusing malformed inputs.
+  against the FIPS 180-2 vectors, entry-name rules, the content key:
+  stable, sensitive to every field it covers, refusing malformed inputs;
+  and what a bundle may write: role aliases resolved, the package tree a
+  cache records, the sources allowed below packages/.
 */
 
 #include <stdarg.h>
@@ -207,6 +209,137 @@ static void test_key_no_ambiguity(void **state)
     json_object_put(b);
 }
 
+static jl_depot_stack_t *stack_of(const char *dp, const char *layout)
+{
+    jl_depot_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.home = "/home/u";
+    cfg.list_sep = ':';
+    cfg.casefold = 0;
+    cfg.depot_path = dp;
+    cfg.layout = layout;
+    cfg.xdg_data_home = "/xd";
+    cfg.xdg_cache_home = "/xc";
+    jl_depot_stack_t *s = NULL;
+    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    return s;
+}
+
+static void expect_role(jl_depot_stack_t *s, int role, const char *rest, int want,
+                        const char *wantrest)
+{
+    int nrole = -1;
+    char *nrest = NULL;
+    assert_int_equal(jldepot_normalize_role(s, 0, role, rest, &nrole, &nrest), JL_DEPOT_E_OK);
+    if (nrole != want || strcmp(nrest, wantrest) != 0)
+        fail_msg("%s/%s: got %s/%s, want %s/%s", jl_depot_token_name((jl_depot_role_t)role), rest,
+                 jl_depot_token_name((jl_depot_role_t)nrole), nrest,
+                 jl_depot_token_name((jl_depot_role_t)want), wantrest);
+    free(nrest);
+}
+
+static void test_normalize_role(void **state)
+{
+    (void)state;
+    // classic: compiled/, artifacts/ and scratchspaces/ lie in the @depot
+    // root, so @depot/compiled/... IS @compiled/...
+    jl_depot_stack_t *s = stack_of("/d", NULL);
+    expect_role(s, JL_DEPOT_ROLE_DEPOT, "compiled/v1.11/A/x.ji", JL_DEPOT_ROLE_COMPILED,
+                "v1.11/A/x.ji");
+    expect_role(s, JL_DEPOT_ROLE_DEPOT, "artifacts/0123/lib/x.so", JL_DEPOT_ROLE_ARTIFACTS,
+                "0123/lib/x.so");
+    expect_role(s, JL_DEPOT_ROLE_DEPOT, "scratchspaces/u/x", JL_DEPOT_ROLE_CACHE, "u/x");
+    expect_role(s, JL_DEPOT_ROLE_DEPOT, "packages/A/s/src/A.jl", JL_DEPOT_ROLE_DEPOT,
+                "packages/A/s/src/A.jl");
+    expect_role(s, JL_DEPOT_ROLE_DEPOT, "compiledx/v1.11/x.ji", JL_DEPOT_ROLE_DEPOT,
+                "compiledx/v1.11/x.ji");
+    expect_role(s, JL_DEPOT_ROLE_COMPILED, "v1.11/A/x.ji", JL_DEPOT_ROLE_COMPILED, "v1.11/A/x.ji");
+    jl_depot_stack_free(s);
+    // xdg: the caches live elsewhere; @depot/compiled/... is just a path
+    s = stack_of(NULL, "xdg");
+    assert_string_equal(jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED), "/xc/julia/compiled");
+    expect_role(s, JL_DEPOT_ROLE_DEPOT, "compiled/v1.11/A/x.ji", JL_DEPOT_ROLE_DEPOT,
+                "compiled/v1.11/A/x.ji");
+    expect_role(s, JL_DEPOT_ROLE_COMPILED, "v1.11/A/x.ji", JL_DEPOT_ROLE_COMPILED, "v1.11/A/x.ji");
+    jl_depot_stack_free(s);
+}
+
+static int tree_of(const char *const *paths, const int *kinds, size_t n, char *out, size_t cap)
+{
+    jl_cache_dep_t deps[8];
+    jl_cachefile_t cf;
+    memset(&cf, 0, sizeof(cf));
+    memset(deps, 0, sizeof(deps));
+    for (size_t i = 0; i < n; i++) {
+        deps[i].path.ptr = paths[i];
+        deps[i].path.len = strlen(paths[i]);
+        deps[i].kind = kinds[i];
+    }
+    cf.deps = deps;
+    cf.ndeps = n;
+    const char *tree;
+    size_t len;
+    int err = jldepot_cache_tree(&cf, &tree, &len);
+    if (!err)
+        snprintf(out, cap, "%.*s", (int)len, tree);
+    return err;
+}
+
+static void test_cache_tree(void **state)
+{
+    (void)state;
+    char t[256];
+    const int inc1[] = {JL_CACHE_DEP_INCLUDE};
+    const int req_inc[] = {JL_CACHE_DEP_REQUIRE, JL_CACHE_DEP_INCLUDE_DEPENDENCY,
+                           JL_CACHE_DEP_INCLUDE};
+    const char *ok1[] = {"@depot/packages/A/s1/src/A.jl"};
+    assert_int_equal(tree_of(ok1, inc1, 1, t, sizeof(t)), JL_DEPOT_E_OK);
+    assert_string_equal(t, "A/s1");
+    // an extension: its entry file is in the parent's tree
+    const char *ext[] = {"@depot/packages/A/s1/ext/AExt/AExt.jl"};
+    assert_int_equal(tree_of(ext, inc1, 1, t, sizeof(t)), JL_DEPOT_E_OK);
+    assert_string_equal(t, "A/s1");
+    // the first include() decides, not a require key or an include_dependency
+    const char *first[] = {"\0req", "@depot/environments/x.txt", "@depot/packages/B/s2/src/B.jl"};
+    assert_int_equal(tree_of(first, req_inc, 3, t, sizeof(t)), JL_DEPOT_E_OK);
+    assert_string_equal(t, "B/s2");
+    static const char *const bad[] = {
+        "@depot/dev/A/src/A.jl",          // a developed package
+        "@depot/packages/A/src.jl",       // no slug
+        "@depot/packages/A/s1",           // nothing below the slug
+        "@depot/packages/A/s1/",          // nothing below the slug
+        "@depot/packages/../s1/src/A.jl", // a dot name
+        "@depot/packages/A/../src/A.jl",
+        "@depot/stdlib/v1.11/A/src/A.jl", // a stdlib of a bundled depot
+        "/abs/packages/A/s1/src/A.jl",    // not a token
+        "@depot/packages\\A\\s1\\src\\A.jl",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *p[] = {bad[i]};
+        if (tree_of(p, inc1, 1, t, sizeof(t)) != JL_DEPOT_E_NOT_SERVABLE_TREE)
+            fail_msg("accepted '%s' as a package tree", bad[i]);
+    }
+    assert_int_equal(tree_of(NULL, NULL, 0, t, sizeof(t)), JL_DEPOT_E_NOT_SERVABLE_TREE);
+}
+
+static void test_source_allowed(void **state)
+{
+    (void)state;
+    char a[] = "A/s1", b[] = "Bb/s2";
+    char *trees[] = {a, b};
+    assert_true(jldepot_source_allowed("A/s1/src/A.jl", trees, 2));
+    assert_true(jldepot_source_allowed("A/s1/Project.toml", trees, 2));
+    assert_true(jldepot_source_allowed("Bb/s2/deps/other.jl", trees, 2));
+    assert_false(jldepot_source_allowed("A/s1/deps/build.jl", trees, 2));
+    assert_false(jldepot_source_allowed("A/s1", trees, 2));
+    assert_false(jldepot_source_allowed("A/s1/", trees, 2));
+    assert_false(jldepot_source_allowed("A/s10/src/A.jl", trees, 2));
+    assert_false(jldepot_source_allowed("A/s2/src/A.jl", trees, 2));
+    assert_false(jldepot_source_allowed("B/s2/src/B.jl", trees, 2));
+    assert_false(jldepot_source_allowed("A/s1/src/A.jl", trees, 0));
+}
+
 JL_TEST_MAIN(cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_entry_names),
              cmocka_unit_test(test_key_stable_and_sensitive), cmocka_unit_test(test_key_malformed),
-             cmocka_unit_test(test_key_no_ambiguity))
+             cmocka_unit_test(test_key_no_ambiguity), cmocka_unit_test(test_normalize_role),
+             cmocka_unit_test(test_cache_tree), cmocka_unit_test(test_source_allowed))
