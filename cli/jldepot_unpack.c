@@ -541,22 +541,17 @@ static int check_bundle(bundle_t *b, const jldepot_unpack_opts_t *o)
         set_detail(b, "no %s in the bundle", JLDEPOT_BUNDLE_MANIFEST);
         return JL_DEPOT_E_BUNDLE_MANIFEST;
     }
-    json_tokener *tok = json_tokener_new();
-    json_object *m = tok ? json_tokener_parse_ex(tok, b->manifest, (int)b->manifest_len) : NULL;
-    if (tok)
-        json_tokener_free(tok);
-    const char *fmt = jget_str(m, "format");
-    json_object *files, *caches;
-    if (!m || !fmt || strcmp(fmt, JLDEPOT_BUNDLE_FORMAT) != 0 || !jget_str(m, "key") ||
-        !jget_str(m, "package") || !json_object_object_get_ex(m, "files", &files) ||
-        !json_object_is_type(files, json_type_array) ||
-        !json_object_object_get_ex(m, "caches", &caches) ||
-        !json_object_is_type(caches, json_type_array)) {
-        if (m)
-            json_object_put(m);
-        set_detail(b, "%s", JLDEPOT_BUNDLE_MANIFEST);
-        return JL_DEPOT_E_BUNDLE_MANIFEST;
+    // strictly: one document, every field of its type (jldepot_parse.c)
+    json_object *m = NULL, *files = NULL, *caches = NULL;
+    char *why = NULL;
+    int perr = jldepot_manifest_parse(b->manifest, b->manifest_len, &m, &why);
+    if (perr) {
+        set_detail(b, "%s: %s", JLDEPOT_BUNDLE_MANIFEST, why ? why : "");
+        free(why);
+        return perr;
     }
+    json_object_object_get_ex(m, "files", &files);
+    json_object_object_get_ex(m, "caches", &caches);
     b->m = m;
     // duplicates (and a file that is also a directory of another)
     if (b->n)
@@ -590,9 +585,13 @@ static int check_bundle(bundle_t *b, const jldepot_unpack_opts_t *o)
         }
         e->listed = 1;
         nlisted++;
-        if (strcmp(e->sha, sha) != 0 || e->size != json_object_get_uint64(sz)) {
-            set_detail(b, "%s (SHA-256 %s, expected %s)", name, e->sha, sha);
-            return JL_DEPOT_E_BUNDLE_SHA256;
+        // a size that differs is named as such, with both sizes
+        int ferr = jldepot_file_check(name, e->size, e->sha, json_object_get_uint64(sz), sha,
+                                      "the manifest", &why);
+        if (ferr) {
+            set_detail(b, "%s", why ? why : name);
+            free(why);
+            return ferr;
         }
     }
     if (nlisted != b->n) {
