@@ -151,7 +151,13 @@ $(BUILDDIR)/test/bench/%: test/bench/%.c $(LIB) $(RUNTIME_HDRS)
 $(BUILDDIR)/test/fuzz/%: test/fuzz/%.c $(RUNTIME_SRCS) $(CODEC_SRCS) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) -g -O1 -std=gnu99 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc -Icli $(FUZZ_SAN) \
-	    $(call pkgcflags,$(RUNTIME_PKGS)) -o $@ $< $(RUNTIME_SRCS) $(CODEC_SRCS) $(RUNTIME_LIBS)
+	    $(call pkgcflags,$(RUNTIME_PKGS)) -o $@ $< $(RUNTIME_SRCS) $(CODEC_SRCS) $(FUZZ_EXTRA) \
+	    $(RUNTIME_LIBS)
+
+# The manifest and index targets also take the tool's parser, with json-c.
+FUZZ_JSON_BINS := $(BUILDDIR)/test/fuzz/fuzz-manifest $(BUILDDIR)/test/fuzz/fuzz-index
+$(FUZZ_JSON_BINS): cli/jldepot_parse.c
+$(FUZZ_JSON_BINS): FUZZ_EXTRA = cli/jldepot_parse.c $(call pkgcflags,json-c) $(call pkglibs,json-c)
 
 tests: $(TOOL) $(UNIT_BINS) $(TTOOL_BINS) $(PRELOAD_SOS) $(FUZZ_BINS) $(BENCH_BINS)
 

@@ -6,8 +6,8 @@
 # by their content, the runtime records their stat (size, mtime, ctime, inode) in a
 # stamp next to the `.ji`, in writable depots only.  The `.ji` is known by size, inode
 # and its own checksum, not by its times: the loader touches it on every load.  While every stat still matches,
-# the cache is fresh without reading a source, `.ji` or `.so` byte: one `stat` per
-# file.  A seal (size and mtime only, written when a depot is unpacked) does the same
+# the cache is fresh without reading a source or `.so` byte: one `stat` per file.  The
+# `.ji` is still checked against its own checksum, since its bytes are deserialized.  A seal (size and mtime only, written when a depot is unpacked) does the same
 # on read-only depots.  A missing, stale or damaged stamp only means a full check.
 
 stamp_depot_list() = join(normalize_depots_for_relocation(), Sys.iswindows() ? ';' : ':')

@@ -153,7 +153,7 @@ JL_DLLEXPORT void jl_verify_float_repr(double x, char out[32])
 
 static const char *const dep_verdict_names[] = {
     "fresh",      "mtime_ok",       "size_changed", "hash_changed", "mtime_changed", "missing",
-    "unresolved", "depot_conflict", "require",      "unreadable",   "not_checked"};
+    "unresolved", "depot_conflict", "require",      "unreadable",   "not_checked",   "special"};
 static const char *const mod_verdict_names[] = {"sysimage", "found", "stale", "missing",
                                                 "not_checked"};
 

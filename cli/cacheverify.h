@@ -101,6 +101,7 @@ typedef enum {
     JL_VERIFY_DEP_REQUIRE,        // a require key (name + uuid): reported, not checked
     JL_VERIFY_DEP_UNREADABLE,     // the file exists but could not be read
     JL_VERIFY_DEP_NOT_CHECKED,    // JL_VERIFY_NO_DEPS
+    JL_VERIFY_DEP_SPECIAL,        // a FIFO, socket or device: never read
 } jl_verify_dep_verdict_t;
 
 // What a stamp records of a file (and what the checks saw of it).

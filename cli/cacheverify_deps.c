@@ -123,8 +123,12 @@ static int file_crc_fd(jl_cacheverify_t *v, int fd, uint64_t size, uint32_t *crc
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
     uint32_t c = 0;
-    for (;;) {
-        ssize_t k = read(fd, v->iobuf, v->iobuf_len);
+    // at most one byte more than its size: a file that grew while read hashes
+    // differently, and one that never ends is not read forever
+    uint64_t left = size + 1;
+    while (left > 0) {
+        size_t want = left < (uint64_t)v->iobuf_len ? (size_t)left : v->iobuf_len;
+        ssize_t k = read(fd, v->iobuf, want);
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
@@ -132,8 +136,8 @@ static int file_crc_fd(jl_cacheverify_t *v, int fd, uint64_t size, uint32_t *crc
         if (k == 0)
             break;
         c = jl_crc32c(c, v->iobuf, (size_t)k);
+        left -= (uint64_t)k;
     }
-    (void)size; // a file that grew or shrank while read hashes differently anyway
     *crc = c;
     return JL_DEPOT_E_OK;
 }
@@ -176,7 +180,8 @@ static int inside_depots(jl_cacheverify_t *v, const char *path, size_t len)
 
 static void check_file(jl_cacheverify_t *v, jl_verify_dep_t *d)
 {
-    int fd = open(d->resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    // O_NONBLOCK: a FIFO must not block the open; it is refused below
+    int fd = open(d->resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     if (fd < 0) {
         int e = errno;
@@ -198,6 +203,12 @@ static void check_file(jl_cacheverify_t *v, jl_verify_dep_t *d)
     if (fstat(fd, &st) != 0) {
         close(fd);
         d->verdict = JL_VERIFY_DEP_UNREADABLE;
+        return;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        // a FIFO, socket or device (say /dev/zero): never read, never vouched for
+        close(fd);
+        d->verdict = JL_VERIFY_DEP_SPECIAL;
         return;
     }
     // the stat a stamp records is the one taken before the bytes are read
@@ -261,6 +272,10 @@ static int dep_rejection(const jl_verify_dep_t *d, char **text)
     case JL_VERIFY_DEP_UNREADABLE:
         *text = jl_verify_fmt_("file %s could not be read", d->resolved);
         return JL_DEPOT_E_IO;
+    case JL_VERIFY_DEP_SPECIAL:
+        *text =
+            jl_verify_fmt_("file %s is a FIFO, socket or device, not a regular file", d->resolved);
+        return JL_DEPOT_E_FILE_NOT_REGULAR;
     default:
         return JL_DEPOT_E_OK;
     }

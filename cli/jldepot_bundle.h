@@ -32,6 +32,7 @@
 #include "cacheverify.h"
 #include "depotpath.h"
 #include "jldepot.h"
+#include "jldepot_parse.h"
 
 #define JLDEPOT_BUNDLE_FORMAT   "jldepot-bundle 1"
 #define JLDEPOT_INDEX_FORMAT    "jldepot-index 1"

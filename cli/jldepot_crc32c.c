@@ -25,6 +25,7 @@
 #include "crc32c.h"
 #include "depot_errors.h"
 #include "jldepot.h"
+#include "jldepot_out.h"
 
 // 128 KiB reads: the buffer the kernel copies into stays in the L2 cache, so
 // the checksum reads it from there.  Measured on a 1 GiB file in the page
@@ -130,7 +131,7 @@ int jldepot_cmd_crc32c(int argc, char **argv)
     json_object *root = NULL, *files = NULL;
     if (json) {
         root = json_object_new_object();
-        json_object_object_add(root, "impl", json_object_new_string(jl_crc32c_impl()));
+        jldepot_json_add_name(root, "impl", jl_crc32c_impl());
         files = json_object_new_array();
         json_object_object_add(root, "files", files);
     }
@@ -148,16 +149,15 @@ int jldepot_cmd_crc32c(int argc, char **argv)
         }
         if (json) {
             json_object *o = json_object_new_object();
-            json_object_object_add(o, "file", json_object_new_string(argv[i]));
+            jldepot_json_add_name(o, "file", argv[i]);
             if (err) {
-                json_object_object_add(o, "error", json_object_new_string(jl_depot_errjson(err)));
-                json_object_object_add(o, "message",
-                                       json_object_new_string(jl_depot_strerror(err)));
+                jldepot_json_add_name(o, "error", jl_depot_errjson(err));
+                jldepot_json_add_name(o, "message", jl_depot_strerror(err));
             }
             else {
                 char hex[9];
                 snprintf(hex, sizeof(hex), "%08" PRIx32, crc);
-                json_object_object_add(o, "crc32c", json_object_new_string(hex));
+                jldepot_json_add_name(o, "crc32c", hex);
                 json_object_object_add(o, "size", json_object_new_int64((int64_t)size));
             }
             json_object_array_add(files, o);

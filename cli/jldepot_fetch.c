@@ -2,13 +2,25 @@
 
 /*
   jldepot_fetch.c: `jldepot fetch URL [DEPOT]`: download a bundle (or look
-  it up in an index.json first) with libcurl into a temporary file in the
-  target depot, resuming a partial one with an HTTP Range request, check its
-  size and SHA-256 against the index, then unpack it (jldepot_unpack.c).
+  it up in an index.json first, jldepot_parse.c) with libcurl into a
+  temporary file in the target depot, check its size and SHA-256 against
+  the index, then unpack it (jldepot_unpack.c).
+  The temporary file, `.jldepot-fetch-<hash of the URL>.part`, lives in the
+  depot's @compiled root (made when missing, and removed again when the
+  fetch fails); it is opened relative to that directory with O_NOFOLLOW (a
+  symbolic link, a non-regular file or a file with other links there is
+  refused and left alone), and a lock file next to it
+  (`.jldepot-fetch-<hash>.lock`, flock) keeps a second fetch of the same
+  URL out.  A part file left by an earlier fetch is resumed with an HTTP
+  Range request only with --keep-partial, and discarded otherwise.
+  Limits: the index document (--max-index), each bundle (its size in the
+  index, and --max-size), an HTTP error page (kept up to 4 KiB and shown
+  shortened), the connection (--connect-timeout), a stall
+  (--stall-timeout), the whole transfer (--timeout); only http and https,
+  also for redirects.
   The SHA-256 is computed as the bytes arrive (a resumed download hashes
   the part already there first), not in a second pass over the file.
-  Every error has its name (HTTP 404, other statuses, a truncated body, a
-  SHA-256 or key mismatch, a timeout) and leaves the depot as it was.
+  Every error has its name and leaves the depot as it was.
 */
 
 #include <errno.h>
@@ -16,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +39,15 @@
 #include "atomicfile.h"
 #include "jldepot.h"
 #include "jldepot_bundle.h"
+#include "jldepot_parse.h"
+
+// Defaults of the limits (doc/jldepot.1.md, FETCH).
+#define FETCH_MAX_INDEX       ((uint64_t)16 << 20)
+#define FETCH_MAX_SIZE        ((uint64_t)8 << 30)
+#define FETCH_CONNECT_TIMEOUT 30L
+#define FETCH_STALL_TIMEOUT   30L
+#define FETCH_MAX_ERRBODY     4096
+#define FETCH_MAX_SECONDS     1000000L
 
 static const char fetch_help[] =
     "usage: jldepot fetch [--package NAME|UUID] [--key KEY] [--julia-version V]\n"
@@ -33,33 +56,109 @@ static const char fetch_help[] =
     "Download the bundle at URL, or, with --package (or a URL ending in .json), look\n"
     "the package up in the index.json at URL, download its bundle and check its size\n"
     "and SHA-256; then unpack it into DEPOT (default: the first depot on DEPOT_PATH)\n"
-    "as 'jldepot unpack' does.  The download goes to a temporary file in the depot;\n"
-    "a partial one left by an interrupted fetch is resumed with an HTTP Range request.\n"
-    "On every error the depot is left as it was.  See doc/serving.md.\n"
+    "as 'jldepot unpack' does.  The download goes to a temporary file in the depot's\n"
+    "compiled directory (made when missing); a second fetch of the same URL into the\n"
+    "same depot is refused while one runs.  On every error the depot is left as it\n"
+    "was.  URL must be http:// or https://.  See doc/serving.md.\n"
     "\n"
     "options:\n"
     "  --package NAME|UUID  the package to look up in the index\n"
-    "  --key KEY            the bundle's key (or its first 16 hex digits)\n"
+    "  --key KEY            the bundle's key (or its first hex digits)\n"
     "  --julia-version V    choose the package's bundle built by this Julia version\n"
-    "  --timeout SECONDS    give up when a transfer takes longer, or stalls that long\n"
     "  --keep-partial       keep a partial download after a timeout or a broken\n"
-    "                       connection, for a later fetch to resume\n"
+    "                       connection, and resume one kept by an earlier fetch\n"
+    "                       (without it, a partial download left behind is discarded)\n"
+    "  --max-index BYTES    the largest index document accepted (default 16M)\n"
+    "  --max-size BYTES     the largest bundle downloaded (default 8G); a bundle is\n"
+    "                       also never longer than the size its index gives\n"
+    "  --connect-timeout S  give up when no connection is made in S seconds (default 30)\n"
+    "  --stall-timeout S    give up when less than 1 byte per second arrives over S\n"
+    "                       seconds (default 30)\n"
+    "  --timeout S          give up when a transfer takes longer than S seconds in all\n"
+    "                       (default: no limit)\n"
     "  -q, --quiet          no progress bar, no summary line\n"
     "  --depot-path LIST    the depots after DEPOT (default JULIA_DEPOT_PATH)\n"
     "  --layout classic|xdg the depots' layout\n"
     "  --julia-home DIR     Julia's bindir, for the bundled depots\n"
-    "exit status: 0 fetched and unpacked, 1 refused (HTTP error, mismatch, timeout),\n"
-    "2 usage or I/O error\n";
+    "BYTES: digits, optionally followed by K, M or G (powers of 1024).\n"
+    "exit status: 0 fetched and unpacked, 1 refused (HTTP error, mismatch, limit,\n"
+    "timeout, another fetch running), 2 usage or I/O error\n";
+
+typedef struct {
+    const char *url, *depot, *pkg, *key, *jv;
+    long timeout, connect_timeout, stall_timeout;
+    uint64_t max_index, max_size;
+    int keep;
+} fetch_opts_t;
+
+// ---- messages ---------------------------------------------------------------------
+
+// What to do about an error, when the caller has nothing more precise.
+static const char *hint_for(int err)
+{
+    switch (err) {
+    case JL_DEPOT_E_HTTP_NOT_FOUND:
+        return "check the URL, and that the server has every file its index names";
+    case JL_DEPOT_E_HTTP_STATUS:
+        return "try again later, or ask the server's operator";
+    case JL_DEPOT_E_DOWNLOAD_TRUNCATED:
+        return "run fetch again (with --keep-partial it resumes where this one stopped)";
+    case JL_DEPOT_E_DOWNLOAD_TIMEOUT:
+        return "check that the server is up and reachable; --connect-timeout, "
+               "--stall-timeout and --timeout set the limits";
+    case JL_DEPOT_E_DOWNLOAD_FAILED:
+        return "check the URL and the network";
+    case JL_DEPOT_E_BUNDLE_SHA256:
+    case JL_DEPOT_E_BUNDLE_SIZE:
+        return "the server's file is not the one its index describes; ask its operator "
+               "to run jldepot pack again";
+    case JL_DEPOT_E_INDEX_MALFORMED:
+        return "the URL must be an index.json written by jldepot pack";
+    case JL_DEPOT_E_FETCH_BUSY:
+        return "another jldepot fetch of the same URL into this depot holds its lock: wait "
+               "until it has finished, then run this one again";
+    case JL_DEPOT_E_FETCH_PART_UNSAFE:
+        return "jldepot did not make it, so it is left alone: remove it if you know what it "
+               "is, then run fetch again";
+    case JL_DEPOT_E_READ_ONLY:
+        return "the depot must be writable: check its permissions, or choose another DEPOT";
+    case JL_DEPOT_E_NO_SPACE:
+        return "free some space in the depot's file system, then run fetch again";
+    case JL_DEPOT_E_NOT_FOUND:
+    case JL_DEPOT_E_IO:
+        return "check the depot's directories and their permissions";
+    case JL_DEPOT_E_NOMEM:
+        return "free some memory, then run fetch again";
+    default:
+        return NULL;
+    }
+}
+
+// jldepot: fetch: SUBJECT: REASON[: DETAIL][; WHAT TO DO] [json_name]
+static void fetch_error(int err, const char *subject, const char *detail, const char *hint)
+{
+    if (!hint)
+        hint = hint_for(err);
+    jldepot_error("fetch: %s: %s%s%s%s%s [%s]", subject, jl_depot_strerror(err),
+                  detail && *detail ? ": " : "", detail ? detail : "", hint ? "; " : "",
+                  hint ? hint : "", jl_depot_errjson(err));
+}
+
+// ---- one transfer -------------------------------------------------------------------
 
 typedef struct {
     int fd;           // the file written, or -1 (memory)
     char *mem;        // memory target (the index)
     size_t mem_len;   // bytes in mem
-    uint64_t limit;   // refuse more bytes than this (0: none)
+    uint64_t limit;   // refuse more bytes than this in all (0: none)
     uint64_t written; // bytes written by this transfer
     int resumed;      // a Range request was made
     int restarted;    // the server ignored the range: the file was truncated
     int too_long;     // more than the limit arrived
+    int io_errno;     // a write to the file failed
+    CURLcode res;     // what libcurl said
+    char errbody[FETCH_MAX_ERRBODY];
+    size_t errbody_len; // the start of an HTTP error page
     CURL *curl;
     int progress;
     uint64_t base;   // bytes already there when resuming
@@ -72,18 +171,25 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
     size_t n = sz * nm;
     long code = 0;
     curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &code);
-    if (code >= 400)
-        return n; // an error page: not kept
+    if (code >= 400) { // an error page: its start is kept for the message
+        size_t room = sizeof(x->errbody) - x->errbody_len;
+        size_t k = n < room ? n : room;
+        memcpy(x->errbody + x->errbody_len, p, k);
+        x->errbody_len += k;
+        return k < n ? 0 : n; // stop reading once the buffer is full
+    }
     if (x->resumed && code == 200 && !x->restarted && x->fd >= 0) {
         // the server ignored the Range request: start over
-        if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) != 0)
+        if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) != 0) {
+            x->io_errno = errno;
             return 0;
+        }
         x->restarted = 1;
         x->base = 0;
         if (x->sha)
             EVP_DigestInit_ex(x->sha, EVP_sha256(), NULL);
     }
-    if (x->limit && x->base + x->written + n > x->limit) {
+    if (x->limit && (x->base + x->written > x->limit || n > x->limit - x->base - x->written)) {
         x->too_long = 1;
         return 0;
     }
@@ -102,8 +208,10 @@ static size_t on_data(char *p, size_t sz, size_t nm, void *ctx)
             ssize_t k = write(x->fd, p + (n - left), left);
             if (k < 0 && errno == EINTR)
                 continue;
-            if (k <= 0)
+            if (k <= 0) {
+                x->io_errno = k < 0 ? errno : EIO;
                 return 0;
+            }
             left -= (size_t)k;
         }
         if (x->sha)
@@ -124,6 +232,8 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
     uint64_t now = x->base + (uint64_t)dlnow, total = x->base + (uint64_t)dltotal;
     if (dltotal > 0) {
         int w = 40, f = (int)(w * now / (total ? total : 1));
+        if (f > w)
+            f = w;
         fprintf(stderr, "\r[%.*s%*s] %3d%% %llu/%llu bytes", f,
                 "########################################", w - f, "",
                 (int)(100 * now / (total ? total : 1)), (unsigned long long)now,
@@ -134,8 +244,10 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
     return 0;
 }
 
-// One GET.  Returns a JL_DEPOT_E_* code; *http receives the status.
-static int transfer(const char *url, xfer_t *x, long timeout, int quiet, long *http, char *errbuf)
+// One GET.  Returns a JL_DEPOT_E_* code; *http receives the status, errbuf
+// (CURL_ERROR_SIZE bytes) what went wrong in words.
+static int transfer(const char *url, xfer_t *x, const fetch_opts_t *fo, int quiet, long *http,
+                    char *errbuf)
 {
     CURL *c = curl_easy_init();
     if (!c)
@@ -144,6 +256,8 @@ static int transfer(const char *url, xfer_t *x, long timeout, int quiet, long *h
     x->progress = !quiet && isatty(2);
     errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -153,12 +267,11 @@ static int transfer(const char *url, xfer_t *x, long timeout, int quiet, long *h
     curl_easy_setopt(c, CURLOPT_USERAGENT, "jldepot-fetch/1");
     // large writes into the file (libcurl's default is 16 KiB)
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
-    if (timeout > 0) {
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, timeout);
-    }
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, fo->connect_timeout);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, fo->stall_timeout);
+    if (fo->timeout > 0)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, fo->timeout);
     if (x->progress) {
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -168,21 +281,29 @@ static int transfer(const char *url, xfer_t *x, long timeout, int quiet, long *h
         curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)x->base);
         x->resumed = 1;
     }
-    CURLcode res = curl_easy_perform(c);
+    // a Content-Length over the limit is refused before the body is read
+    // (the whole limit even when resuming: a server may ignore the Range)
+    if (x->limit)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->limit);
+    CURLcode res = x->res = curl_easy_perform(c);
     if (x->progress)
         fputc('\n', stderr);
     *http = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http);
     curl_easy_cleanup(c);
     x->curl = NULL;
-    if (x->too_long)
-        return JL_DEPOT_E_BUNDLE_OVERSIZE;
     if (*http == 404)
         return JL_DEPOT_E_HTTP_NOT_FOUND;
-    if (*http == 416 && x->resumed)
-        return JL_DEPOT_E_HTTP_STATUS; // the caller restarts
     if (*http >= 400)
-        return JL_DEPOT_E_HTTP_STATUS;
+        return JL_DEPOT_E_HTTP_STATUS; // 416 after a Range request: the caller restarts
+    if (x->too_long || res == CURLE_FILESIZE_EXCEEDED) {
+        x->too_long = 1;
+        return JL_DEPOT_E_DOWNLOAD_TOO_LARGE;
+    }
+    if (x->io_errno) {
+        snprintf(errbuf, CURL_ERROR_SIZE, "writing the download: %s", strerror(x->io_errno));
+        return jl_depot_errno_code(x->io_errno);
+    }
     switch (res) {
     case CURLE_OK:
         return JL_DEPOT_E_OK;
@@ -192,7 +313,9 @@ static int transfer(const char *url, xfer_t *x, long timeout, int quiet, long *h
     case CURLE_RECV_ERROR:
         return JL_DEPOT_E_DOWNLOAD_TRUNCATED;
     case CURLE_WRITE_ERROR:
-        return JL_DEPOT_E_IO;
+        if (!errbuf[0])
+            snprintf(errbuf, CURL_ERROR_SIZE, "out of memory");
+        return JL_DEPOT_E_NOMEM; // (the file's errors are io_errno above)
     default:
         if (!errbuf[0])
             snprintf(errbuf, CURL_ERROR_SIZE, "%s", curl_easy_strerror(res));
@@ -200,85 +323,316 @@ static int transfer(const char *url, xfer_t *x, long timeout, int quiet, long *h
     }
 }
 
-static int is_hex(const char *s)
+// The message of a failed transfer of `url`.
+static void transfer_error(int err, const char *url, const xfer_t *x, long http, const char *errbuf,
+                           const char *too_large_hint)
 {
-    for (; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return 0;
-    return 1;
+    char *d = NULL;
+    if (err == JL_DEPOT_E_HTTP_STATUS || err == JL_DEPOT_E_HTTP_NOT_FOUND) {
+        char *body = x->errbody_len ? jldepot_printable(x->errbody, x->errbody_len, 160) : NULL;
+        if (asprintf(&d, "HTTP status %ld%s%s%s", http, body && *body ? ", the server said \"" : "",
+                     body && *body ? body : "", body && *body ? "\"" : "") < 0)
+            d = NULL;
+        free(body);
+    }
+    else if (err == JL_DEPOT_E_DOWNLOAD_TOO_LARGE) {
+        if (asprintf(&d, "more than %llu bytes", (unsigned long long)x->limit) < 0)
+            d = NULL;
+    }
+    const char *hint = NULL;
+    if (err == JL_DEPOT_E_DOWNLOAD_TOO_LARGE)
+        hint = too_large_hint;
+    else if (x->res == CURLE_UNSUPPORTED_PROTOCOL)
+        hint = "only http:// and https:// URLs are fetched, also when the server redirects";
+    else if (x->res == CURLE_TOO_MANY_REDIRECTS)
+        hint = "the server redirects in a loop; ask its operator";
+    fetch_error(err, url, d ? d : errbuf, hint);
+    free(d);
 }
 
-// Choose a bundle of `pkg` in the index; sets the URL, size, SHA-256, key.
-static int index_pick(json_object *idx, const char *index_url, const char *pkg, const char *key,
-                      const char *jv, char **url, uint64_t *size, char sha[65], char kout[65])
+// ---- the index -------------------------------------------------------------------------
+
+// Download and read the index at fo->url; choose the bundle of fo->pkg.
+static int from_index(const fetch_opts_t *fo, char **burl, jldepot_index_choice_t *ch)
 {
-    json_object *pkgs, *p = NULL, *bundles;
-    const char *fmt = NULL;
-    json_object *f;
-    if (json_object_object_get_ex(idx, "format", &f))
-        fmt = json_object_get_string(f);
-    if (!fmt || strcmp(fmt, JLDEPOT_INDEX_FORMAT) != 0 ||
-        !json_object_object_get_ex(idx, "packages", &pkgs) ||
-        !json_object_is_type(pkgs, json_type_object)) {
-        jldepot_error("fetch: %s is not a jldepot index", index_url);
-        return JL_DEPOT_E_BUNDLE_MANIFEST;
+    char errbuf[CURL_ERROR_SIZE];
+    long http = 0;
+    xfer_t x;
+    memset(&x, 0, sizeof(x));
+    x.fd = -1;
+    x.limit = fo->max_index;
+    int err = transfer(fo->url, &x, fo, 1, &http, errbuf);
+    if (err) {
+        transfer_error(err, fo->url, &x, http, errbuf,
+                       "an index this large is refused; raise --max-index if it is expected");
+        free(x.mem);
+        return err;
     }
-    json_object_object_foreach(pkgs, uuid, val)
-    {
-        json_object *n;
-        if (!strcmp(uuid, pkg) ||
-            (json_object_object_get_ex(val, "name", &n) && !strcmp(json_object_get_string(n), pkg)))
-            p = val;
-    }
-    if (!p || !json_object_object_get_ex(p, "bundles", &bundles)) {
-        jldepot_error("fetch: %s: %s: %s [index_no_bundle]", index_url, pkg,
-                      jl_depot_strerror(JL_DEPOT_E_INDEX_NO_BUNDLE));
-        return JL_DEPOT_E_INDEX_NO_BUNDLE;
-    }
-    const char *chosen = NULL;
-    json_object *cb = NULL;
-    int n = 0;
-    json_object_object_foreach(bundles, k, b)
-    {
-        json_object *v;
-        if (key && strncmp(k, key, strlen(key)) != 0)
-            continue;
-        if (jv && (!json_object_object_get_ex(b, "julia_version", &v) ||
-                   strcmp(json_object_get_string(v), jv) != 0))
-            continue;
-        chosen = k;
-        cb = b;
-        n++;
-    }
-    if (n != 1) {
-        jldepot_error("fetch: %s: %s: %s (%d match%s; choose with --key or --julia-version) "
-                      "[index_no_bundle]",
-                      index_url, pkg, jl_depot_strerror(JL_DEPOT_E_INDEX_NO_BUNDLE), n,
-                      n == 1 ? "" : "es");
-        return JL_DEPOT_E_INDEX_NO_BUNDLE;
-    }
-    json_object *fi, *sz, *sh;
-    if (!json_object_object_get_ex(cb, "file", &fi) ||
-        !json_object_object_get_ex(cb, "size", &sz) ||
-        !json_object_object_get_ex(cb, "sha256", &sh) || strlen(chosen) != 64 || !is_hex(chosen) ||
-        strlen(json_object_get_string(sh)) != 64) {
-        jldepot_error("fetch: %s: malformed entry for %s", index_url, pkg);
-        return JL_DEPOT_E_BUNDLE_MANIFEST;
-    }
-    const char *file = json_object_get_string(fi);
-    if (strchr(file, '/') || !strcmp(file, "..") || !file[0]) {
-        jldepot_error("fetch: %s: bad bundle file name '%s'", index_url, file);
-        return JL_DEPOT_E_BUNDLE_ESCAPE;
-    }
-    const char *slash = strrchr(index_url, '/');
-    size_t base = slash ? (size_t)(slash - index_url + 1) : 0;
-    if (asprintf(url, "%.*s%s", (int)base, index_url, file) < 0)
-        return JL_DEPOT_E_NOMEM;
-    *size = json_object_get_uint64(sz);
-    snprintf(sha, 65, "%s", json_object_get_string(sh));
-    snprintf(kout, 65, "%s", chosen);
-    return JL_DEPOT_E_OK;
+    json_object *idx = NULL;
+    char *detail = NULL;
+    err = jldepot_index_parse(x.mem, x.mem_len, &idx, &detail);
+    free(x.mem);
+    if (!err)
+        err = jldepot_index_pick(idx, fo->pkg, fo->key, fo->jv, ch, &detail);
+    if (!err)
+        err = jldepot_index_bundle_url(fo->url, ch->file, burl);
+    if (idx)
+        json_object_put(idx);
+    if (err == JL_DEPOT_E_INDEX_NO_BUNDLE)
+        fetch_error(err, fo->url, detail, "see the index for the packages and bundles it has");
+    else if (err)
+        fetch_error(err, fo->url, detail, NULL);
+    free(detail);
+    return err;
 }
+
+// ---- the part file, its lock, the depot's directories ----------------------------------
+
+typedef struct {
+    char *dir;          // the depot's @compiled root
+    int dfd;            // it, opened
+    char *made;         // the topmost directory this fetch made, or NULL
+    char name[64];      // .jldepot-fetch-<hash>.part
+    char lockname[64];  // .jldepot-fetch-<hash>.lock
+    char *path;         // dir/name
+    char *lockpath;     // dir/lockname
+    int fd, lockfd;     // the part file, the lock file
+    struct stat st;     // the part file's identity
+    uint64_t discarded; // bytes of an earlier fetch's part file that were discarded
+} part_t;
+
+// mkdir -p `dir`; *made is the topmost directory made (NULL when none was),
+// *eno the errno of a failure.
+static int make_dirs(const char *dir, char **made, int *eno)
+{
+    *made = NULL;
+    *eno = 0;
+    char *p = strdup(dir);
+    if (!p)
+        return JL_DEPOT_E_NOMEM;
+    int err = JL_DEPOT_E_OK;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char save = *s;
+        *s = '\0';
+        if (mkdir(p, 0777) == 0) {
+            if (!*made && !(*made = strdup(p)))
+                err = JL_DEPOT_E_NOMEM;
+        }
+        else if (errno != EEXIST) {
+            *eno = errno;
+            err = errno == ENOTDIR ? JL_DEPOT_E_IO : jl_depot_errno_code(errno);
+        }
+        *s = save;
+        if (err || !save)
+            break;
+    }
+    free(p);
+    return err;
+}
+
+// Remove the directories make_dirs made, deepest first, while they are empty.
+static void unmake_dirs(const char *dir, const char *made)
+{
+    if (!made)
+        return;
+    char *p = strdup(dir);
+    while (p && strlen(p) >= strlen(made) && rmdir(p) == 0 && strcmp(p, made) != 0) {
+        char *sl = strrchr(p, '/');
+        if (!sl || sl == p)
+            break;
+        *sl = '\0';
+    }
+    free(p);
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+// Take the lock of this URL's part file: the lock file, created when
+// missing, locked with flock (never waiting).
+static int lock_part(part_t *pt, char **detail)
+{
+    for (int tries = 0; tries < 16; tries++) {
+        struct stat sb, fb;
+        if (fstatat(pt->dfd, pt->lockname, &sb, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(sb.st_mode))
+            return JL_DEPOT_E_FETCH_PART_UNSAFE;
+        int fd = openat(pt->dfd, pt->lockname,
+                        O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+        if (fd < 0) {
+            int e = errno;
+            if (e == ELOOP)
+                return JL_DEPOT_E_FETCH_PART_UNSAFE;
+            if (asprintf(detail, "creating the lock file: %s", strerror(e)) < 0)
+                *detail = NULL;
+            return jl_depot_errno_code(e);
+        }
+        if (fstat(fd, &fb) != 0 || !S_ISREG(fb.st_mode)) {
+            close(fd);
+            return JL_DEPOT_E_FETCH_PART_UNSAFE;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            close(fd);
+            if (e == EWOULDBLOCK)
+                return JL_DEPOT_E_FETCH_BUSY;
+            if (asprintf(detail, "locking: %s", strerror(e)) < 0)
+                *detail = NULL;
+            return JL_DEPOT_E_IO;
+        }
+        // the fetch that held it may have removed it meanwhile: lock the new one
+        if (fstatat(pt->dfd, pt->lockname, &sb, AT_SYMLINK_NOFOLLOW) == 0 && same_file(&sb, &fb)) {
+            pt->lockfd = fd;
+            return JL_DEPOT_E_OK;
+        }
+        close(fd);
+    }
+    return JL_DEPOT_E_FETCH_BUSY;
+}
+
+// Open the part file (under the lock): a regular file with one link, never
+// through a symbolic link; an earlier fetch's is resumed with --keep-partial
+// and discarded without it.
+static int open_part(part_t *pt, int keep, char **detail)
+{
+    for (int tries = 0; tries < 2; tries++) {
+        struct stat sb;
+        if (fstatat(pt->dfd, pt->name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (!S_ISREG(sb.st_mode) || sb.st_nlink != 1)
+                return JL_DEPOT_E_FETCH_PART_UNSAFE;
+            int fd = openat(pt->dfd, pt->name, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+            if (fd < 0) {
+                int e = errno;
+                if (e == ENOENT)
+                    continue;
+                if (e == ELOOP)
+                    return JL_DEPOT_E_FETCH_PART_UNSAFE;
+                if (asprintf(detail, "opening it: %s", strerror(e)) < 0)
+                    *detail = NULL;
+                return jl_depot_errno_code(e);
+            }
+            if (fstat(fd, &pt->st) != 0 || !S_ISREG(pt->st.st_mode) || pt->st.st_nlink != 1 ||
+                !same_file(&sb, &pt->st)) {
+                close(fd);
+                return JL_DEPOT_E_FETCH_PART_UNSAFE;
+            }
+            pt->fd = fd;
+            if (!keep && pt->st.st_size > 0) {
+                pt->discarded = (uint64_t)pt->st.st_size;
+                if (ftruncate(fd, 0) != 0) {
+                    int e = errno;
+                    if (asprintf(detail, "discarding an earlier partial download: %s",
+                                 strerror(e)) < 0)
+                        *detail = NULL;
+                    return jl_depot_errno_code(e);
+                }
+            }
+            return JL_DEPOT_E_OK;
+        }
+        if (errno != ENOENT) {
+            int e = errno;
+            if (asprintf(detail, "%s", strerror(e)) < 0)
+                *detail = NULL;
+            return jl_depot_errno_code(e);
+        }
+        int fd =
+            openat(pt->dfd, pt->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            int e = errno;
+            if (e == EEXIST)
+                continue; // made meanwhile (not by a fetch: we hold the lock): look again
+            if (asprintf(detail, "creating it: %s", strerror(e)) < 0)
+                *detail = NULL;
+            return jl_depot_errno_code(e);
+        }
+        fstat(fd, &pt->st);
+        pt->fd = fd;
+        return JL_DEPOT_E_OK;
+    }
+    return JL_DEPOT_E_FETCH_PART_UNSAFE;
+}
+
+// The part file of `burl` in the depot's @compiled root `croot`, open and
+// locked.  On error a message was printed.
+static int part_begin(part_t *pt, const char *croot, const char *burl, int keep)
+{
+    char uh[65], *detail = NULL;
+    jldepot_sha256_mem(burl, strlen(burl), uh);
+    snprintf(pt->name, sizeof(pt->name), ".jldepot-fetch-%.16s.part", uh);
+    snprintf(pt->lockname, sizeof(pt->lockname), ".jldepot-fetch-%.16s.lock", uh);
+    pt->dir = strdup(croot);
+    if (!pt->dir || asprintf(&pt->path, "%s/%s", croot, pt->name) < 0 ||
+        asprintf(&pt->lockpath, "%s/%s", croot, pt->lockname) < 0) {
+        pt->path = pt->lockpath = NULL;
+        fetch_error(JL_DEPOT_E_NOMEM, croot, NULL, NULL);
+        return JL_DEPOT_E_NOMEM;
+    }
+    int eno = 0, err = make_dirs(croot, &pt->made, &eno);
+    if (err) {
+        if (asprintf(&detail, "making the depot's compiled directory: %s",
+                     eno ? strerror(eno) : "out of memory") < 0)
+            detail = NULL;
+        fetch_error(err, croot, detail, NULL);
+        free(detail);
+        return err;
+    }
+    pt->dfd = open(croot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pt->dfd < 0) {
+        int e = errno;
+        err = e == ENOTDIR ? JL_DEPOT_E_IO : jl_depot_errno_code(e);
+        if (asprintf(&detail, "opening the depot's compiled directory: %s", strerror(e)) < 0)
+            detail = NULL;
+        fetch_error(err, croot, detail, NULL);
+        free(detail);
+        return err;
+    }
+    err = lock_part(pt, &detail);
+    if (err) {
+        fetch_error(err, err == JL_DEPOT_E_FETCH_BUSY ? pt->path : pt->lockpath, detail, NULL);
+        free(detail);
+        return err;
+    }
+    err = open_part(pt, keep, &detail);
+    if (err) {
+        fetch_error(err, pt->path, detail, NULL);
+        free(detail);
+    }
+    return err;
+}
+
+// Remove the part file when it is still the one this fetch opened.
+static void part_remove(part_t *pt)
+{
+    struct stat sb;
+    if (pt->fd >= 0 && pt->dfd >= 0 && fstatat(pt->dfd, pt->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+        same_file(&sb, &pt->st))
+        unlinkat(pt->dfd, pt->name, 0);
+}
+
+// Release the lock (the lock file is removed while still held) and close;
+// after a failure, remove the directories this fetch made (when empty).
+static void part_end(part_t *pt, int failed)
+{
+    if (pt->fd >= 0)
+        close(pt->fd);
+    if (pt->lockfd >= 0) {
+        unlinkat(pt->dfd, pt->lockname, 0);
+        close(pt->lockfd);
+    }
+    if (pt->dfd >= 0)
+        close(pt->dfd);
+    if (failed)
+        unmake_dirs(pt->dir, pt->made);
+    free(pt->dir);
+    free(pt->made);
+    free(pt->path);
+    free(pt->lockpath);
+}
+
+// ---- the download ----------------------------------------------------------------------
 
 // The SHA-256 context over the first `n` bytes of fd (a resumed download's
 // part already there).
@@ -312,15 +666,115 @@ static int is_resumable(int err)
            err == JL_DEPOT_E_DOWNLOAD_FAILED;
 }
 
+// Download `burl` into the part file: resumed when something is there,
+// no more than `limit` bytes.  On error a message was printed.
+static int download(part_t *pt, const char *burl, const fetch_opts_t *fo, int quiet, uint64_t limit,
+                    int declared, EVP_MD_CTX *sha)
+{
+    char errbuf[CURL_ERROR_SIZE];
+    long http = 0;
+    int err = JL_DEPOT_E_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct stat sb;
+        xfer_t x;
+        memset(&x, 0, sizeof(x));
+        x.fd = pt->fd;
+        x.limit = limit;
+        x.sha = sha;
+        if (fstat(pt->fd, &sb) != 0) {
+            err = JL_DEPOT_E_IO;
+            fetch_error(err, pt->path, strerror(errno), NULL);
+            return err;
+        }
+        x.base = (uint64_t)sb.st_size;
+        if (x.base >= limit) // nothing left to ask for: start over
+            x.base = 0;
+        if ((x.base == 0 && ftruncate(pt->fd, 0) != 0) ||
+            lseek(pt->fd, (off_t)x.base, SEEK_SET) < 0) {
+            err = jl_depot_errno_code(errno);
+            fetch_error(err, pt->path, strerror(errno), NULL);
+            return err;
+        }
+        if (sha && (err = sha_prefix(sha, pt->fd, x.base)) != JL_DEPOT_E_OK) {
+            fetch_error(err, pt->path, "reading the partial download", NULL);
+            return err;
+        }
+        err = transfer(burl, &x, fo, quiet, &http, errbuf);
+        // a partial file that is no prefix (416), or a server that ignores the
+        // Range (libcurl refuses its 200): start over, once
+        if (x.resumed && attempt == 0 &&
+            ((err == JL_DEPOT_E_HTTP_STATUS && http == 416) || x.res == CURLE_RANGE_ERROR)) {
+            if (ftruncate(pt->fd, 0) != 0) {
+                err = jl_depot_errno_code(errno);
+                fetch_error(err, pt->path, strerror(errno), NULL);
+                return err;
+            }
+            continue;
+        }
+        if (err) {
+            transfer_error(err, burl, &x, http, errbuf,
+                           declared ? "the server sent more than the index says: the "
+                                      "index or the server is wrong"
+                                    : "a bundle this large is refused; raise "
+                                      "--max-size if it is expected");
+            return err;
+        }
+        if (x.resumed && !quiet)
+            fprintf(stderr, "jldepot: fetch: resumed at byte %llu (HTTP %ld)\n",
+                    (unsigned long long)x.base, http);
+        return JL_DEPOT_E_OK;
+    }
+    return err;
+}
+
+// ---- the command -------------------------------------------------------------------------
+
+// --timeout and friends: whole seconds, 1 to FETCH_MAX_SECONDS.
+static int parse_seconds(const char *opt, const char *v, long *out)
+{
+    char *end;
+    errno = 0;
+    long t = strtol(v, &end, 10);
+    if (errno || end == v || *end || v[0] < '0' || v[0] > '9' || t <= 0 || t > FETCH_MAX_SECONDS) {
+        jldepot_error("fetch: %s '%s': a whole number of seconds from 1 to %ld is expected", opt, v,
+                      FETCH_MAX_SECONDS);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+static int parse_size_opt(const char *opt, const char *v, uint64_t *out)
+{
+    uint64_t n = 0;
+    int err = jldepot_parse_bytes(v, &n);
+    if (!err && n == 0) // a limit of nothing would refuse everything
+        err = JL_DEPOT_E_BAD_SIZE;
+    if (!err)
+        *out = n;
+    else
+        jldepot_error("fetch: %s '%s': %s; for example 500M or 2G [%s]", opt, v,
+                      jl_depot_strerror(err), jl_depot_errjson(err));
+    return err ? -1 : 0;
+}
+
+static int is_http_url(const char *u)
+{
+    return !strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8);
+}
+
 int jldepot_cmd_fetch(int argc, char **argv)
 {
     jldepot_stack_opts_t so;
     jldepot_stack_opts_init(&so);
     jldepot_unpack_opts_t uo;
     jldepot_unpack_opts_init(&uo);
-    const char *url = NULL, *depot = NULL, *pkg = NULL, *key = NULL, *jv = NULL;
-    long timeout = 0;
-    int keep = 0;
+    fetch_opts_t fo;
+    memset(&fo, 0, sizeof(fo));
+    fo.connect_timeout = FETCH_CONNECT_TIMEOUT;
+    fo.stall_timeout = FETCH_STALL_TIMEOUT;
+    fo.max_index = FETCH_MAX_INDEX;
+    fo.max_size = FETCH_MAX_SIZE;
     for (int i = 1; i < argc;) {
         int r = jldepot_stack_option(&so, argc, argv, &i);
         if (r < 0)
@@ -335,182 +789,145 @@ int jldepot_cmd_fetch(int argc, char **argv)
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
             uo.quiet = 1;
         else if (!strcmp(a, "--keep-partial"))
-            keep = 1;
+            fo.keep = 1;
         else if (!strcmp(a, "--package") || !strcmp(a, "--key") || !strcmp(a, "--julia-version") ||
-                 !strcmp(a, "--timeout")) {
+                 !strcmp(a, "--timeout") || !strcmp(a, "--connect-timeout") ||
+                 !strcmp(a, "--stall-timeout") || !strcmp(a, "--max-index") ||
+                 !strcmp(a, "--max-size")) {
             if (i + 1 >= argc) {
                 jldepot_error("fetch: option '%s' requires an argument", a);
                 return JLDEPOT_EXIT_USAGE;
             }
             const char *v = argv[++i];
-            if (a[2] == 'p')
-                pkg = v;
-            else if (a[2] == 'k')
-                key = v;
-            else if (a[2] == 'j')
-                jv = v;
-            else {
-                char *end;
-                timeout = strtol(v, &end, 10);
-                if (*end || timeout <= 0) {
-                    jldepot_error("fetch: --timeout needs a positive number of seconds");
-                    return JLDEPOT_EXIT_USAGE;
-                }
-            }
+            int bad = 0;
+            if (!strcmp(a, "--package"))
+                fo.pkg = v;
+            else if (!strcmp(a, "--key"))
+                fo.key = v;
+            else if (!strcmp(a, "--julia-version"))
+                fo.jv = v;
+            else if (!strcmp(a, "--timeout"))
+                bad = parse_seconds(a, v, &fo.timeout);
+            else if (!strcmp(a, "--connect-timeout"))
+                bad = parse_seconds(a, v, &fo.connect_timeout);
+            else if (!strcmp(a, "--stall-timeout"))
+                bad = parse_seconds(a, v, &fo.stall_timeout);
+            else if (!strcmp(a, "--max-index"))
+                bad = parse_size_opt(a, v, &fo.max_index);
+            else
+                bad = parse_size_opt(a, v, &fo.max_size);
+            if (bad)
+                return JLDEPOT_EXIT_USAGE;
         }
         else if (a[0] == '-' && a[1]) {
             jldepot_error("fetch: unknown option '%s'", a);
             fprintf(stderr, "see 'jldepot fetch --help'\n");
             return JLDEPOT_EXIT_USAGE;
         }
-        else if (!url)
-            url = a;
-        else if (!depot)
-            depot = a;
+        else if (!fo.url)
+            fo.url = a;
+        else if (!fo.depot)
+            fo.depot = a;
         else {
             jldepot_error("fetch: too many arguments");
             return JLDEPOT_EXIT_USAGE;
         }
         i++;
     }
-    if (!url) {
+    if (!fo.url) {
         jldepot_error("fetch: a URL is required");
         fprintf(stderr, "see 'jldepot fetch --help'\n");
         return JLDEPOT_EXIT_USAGE;
     }
-    size_t ul = strlen(url);
-    int via_index = pkg || (ul > 5 && !strcmp(url + ul - 5, ".json"));
-    if (via_index && !pkg) {
+    if (!is_http_url(fo.url)) {
+        fetch_error(JL_DEPOT_E_URL_SCHEME, fo.url, NULL,
+                    "give the http:// or https:// URL of a bundle or of an index.json");
+        return JLDEPOT_EXIT_USAGE;
+    }
+    size_t ul = strlen(fo.url);
+    int via_index = fo.pkg || (ul > 5 && !strcmp(fo.url + ul - 5, ".json"));
+    if (via_index && !fo.pkg) {
         jldepot_error("fetch: an index URL needs --package NAME|UUID");
         return JLDEPOT_EXIT_USAGE;
     }
     char *dp = NULL;
-    jl_depot_stack_t *s = jldepot_target_stack(&so, depot, &dp);
+    jl_depot_stack_t *s = jldepot_target_stack(&so, fo.depot, &dp);
     if (!s) {
         free(dp);
         return JLDEPOT_EXIT_USAGE;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int err = JL_DEPOT_E_OK;
-    char *burl = NULL, *part = NULL, *sdir = NULL;
-    char errbuf[CURL_ERROR_SIZE];
-    uint64_t want_size = 0;
-    char want_sha[65] = "", want_key[65] = "";
-    long http = 0;
-    int fd = -1;
+    int err = JL_DEPOT_E_OK, unpacked = 0, curl_done = 0;
+    char *burl = NULL;
+    uint64_t limit = fo.max_size;
     EVP_MD_CTX *sha = NULL;
+    jldepot_index_choice_t ch;
+    memset(&ch, 0, sizeof(ch));
+    part_t pt;
+    memset(&pt, 0, sizeof(pt));
+    pt.fd = pt.lockfd = pt.dfd = -1;
     if (via_index) {
-        xfer_t x = {.fd = -1, .limit = JLDEPOT_BUNDLE_MAX_MANIFEST};
-        err = transfer(url, &x, timeout, 1, &http, errbuf);
-        json_object *idx = NULL;
-        if (!err) {
-            json_tokener *tok = json_tokener_new();
-            idx = x.mem ? json_tokener_parse_ex(tok, x.mem, (int)x.mem_len) : NULL;
-            json_tokener_free(tok);
-            if (!idx) {
-                jldepot_error("fetch: %s is not a jldepot index", url);
-                err = JL_DEPOT_E_BUNDLE_MANIFEST;
-            }
-            else
-                err = index_pick(idx, url, pkg, key, jv, &burl, &want_size, want_sha, want_key);
-        }
-        else {
-            if (err == JL_DEPOT_E_HTTP_STATUS || err == JL_DEPOT_E_HTTP_NOT_FOUND)
-                snprintf(errbuf, CURL_ERROR_SIZE, "HTTP status %ld", http);
-            jldepot_error("fetch: %s: %s%s%s [%s]", url, jl_depot_strerror(err),
-                          errbuf[0] ? ": " : "", errbuf, jl_depot_errjson(err));
-        }
-        if (idx)
-            json_object_put(idx);
-        free(x.mem);
+        err = from_index(&fo, &burl, &ch);
         if (err)
             goto out;
-        uo.expect_key = want_key;
+        if (ch.size > fo.max_size) { // refused before anything is downloaded
+            err = JL_DEPOT_E_DOWNLOAD_TOO_LARGE;
+            char *d = NULL;
+            if (asprintf(&d, "the index gives %llu bytes, --max-size is %llu",
+                         (unsigned long long)ch.size, (unsigned long long)fo.max_size) < 0)
+                d = NULL;
+            fetch_error(err, burl, d, "raise --max-size if a bundle this large is expected");
+            free(d);
+            goto out;
+        }
+        limit = ch.size;
+        uo.expect_key = ch.key;
+        if (!(sha = EVP_MD_CTX_new())) {
+            err = JL_DEPOT_E_NOMEM;
+            fetch_error(err, burl, NULL, NULL);
+            goto out;
+        }
     }
     else {
-        burl = strdup(url);
-        if (key && strlen(key) == 64)
-            uo.expect_key = key;
-    }
-    // the temporary file: in the depot's @compiled root (or the nearest
-    // existing directory above it), named after the URL so a later fetch
-    // finds and resumes it
-    {
-        const char *croot = jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED);
-        sdir = strdup(croot);
-        struct stat sb;
-        while (sdir && (stat(sdir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-            char *sl = strrchr(sdir, '/');
-            if (!sl || sl == sdir) {
-                free(sdir);
-                sdir = strdup("/");
-                break;
-            }
-            *sl = '\0';
-        }
-        char uh[65];
-        jldepot_sha256_mem(burl, strlen(burl), uh);
-        if (!sdir || asprintf(&part, "%s/.jldepot-fetch-%.16s.part", sdir, uh) < 0) {
+        if (!(burl = strdup(fo.url))) {
             err = JL_DEPOT_E_NOMEM;
             goto out;
         }
+        if (fo.key && strlen(fo.key) == 64)
+            uo.expect_key = fo.key;
     }
-    fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        err = jl_depot_errno_code(errno);
-        jldepot_error("fetch: %s: %s", part, strerror(errno));
+    err = part_begin(&pt, jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED), burl, fo.keep);
+    if (err)
         goto out;
-    }
-    if (via_index && !(sha = EVP_MD_CTX_new())) {
-        err = JL_DEPOT_E_NOMEM;
+    if (pt.discarded && !uo.quiet)
+        fprintf(stderr,
+                "jldepot: fetch: %s: discarded %llu bytes left by an earlier fetch "
+                "(--keep-partial resumes such a download instead)\n",
+                pt.path, (unsigned long long)pt.discarded);
+    err = download(&pt, burl, &fo, uo.quiet, limit, via_index, sha);
+    if (err)
         goto out;
-    }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        struct stat sb;
-        fstat(fd, &sb);
-        xfer_t x = {.fd = fd, .limit = want_size ? want_size : uo.max_total, .sha = sha};
-        x.base = (uint64_t)sb.st_size;
-        if (want_size && x.base >= want_size) // nothing left to ask for: start over
-            x.base = 0;
-        if (x.base == 0 && ftruncate(fd, 0) != 0) {
-            err = JL_DEPOT_E_IO;
-            break;
-        }
-        if (sha && (err = sha_prefix(sha, fd, x.base)) != JL_DEPOT_E_OK)
-            break;
-        lseek(fd, 0, SEEK_END);
-        err = transfer(burl, &x, timeout, uo.quiet, &http, errbuf);
-        if (err == JL_DEPOT_E_HTTP_STATUS && http == 416 && attempt == 0) {
-            if (ftruncate(fd, 0) != 0)
-                break;
-            continue; // the partial file is no prefix: start over
-        }
-        if (!err && x.resumed && !uo.quiet)
-            fprintf(stderr, "jldepot: fetch: resumed at byte %llu (HTTP %ld)\n",
-                    (unsigned long long)x.base, http);
-        break;
-    }
-    if (err) {
-        if (err == JL_DEPOT_E_HTTP_STATUS || err == JL_DEPOT_E_HTTP_NOT_FOUND)
-            snprintf(errbuf, CURL_ERROR_SIZE, "HTTP status %ld", http);
-        jldepot_error("fetch: %s: %s%s%s [%s]", burl, jl_depot_strerror(err), errbuf[0] ? ": " : "",
-                      errbuf, jl_depot_errjson(err));
-        goto out;
-    }
     // No fsync of the download: it is only the input of the unpack, which
     // makes its own files durable; a part damaged by a crash fails the
     // SHA-256 check below.
     if (via_index) {
         struct stat sb;
-        fstat(fd, &sb);
-        if ((uint64_t)sb.st_size < want_size) {
-            err = JL_DEPOT_E_DOWNLOAD_TRUNCATED;
-            jldepot_error("fetch: %s: %s (%llu of %llu bytes) [download_truncated]", burl,
-                          jl_depot_strerror(err), (unsigned long long)sb.st_size,
-                          (unsigned long long)want_size);
+        if (fstat(pt.fd, &sb) != 0) {
+            err = JL_DEPOT_E_IO;
+            fetch_error(err, pt.path, strerror(errno), NULL);
             goto out;
         }
-        char hex[65];
+        if ((uint64_t)sb.st_size < ch.size) {
+            err = JL_DEPOT_E_DOWNLOAD_TRUNCATED;
+            char *d = NULL;
+            if (asprintf(&d, "%llu of %llu bytes", (unsigned long long)sb.st_size,
+                         (unsigned long long)ch.size) < 0)
+                d = NULL;
+            fetch_error(err, burl, d, NULL);
+            free(d);
+            goto out;
+        }
+        char hex[65], *d = NULL;
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned int mdl = 0;
         EVP_DigestFinal_ex(sha, md, &mdl);
@@ -520,35 +937,42 @@ int jldepot_cmd_fetch(int argc, char **argv)
             hex[2 * i + 1] = hx[md[i] & 15];
         }
         hex[64] = '\0';
-        if ((uint64_t)sb.st_size != want_size || strcmp(hex, want_sha) != 0) {
-            err = JL_DEPOT_E_BUNDLE_SHA256;
-            jldepot_error("fetch: %s: %s (SHA-256 %s, the index says %s) [bundle_sha256_mismatch]",
-                          burl, jl_depot_strerror(err), hex, want_sha);
-        }
+        err = jldepot_file_check(ch.file, (uint64_t)sb.st_size, hex, ch.size, ch.sha256,
+                                 "the index", &d);
+        if (err)
+            fetch_error(err, burl, d, NULL);
+        free(d);
         if (err)
             goto out;
     }
-    close(fd);
-    fd = -1;
-    curl_global_cleanup();
-    err = jldepot_unpack_bundle(part, s, 0, &uo);
+    curl_global_cleanup(); // before the unpack forks
+    curl_done = 1;
+    err = jldepot_unpack_bundle(pt.path, s, 0, &uo);
+    unpacked = 1;
 out:
     EVP_MD_CTX_free(sha);
-    if (fd >= 0)
-        close(fd);
-    if (part && !(err && keep && is_resumable(err)))
-        unlink(part);
-    else if (part && !uo.quiet)
-        fprintf(stderr, "jldepot: fetch: partial download kept in %s\n", part);
-    free(part);
-    free(sdir);
+    if (pt.fd >= 0) {
+        if (err && fo.keep && is_resumable(err) && !unpacked) {
+            if (!uo.quiet)
+                fprintf(stderr,
+                        "jldepot: fetch: partial download kept in %s; run the same fetch with "
+                        "--keep-partial to resume it\n",
+                        pt.path);
+        }
+        else
+            part_remove(&pt);
+    }
+    part_end(&pt, err != JL_DEPOT_E_OK);
+    if (!curl_done)
+        curl_global_cleanup();
+    free(ch.file);
     free(burl);
     jl_depot_stack_free(s);
     free(dp);
     if (err == JL_DEPOT_E_OK)
         return JLDEPOT_EXIT_OK;
     return (err == JL_DEPOT_E_IO || err == JL_DEPOT_E_NOMEM || err == JL_DEPOT_E_READ_ONLY ||
-            err == JL_DEPOT_E_NO_SPACE)
+            err == JL_DEPOT_E_NO_SPACE || err == JL_DEPOT_E_NOT_FOUND)
                ? JLDEPOT_EXIT_USAGE
                : JLDEPOT_EXIT_REJECTED;
 }

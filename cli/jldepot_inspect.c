@@ -17,6 +17,7 @@
 
 #include "cachefile.h"
 #include "jldepot.h"
+#include "jldepot_out.h"
 
 static void usage(FILE *f)
 {
@@ -68,30 +69,25 @@ static char *resolve(resolver_t *r, jl_cache_str_t path, int *err)
     return out;
 }
 
-static json_object *jstr(jl_cache_str_t s)
-{
-    return json_object_new_string_len(s.ptr, (int)s.len);
-}
-
 static json_object *jhex64(uint64_t v)
 {
     char b[20];
     hex64(b, v);
-    return json_object_new_string(b);
+    return jldepot_jstr(b);
 }
 
 static json_object *jhex32(uint32_t v)
 {
     char b[12];
     snprintf(b, sizeof(b), "0x%08" PRIx32, v);
-    return json_object_new_string(b);
+    return jldepot_jstr(b);
 }
 
 static json_object *jhex128(jl_cache_u128_t v)
 {
     char b[40];
     hex128(b, v);
-    return json_object_new_string(b);
+    return jldepot_jstr(b);
 }
 
 static json_object *juuid(jl_cache_u128_t u)
@@ -100,7 +96,7 @@ static json_object *juuid(jl_cache_u128_t u)
         return NULL;
     char b[37];
     jl_cache_uuid_format(u, b);
-    return json_object_new_string(b);
+    return jldepot_jstr(b);
 }
 
 static json_object *jcheck(int v)
@@ -112,28 +108,27 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
                        const jl_cache_check_t *chk, resolver_t *res, int no_so)
 {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "file", json_object_new_string(file));
-    json_object_object_add(o, "status", json_object_new_string(jl_depot_errjson(status)));
+    jldepot_json_add_name(o, "file", file);
+    jldepot_json_add_name(o, "status", jl_depot_errjson(status));
     if (status)
-        json_object_object_add(o, "message", json_object_new_string(jl_depot_strerror(status)));
+        jldepot_json_add_name(o, "message", jl_depot_strerror(status));
     if (!cf) {
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
         return;
     }
-    json_object_object_add(o, "layout", json_object_new_string(jl_cache_layout_name(cf->layout)));
-    json_object_object_add(o, "layout_detected_by",
-                           json_object_new_string(jl_cache_detect_name(cf->detected_by)));
-    json_object_object_add(o, "layout_reason", json_object_new_string(cf->reason));
+    jldepot_json_add_name(o, "layout", jl_cache_layout_name(cf->layout));
+    jldepot_json_add_name(o, "layout_detected_by", jl_cache_detect_name(cf->detected_by));
+    jldepot_json_add_name(o, "layout_reason", cf->reason);
     json_object_object_add(o, "file_size", json_object_new_uint64(cf->file_size));
     json_object_object_add(o, "format_version", json_object_new_int(cf->format_version));
     json_object_object_add(o, "pointer_size", json_object_new_int(cf->pointer_size));
-    json_object_object_add(o, "build_os", jstr(cf->build_os));
-    json_object_object_add(o, "build_arch", jstr(cf->build_arch));
-    json_object_object_add(o, "julia_version", jstr(cf->julia_version));
-    json_object_object_add(o, "git_branch", jstr(cf->git_branch));
-    json_object_object_add(o, "git_commit", jstr(cf->git_commit));
+    jldepot_json_add_name_n(o, "build_os", cf->build_os.ptr, cf->build_os.len);
+    jldepot_json_add_name_n(o, "build_arch", cf->build_arch.ptr, cf->build_arch.len);
+    jldepot_json_add_name_n(o, "julia_version", cf->julia_version.ptr, cf->julia_version.len);
+    jldepot_json_add_name_n(o, "git_branch", cf->git_branch.ptr, cf->git_branch.len);
+    jldepot_json_add_name_n(o, "git_commit", cf->git_commit.ptr, cf->git_commit.len);
     json_object_object_add(o, "pkgimage_byte", json_object_new_int(cf->pkgimage));
     json_object_object_add(o, "checksum", jhex64(cf->checksum));
     json_object_object_add(o, "datastartpos", json_object_new_uint64(cf->datastartpos));
@@ -153,7 +148,7 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     json_object *mods = json_object_new_array();
     for (size_t i = 0; i < cf->nworklist; i++) {
         json_object *m = json_object_new_object();
-        json_object_object_add(m, "name", jstr(cf->worklist[i].name));
+        jldepot_json_add_name_n(m, "name", cf->worklist[i].name.ptr, cf->worklist[i].name.len);
         json_object_object_add(m, "uuid", juuid(cf->worklist[i].uuid));
         json_object_object_add(m, "build_id_lo", jhex64(cf->worklist[i].build_id_lo));
         jl_cache_u128_t id = {cf->checksum, cf->worklist[i].build_id_lo};
@@ -166,10 +161,15 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     for (size_t i = 0; i < cf->ndeps; i++) {
         const jl_cache_dep_t *d = &cf->deps[i];
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "kind", json_object_new_string(jl_cache_dep_kind_name(d->kind)));
-        json_object_object_add(j, "path", jstr(d->path));
+        jldepot_json_add_name(j, "kind", jl_cache_dep_kind_name(d->kind));
+        // a require entry's stored path is a binary key (NUL, 16 UUID bytes,
+        // name): it is given decoded, as `name` and `uuid`
+        if (d->kind == JL_CACHE_DEP_REQUIRE)
+            json_object_object_add(j, "path", NULL);
+        else
+            jldepot_json_add_name_n(j, "path", d->path.ptr, d->path.len);
         if (d->kind == JL_CACHE_DEP_REQUIRE) {
-            json_object_object_add(j, "name", jstr(d->req_name));
+            jldepot_json_add_name_n(j, "name", d->req_name.ptr, d->req_name.len);
             json_object_object_add(j, "uuid", juuid(d->req_uuid));
         }
         json_object_object_add(j, "fsize", json_object_new_uint64(d->fsize));
@@ -179,14 +179,14 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
         json_object_object_add(j, "provides", json_object_new_int(d->provides));
         json_object *mp = json_object_new_array();
         for (size_t k = 0; k < d->modpath_count; k++)
-            json_object_array_add(mp, jstr(cf->modpath[d->modpath_first + k]));
+            json_object_array_add(mp, jldepot_jstr_n(cf->modpath[d->modpath_first + k].ptr,
+                                                     cf->modpath[d->modpath_first + k].len));
         json_object_object_add(j, "module_path", mp);
         if (res && d->kind != JL_CACHE_DEP_REQUIRE) {
             int err;
             char *r = resolve(res, d->path, &err);
-            json_object_object_add(j, "resolved", r ? json_object_new_string(r) : NULL);
-            json_object_object_add(j, "resolve_status",
-                                   json_object_new_string(jl_depot_errjson(err)));
+            json_object_object_add(j, "resolved", r ? jldepot_jstr(r) : NULL);
+            jldepot_json_add_name(j, "resolve_status", jl_depot_errjson(err));
             free(r);
         }
         json_object_array_add(deps, j);
@@ -194,14 +194,15 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     json_object_object_add(o, "dependencies", deps);
     json_object *pr = json_object_new_object();
     if (cf->prefs_form == JL_CACHE_PREFS_BLOB) {
-        json_object_object_add(pr, "form", json_object_new_string("toml_blob"));
-        json_object_object_add(pr, "blob", jstr(cf->prefs_blob));
+        jldepot_json_add_name(pr, "form", "toml_blob");
+        jldepot_json_add_name_n(pr, "blob", cf->prefs_blob.ptr, cf->prefs_blob.len);
     }
     else {
-        json_object_object_add(pr, "form", json_object_new_string("names_hash"));
+        jldepot_json_add_name(pr, "form", "names_hash");
         json_object *names = json_object_new_array();
         for (size_t i = 0; i < cf->npref_names; i++)
-            json_object_array_add(names, jstr(cf->pref_names[i]));
+            json_object_array_add(names,
+                                  jldepot_jstr_n(cf->pref_names[i].ptr, cf->pref_names[i].len));
         json_object_object_add(pr, "names", names);
         json_object_object_add(pr, "hash", jhex64(cf->prefs_hash));
     }
@@ -210,7 +211,7 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     json_object *rq = json_object_new_array();
     for (size_t i = 0; i < cf->nreqmods; i++) {
         json_object *m = json_object_new_object();
-        json_object_object_add(m, "name", jstr(cf->reqmods[i].name));
+        jldepot_json_add_name_n(m, "name", cf->reqmods[i].name.ptr, cf->reqmods[i].name.len);
         json_object_object_add(m, "uuid", juuid(cf->reqmods[i].uuid));
         json_object_object_add(m, "build_id", jhex128(cf->reqmods[i].build_id));
         json_object_array_add(rq, m);
@@ -224,11 +225,11 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     for (size_t i = 0; i < cf->ntargets; i++) {
         const jl_cache_target_t *t = &cf->targets[i];
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "name", jstr(t->name));
+        jldepot_json_add_name_n(j, "name", t->name.ptr, t->name.len);
         json_object_object_add(j, "flags", json_object_new_int64(t->flags));
         json_object_object_add(j, "base", t->word_size == 8 ? json_object_new_int(t->base) : NULL);
         json_object_object_add(j, "feature_words", json_object_new_int64(t->nwords));
-        json_object_object_add(j, "ext_features", jstr(t->ext_features));
+        jldepot_json_add_name_n(j, "ext_features", t->ext_features.ptr, t->ext_features.len);
         json_object_array_add(ts, j);
     }
     json_object_object_add(ct, "targets", ts);
@@ -249,7 +250,7 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     json_object *st = json_object_new_array();
     for (size_t i = 0; i < cf->nsrctext; i++) {
         json_object *j = json_object_new_object();
-        json_object_object_add(j, "name", jstr(cf->srctext[i].name));
+        jldepot_json_add_name_n(j, "name", cf->srctext[i].name.ptr, cf->srctext[i].name.len);
         json_object_object_add(j, "offset", json_object_new_uint64(cf->srctext[i].offset));
         json_object_object_add(j, "size", json_object_new_uint64(cf->srctext[i].len));
         json_object_array_add(st, j);
@@ -266,9 +267,9 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
                            : chk->so_error    ? jl_depot_errjson(chk->so_error)
                            : chk->so_checked  ? "ok"
                                               : "not_checked";
-    json_object_object_add(ck, "pkgimage", json_object_new_string(so_state));
+    jldepot_json_add_name(ck, "pkgimage", so_state);
     char *so = chk->has_pkgimage ? jl_cachefile_so_path(file) : NULL;
-    json_object_object_add(ck, "pkgimage_path", so ? json_object_new_string(so) : NULL);
+    json_object_object_add(ck, "pkgimage_path", so ? jldepot_jstr(so) : NULL);
     free(so);
     json_object_object_add(o, "checks", ck);
     printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |

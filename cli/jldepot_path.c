@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "jldepot.h"
+#include "jldepot_out.h"
 
 // ---- shared depot-stack options ----------------------------------------------
 
@@ -170,12 +171,12 @@ int jldepot_cmd_layout(int argc, char **argv)
             json_object *d = json_object_new_object();
             json_object_object_add(d, "index", json_object_new_int64((int64_t)i + 1));
             json_object_object_add(d, "writable", json_object_new_boolean(i == 0));
-            json_object_object_add(d, "layout", json_object_new_string(layout));
+            jldepot_json_add_name(d, "layout", layout);
             json_object_object_add(d, "casefold", json_object_new_boolean(fold));
             json_object *roots = json_object_new_object();
             for (int r = 0; r < JL_DEPOT_NROLES; r++)
                 json_object_object_add(roots, jl_depot_token_name((jl_depot_role_t)r),
-                                       json_object_new_string(jl_depot_root(s, i, r)));
+                                       jldepot_jstr(jl_depot_root(s, i, r)));
             json_object_object_add(d, "roots", roots);
             json_object_array_add(arr, d);
         }
@@ -347,10 +348,12 @@ static int path_cmd(int argc, char **argv, int resolve)
         }
         if (json) {
             json_object *r = json_object_new_object();
-            json_object_object_add(r, "input", json_object_new_string(in));
-            json_object_object_add(r, "output",
-                                   have_out ? json_object_new_string_len(buf, (int)ol) : NULL);
-            json_object_object_add(r, "status", json_object_new_string(jl_depot_errjson(err)));
+            jldepot_json_add_name(r, "input", in);
+            if (have_out)
+                jldepot_json_add_name_n(r, "output", buf, ol);
+            else
+                json_object_object_add(r, "output", NULL);
+            jldepot_json_add_name(r, "status", jl_depot_errjson(err));
             json_object_object_add(r, "depot",
                                    depot >= 0 ? json_object_new_int64(depot + 1) : NULL);
             json_object_array_add(arr, r);

@@ -22,6 +22,7 @@
 #include "atomicfile.h"
 #include "cacherelocate.h"
 #include "jldepot.h"
+#include "jldepot_out.h"
 #include "jldepot_walk.h"
 
 static void usage(FILE *f)
@@ -94,21 +95,10 @@ static int on_stack(jl_depot_stack_t *s, const char *depot)
     return 0;
 }
 
-static json_object *jstr_n(const char *p, size_t n)
-{
-    return json_object_new_string_len(p, (int)n);
-}
-
 // Print bytes that may hold anything (NUL, control bytes) readably.
 static void put_bytes(FILE *f, const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
+    jldepot_put_name(p, n, f);
 }
 
 typedef struct {
@@ -151,13 +141,14 @@ static json_object *plan_json(const jl_cache_reloc_t *r)
     for (size_t i = 0; i < r->nnames; i++) {
         const jl_cache_reloc_name_t *e = &r->names[i];
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "old", jstr_n(e->old.ptr, e->old.len));
-        json_object_object_add(
-            o, "new", e->new_ ? jstr_n(e->new_, e->newlen) : jstr_n(e->old.ptr, e->old.len));
-        json_object_object_add(o, "action",
-                               json_object_new_string(jl_cache_reloc_action_name(e->action)));
+        jldepot_json_add_name_n(o, "old", e->old.ptr, e->old.len);
+        if (e->new_)
+            jldepot_json_add_name_n(o, "new", e->new_, e->newlen);
+        else
+            jldepot_json_add_name_n(o, "new", e->old.ptr, e->old.len);
+        jldepot_json_add_name(o, "action", jl_cache_reloc_action_name(e->action));
         if (e->action == JL_CACHE_RELOC_NOT_RELOCATABLE)
-            json_object_object_add(o, "reason", json_object_new_string(jl_depot_errjson(e->err)));
+            jldepot_json_add_name(o, "reason", jl_depot_errjson(e->err));
         json_object_array_add(paths, o);
     }
     return paths;
@@ -192,22 +183,20 @@ static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
         run->absolute += r->nabsolute;
     if (run->json) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "file", json_object_new_string(file));
-        json_object_object_add(o, "status", json_object_new_string(status));
+        jldepot_json_add_name(o, "file", file);
+        jldepot_json_add_name(o, "status", status);
         if (err) {
-            json_object_object_add(o, "error", json_object_new_string(jl_depot_errjson(err)));
-            json_object_object_add(o, "message", json_object_new_string(jl_depot_strerror(err)));
+            jldepot_json_add_name(o, "error", jl_depot_errjson(err));
+            jldepot_json_add_name(o, "message", jl_depot_strerror(err));
             if (detail && detail != err)
-                json_object_object_add(o, "detail",
-                                       json_object_new_string(jl_depot_errjson(detail)));
+                jldepot_json_add_name(o, "detail", jl_depot_errjson(detail));
         }
         if (r) {
-            json_object_object_add(o, "layout",
-                                   json_object_new_string(jl_cache_layout_name(r->cf->layout)));
+            jldepot_json_add_name(o, "layout", jl_cache_layout_name(r->cf->layout));
             json_object_object_add(o, "changed", json_object_new_uint64(r->nchanged));
             json_object_object_add(o, "not_relocatable", json_object_new_uint64(r->nabsolute));
             if (r->old_depot)
-                json_object_object_add(o, "old_depot", json_object_new_string(r->old_depot));
+                jldepot_json_add_name(o, "old_depot", r->old_depot);
             json_object_object_add(o, "paths", plan_json(r));
             json_object *mts = json_object_new_array();
             for (size_t i = 0; i < r->nmtimes; i++) {

@@ -1759,24 +1759,11 @@ int jldepot_unpack_bundle(const char *bundle, jl_depot_stack_t *s, size_t depot,
 
 static int parse_bytes(const char *s, uint64_t *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || s[0] == '-')
-        return -1;
-    unsigned long long mul = 1;
-    if (*end == 'K' || *end == 'k')
-        mul = 1ULL << 10;
-    else if (*end == 'M')
-        mul = 1ULL << 20;
-    else if (*end == 'G')
-        mul = 1ULL << 30;
-    else if (*end)
-        return -1;
-    if (mul > 1 && end[1])
-        return -1;
-    *out = v * mul;
-    return 0;
+    // digits and one K, M or G; no sign, no space, no overflow (jldepot_parse.c)
+    int err = jldepot_parse_bytes(s, out);
+    if (err)
+        jldepot_error("unpack: '%s': %s [%s]", s, jl_depot_strerror(err), jl_depot_errjson(err));
+    return err ? -1 : 0;
 }
 
 // A plain count (the --max-ratio): digits only, no overflow.

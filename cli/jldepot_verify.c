@@ -19,6 +19,7 @@
 
 #include "cacheverify.h"
 #include "jldepot.h"
+#include "jldepot_out.h"
 #include "jldepot_walk.h"
 
 static const char verify_help[] =
@@ -135,46 +136,47 @@ static json_object *jhex(uint64_t v, int w)
 {
     char b[40];
     snprintf(b, sizeof(b), "0x%0*llx", w, (unsigned long long)v);
-    return json_object_new_string(b);
+    return jldepot_jstr(b);
 }
 
 static json_object *juuid(jl_cache_u128_t u)
 {
     char b[37];
     jl_cache_uuid_format(u, b);
-    return json_object_new_string(b);
+    return jldepot_jstr(b);
 }
 
-static json_object *jstr_or_null(const char *s)
-{
-    return s ? json_object_new_string(s) : NULL;
-}
 
 static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s)
 {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "file", json_object_new_string(r->path));
-    json_object_object_add(o, "verdict",
-                           json_object_new_string(r->status == JL_DEPOT_E_OK ? "fresh" : "stale"));
-    json_object_object_add(o, "status", json_object_new_string(jl_depot_errjson(r->status)));
-    json_object_object_add(o, "reason", jstr_or_null(r->reason));
+    jldepot_json_add_name(o, "file", r->path);
+    // a file whose header cannot be parsed is unreadable: whether it would be
+    // relocatable is unknown, not "no"
+    int unreadable = r->layout == JL_CACHE_LAYOUT_UNKNOWN && r->status != JL_DEPOT_E_OK;
+    jldepot_json_add_name(o, "verdict",
+                          r->status == JL_DEPOT_E_OK ? "fresh"
+                          : unreadable               ? "unreadable"
+                                                     : "stale");
+    jldepot_json_add_name(o, "status", jl_depot_errjson(r->status));
+    jldepot_json_add_name(o, "reason", r->reason);
     json_object_object_add(o, "stale_check", json_object_new_boolean(r->stale));
-    json_object_object_add(o, "package", jstr_or_null(r->pkgname));
-    json_object_object_add(o, "depot",
-                           r->depot >= 0 ? json_object_new_string(jl_depot_root(
-                                               s, (size_t)r->depot, JL_DEPOT_ROLE_DEPOT))
-                                         : NULL);
-    json_object_object_add(o, "layout", json_object_new_string(jl_cache_layout_name(r->layout)));
-    json_object_object_add(o, "relocatable", json_object_new_boolean(r->relocatable));
-    json_object_object_add(o, "stamp", json_object_new_string(jl_verify_stamp_use_name(r->stamp)));
+    jldepot_json_add_name(o, "package", r->pkgname);
+    json_object_object_add(
+        o, "depot",
+        r->depot >= 0 ? jldepot_jstr(jl_depot_root(s, (size_t)r->depot, JL_DEPOT_ROLE_DEPOT))
+                      : NULL);
+    jldepot_json_add_name(o, "layout", jl_cache_layout_name(r->layout));
+    json_object_object_add(o, "relocatable",
+                           unreadable ? NULL : json_object_new_boolean(r->relocatable));
+    jldepot_json_add_name(o, "stamp", jl_verify_stamp_use_name(r->stamp));
     json_object_object_add(o, "stamp_rejected", json_object_new_boolean(r->stamp_rejected));
     json_object *rr = json_object_new_array();
     for (size_t i = 0; i < r->nreloc; i++) {
         json_object *x = json_object_new_object();
-        json_object_object_add(x, "reason",
-                               json_object_new_string(jl_depot_errjson(r->reloc[i].code)));
-        json_object_object_add(x, "path", jstr_or_null(r->reloc[i].path));
-        json_object_object_add(x, "text", json_object_new_string(r->reloc[i].text));
+        jldepot_json_add_name(x, "reason", jl_depot_errjson(r->reloc[i].code));
+        jldepot_json_add_name(x, "path", r->reloc[i].path);
+        jldepot_json_add_name(x, "text", r->reloc[i].text);
         json_object_array_add(rr, x);
     }
     json_object_object_add(o, "relocatable_reasons", rr);
@@ -182,20 +184,19 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
     for (size_t i = 0; i < r->ndeps; i++) {
         const jl_verify_dep_t *d = &r->deps[i];
         json_object *x = json_object_new_object();
-        json_object_object_add(x, "kind", json_object_new_string(jl_cache_dep_kind_name(d->kind)));
-        json_object_object_add(x, "verdict",
-                               json_object_new_string(jl_verify_dep_verdict_name(d->verdict)));
-        json_object_object_add(x, "stored", json_object_new_string(d->stored ? d->stored : ""));
+        jldepot_json_add_name(x, "kind", jl_cache_dep_kind_name(d->kind));
+        jldepot_json_add_name(x, "verdict", jl_verify_dep_verdict_name(d->verdict));
+        jldepot_json_add_name(x, "stored", d->stored ? d->stored : "");
         if (d->kind == JL_CACHE_DEP_REQUIRE) {
             json_object_object_add(x, "uuid", juuid(d->req_uuid));
             json_object_array_add(deps, x);
             continue;
         }
-        json_object_object_add(x, "resolved", jstr_or_null(d->resolved));
-        json_object_object_add(x, "depot",
-                               d->depot >= 0 ? json_object_new_string(jl_depot_root(
-                                                   s, (size_t)d->depot, JL_DEPOT_ROLE_DEPOT))
-                                             : NULL);
+        jldepot_json_add_name(x, "resolved", d->resolved);
+        json_object_object_add(
+            x, "depot",
+            d->depot >= 0 ? jldepot_jstr(jl_depot_root(s, (size_t)d->depot, JL_DEPOT_ROLE_DEPOT))
+                          : NULL);
         json_object_object_add(x, "tokenized", json_object_new_boolean(d->tokenized));
         json_object_object_add(x, "outside_depots", json_object_new_boolean(d->outside));
         json_object_object_add(x, "mtime_tracked", json_object_new_boolean(d->mtime_tracked));
@@ -216,12 +217,11 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
     for (size_t i = 0; i < r->nmods; i++) {
         const jl_verify_mod_t *m = &r->mods[i];
         json_object *x = json_object_new_object();
-        json_object_object_add(x, "name", json_object_new_string(m->name));
+        jldepot_json_add_name(x, "name", m->name);
         json_object_object_add(x, "uuid", juuid(m->uuid));
         json_object_object_add(x, "build_id", juuid(m->build_id));
-        json_object_object_add(x, "verdict",
-                               json_object_new_string(jl_verify_mod_verdict_name(m->verdict)));
-        json_object_object_add(x, "cache", jstr_or_null(m->cache));
+        jldepot_json_add_name(x, "verdict", jl_verify_mod_verdict_name(m->verdict));
+        jldepot_json_add_name(x, "cache", m->cache);
         json_object_array_add(mods, x);
     }
     json_object_object_add(o, "modules", mods);
@@ -238,8 +238,11 @@ static void print_target(const jl_cacheverify_t *v, FILE *f)
         fprintf(f, ", branch \"%s\"", t->julia_branch);
     fprintf(f, ", %s %s, flags 0x%02x", t->os ? t->os : "?", t->arch ? t->arch : "?",
             (unsigned)t->flags);
-    if (src)
-        fprintf(f, " (taken from the first cache checked, %s)", src);
+    if (src) {
+        char *es = jldepot_escape(src);
+        fprintf(f, " (taken from the first cache checked, %s)", es ? es : "");
+        free(es);
+    }
     fputc('\n', f);
 }
 
@@ -252,23 +255,31 @@ static void print_verbose(const jl_verify_result_t *r)
         const char *what = m->verdict == JL_VERIFY_MOD_SYSIMAGE
                                ? "assumed from the sysimage"
                                : jl_verify_mod_verdict_name(m->verdict);
+        char *en = jldepot_escape(m->name), *ec = jldepot_escape(m->cache);
         if (m->uuid.hi == 0 && m->uuid.lo == 0)
-            printf("    module %s: %s%s%s\n", m->name, what, m->cache ? " " : "",
-                   m->cache ? m->cache : "");
+            printf("    module %s: %s%s%s\n", en ? en : "", what, m->cache ? " " : "",
+                   m->cache && ec ? ec : "");
         else
-            printf("    module %s [%s]: %s%s%s\n", m->name, u, what, m->cache ? " " : "",
-                   m->cache ? m->cache : "");
+            printf("    module %s [%s]: %s%s%s\n", en ? en : "", u, what, m->cache ? " " : "",
+                   m->cache && ec ? ec : "");
+        free(en);
+        free(ec);
     }
     for (size_t i = 0; i < r->ndeps; i++) {
         const jl_verify_dep_t *d = &r->deps[i];
+        char *es = jldepot_escape(d->stored);
         if (d->kind == JL_CACHE_DEP_REQUIRE) {
-            printf("    require %s\n", d->stored);
+            printf("    require %s\n", es ? es : "");
+            free(es);
             continue;
         }
-        printf(
-            "    %s %s %s -> %s%s%s\n", jl_verify_dep_verdict_name(d->verdict),
-            jl_cache_dep_kind_name(d->kind), d->stored, d->resolved ? d->resolved : "(unresolved)",
-            d->outside ? " (outside every depot)" : "", d->mtime_tracked ? " (mtime-tracked)" : "");
+        char *er = jldepot_escape(d->resolved ? d->resolved : "(unresolved)");
+        printf("    %s %s %s -> %s%s%s\n", jl_verify_dep_verdict_name(d->verdict),
+               jl_cache_dep_kind_name(d->kind), es ? es : "", er ? er : "",
+               d->outside ? " (outside every depot)" : "",
+               d->mtime_tracked ? " (mtime-tracked)" : "");
+        free(es);
+        free(er);
     }
 }
 
@@ -507,7 +518,7 @@ static int run_verify(int argc, char **argv, int seal)
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
-    size_t nfresh = 0, nstale = 0, nnotreloc = 0, nerr = 0;
+    size_t nfresh = 0, nstale = 0, nnotreloc = 0, nerr = 0, nunreadable = 0;
     json_object *jarr = json ? json_object_new_array() : NULL;
     int target_printed = 0;
     if (!json && jl_cacheverify_target(v)->julia_version) {
@@ -542,20 +553,30 @@ static int run_verify(int argc, char **argv, int seal)
         }
         else if (r->status == JL_DEPOT_E_OK)
             nfresh++;
+        else if (r->layout == JL_CACHE_LAYOUT_UNKNOWN)
+            nunreadable++;
         else
             nstale++;
-        if (!r->relocatable)
+        if (!r->relocatable && r->layout != JL_CACHE_LAYOUT_UNKNOWN)
             nnotreloc++;
         if (json)
             json_object_array_add(jarr, result_json(r, s));
         else {
+            // one record, one line: names are escaped (jldepot_out.h)
+            char *ep = jldepot_escape(r->path);
+            char *er = jldepot_escape(r->reason ? r->reason : jl_depot_strerror(r->status));
             if (r->status == JL_DEPOT_E_OK)
-                printf("%s %s\n", seal ? "sealed" : "fresh", r->path);
+                printf("%s %s\n", seal ? "sealed" : "fresh", ep ? ep : "");
             else
-                printf("Rejecting %scache file %s because %s\n", r->stale ? "stale " : "", r->path,
-                       r->reason ? r->reason : jl_depot_strerror(r->status));
-            for (size_t i = 0; i < r->nreloc; i++)
-                printf("  not relocatable: %s\n", r->reloc[i].text);
+                printf("Rejecting %scache file %s because %s\n", r->stale ? "stale " : "",
+                       ep ? ep : "", er ? er : "");
+            free(ep);
+            free(er);
+            for (size_t i = 0; i < r->nreloc; i++) {
+                char *et = jldepot_escape(r->reloc[i].text);
+                printf("  not relocatable: %s\n", et ? et : "");
+                free(et);
+            }
             if (verbose) {
                 if (!seal)
                     printf("    stamp: %s%s\n", jl_verify_stamp_use_name(r->stamp),
@@ -569,20 +590,21 @@ static int run_verify(int argc, char **argv, int seal)
         json_object *doc = json_object_new_object();
         const jl_verify_target_t *tt = jl_cacheverify_target(v);
         json_object *jt = json_object_new_object();
-        json_object_object_add(jt, "julia_version", jstr_or_null(tt->julia_version));
-        json_object_object_add(jt, "julia_commit", jstr_or_null(tt->julia_commit));
-        json_object_object_add(jt, "julia_branch", jstr_or_null(tt->julia_branch));
-        json_object_object_add(jt, "os", jstr_or_null(tt->os));
-        json_object_object_add(jt, "arch", jstr_or_null(tt->arch));
+        jldepot_json_add_name(jt, "julia_version", tt->julia_version);
+        jldepot_json_add_name(jt, "julia_commit", tt->julia_commit);
+        jldepot_json_add_name(jt, "julia_branch", tt->julia_branch);
+        jldepot_json_add_name(jt, "os", tt->os);
+        jldepot_json_add_name(jt, "arch", tt->arch);
         json_object_object_add(jt, "pointer_size", json_object_new_int(tt->pointer_size));
         json_object_object_add(jt, "flags", jhex((uint64_t)tt->flags, 2));
-        json_object_object_add(jt, "source", jstr_or_null(jl_cacheverify_target_source(v)));
+        jldepot_json_add_name(jt, "source", jl_cacheverify_target_source(v));
         json_object_object_add(doc, "target", jt);
         json_object_object_add(doc, "caches", jarr);
         json_object *sum = json_object_new_object();
         json_object_object_add(sum, "fresh", json_object_new_uint64(nfresh));
         json_object_object_add(sum, "stale", json_object_new_uint64(nstale));
         json_object_object_add(sum, "not_relocatable", json_object_new_uint64(nnotreloc));
+        json_object_object_add(sum, "unreadable", json_object_new_uint64(nunreadable));
         json_object_object_add(sum, "errors", json_object_new_uint64(nerr));
         json_object_object_add(doc, "summary", sum);
         puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -592,11 +614,16 @@ static int run_verify(int argc, char **argv, int seal)
     else {
         if (!target_printed)
             printf("no cache file found\n");
-        printf("%zu %s, %zu stale, %zu not relocatable\n", nfresh, seal ? "sealed" : "fresh",
-               nstale, nnotreloc);
+        printf("%zu %s, %zu stale, %zu not relocatable", nfresh, seal ? "sealed" : "fresh", nstale,
+               nnotreloc);
+        if (nunreadable)
+            printf(", %zu unreadable", nunreadable);
+        printf("\n");
     }
     if (rc == JLDEPOT_EXIT_OK)
-        rc = nerr ? JLDEPOT_EXIT_USAGE : nstale ? JLDEPOT_EXIT_REJECTED : JLDEPOT_EXIT_OK;
+        rc = nerr                    ? JLDEPOT_EXIT_USAGE
+             : nstale || nunreadable ? JLDEPOT_EXIT_REJECTED
+                                     : JLDEPOT_EXIT_OK;
 out:
     jl_cacheverify_free(v);
     if (s)

@@ -115,6 +115,8 @@
     XX(MTIME_CHANGED, "mtime_changed", "the mtime of a dependency file has changed") \
     XX(MTIME_TRACKED, "mtime_tracked", "the dependency is tracked by mtime, not by content") \
     XX(ABSOLUTE_PATH, "absolute_path", "the dependency is recorded by its absolute path") \
+    XX(FILE_NOT_REGULAR, "file_not_regular", \
+       "a dependency file is a FIFO, socket or device, not a regular file") \
     /* relocation */ \
     XX(RELOCATE_CRC, "relocate_crc", \
        "the cache file does not pass its own checks, so it is not rewritten") \
@@ -183,6 +185,17 @@
     XX(TRUST_CONFIG, "trust_config", "the sources configuration is malformed") \
     XX(INDEX_EXPIRED, "index_expired", "the signed index has expired") \
     XX(INDEX_ROLLBACK, "index_rollback", "the signed index is older than one already seen") \
+    /* tool: fetch and bundle parsing */ \
+    XX(INDEX_MALFORMED, "index_malformed", "the index is malformed") \
+    XX(DOWNLOAD_TOO_LARGE, "download_too_large", "the file is larger than the size limit") \
+    XX(FETCH_BUSY, "fetch_busy", "another fetch is writing this file") \
+    XX(FETCH_PART_UNSAFE, "fetch_part_unsafe", \
+       "the temporary download file is a symbolic link, not a regular file, or has other links") \
+    XX(BAD_SIZE, "bad_size", \
+       "the size is not a byte count within range (digits, optionally followed by K, M or G)") \
+    XX(BUNDLE_SIZE, "bundle_size_mismatch", \
+       "a file's size does not match the one recorded for it") \
+    XX(URL_SCHEME, "url_scheme", "the URL is not an http:// or https:// URL") \
     /* tool: unpack and pack */ \
     XX(BUNDLE_NOT_ALLOWED, "bundle_entry_not_allowed", \
        "a bundle entry is neither a cache of the bundle's closure nor a file of a package " \

@@ -6,7 +6,7 @@
 # verified.  Bad answers (404, a truncated body, a tampered byte, a key that
 # does not match the manifest, a slow server against --timeout) each give
 # their named error and leave the depot byte-identical; a partial download
-# is resumed with an HTTP Range request.
+# is resumed with an HTTP Range request (with --keep-partial only).
 set -u
 : "${JLDEPOT:?}" "${BUILDDIR:?}" "${FIXTURES:?}" "${TOP:?}"
 MKCACHE="$BUILDDIR/test/tools/mkcache"
@@ -126,9 +126,34 @@ psize=$(stat -c %s "$part" 2>/dev/null || echo 0)
 check "--keep-partial after a timeout: a partial download kept" \
     '[ $rc -eq 1 ] && [ -n "$part" ] && [ "$psize" -gt 0 ] && [ "$psize" -lt "$bigsize" ]'
 : >"$N/logs/ranged.log"
-run fetch "$U/slow/index.json" --package P0002 "$R"
-check "the next fetch resumes with Range and finishes" \
+run fetch --keep-partial "$U/slow/index.json" --package P0002 "$R"
+check "the next fetch with --keep-partial resumes with Range and finishes" \
     '[ $rc -eq 0 ] && grep -q "resumed at byte $psize" "$err" && grep -q "^/slow/$big 206 $((bigsize - psize)) \"bytes=$psize-\"$" "$N/logs/ranged.log"'
 run verify "$R"
 check "the resumed bundle's caches are fresh" '[ $rc -eq 0 ] && tail -n 1 "$out" | grep -q "^2 fresh, 0 stale"'
 check "no temporary download left after the resume" '[ -z "$(find "$R" -name ".jldepot-*")" ]'
+
+# ---- without --keep-partial, a part file left behind is discarded, never resumed --------------
+X="$tmp/discard/depot"
+mkdir -p "$X/compiled"
+printf 'garbage' >"$X/compiled/.jldepot-fetch-$(printf %s "$U/good/$stats" | sha256sum | cut -c1-16).part"
+: >"$N/logs/ranged.log"
+run fetch "$U/good/$stats" "$X"
+check "a part file left behind is discarded without --keep-partial, not resumed" \
+    '[ $rc -eq 0 ] && grep -q "discarded 7 bytes left by an earlier fetch" "$err" && grep -q "^/good/$stats 200 [0-9]* \"-\"$" "$N/logs/ranged.log"'
+check "... and no temporary download is left" '[ -z "$(find "$X" -name ".jldepot-*")" ]'
+
+# ---- two fetches of one URL at once: the second is refused, the first completes -------------
+Y="$tmp/twice/depot"
+mkdir -p "$Y"
+yp="$Y/compiled/.jldepot-fetch-$(printf %s "$U/slow/$big" | sha256sum | cut -c1-16).part"
+"$JLDEPOT" fetch -q "$U/slow/index.json" --package P0002 "$Y" >"$tmp/first.out" 2>"$tmp/first.err" &
+first=$!
+for _ in $(seq 200); do [ "$(stat -c %s "$yp" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.05; done
+run fetch -q "$U/slow/index.json" --package P0002 "$Y"
+check "a second fetch of the same URL into the same depot: fetch_busy at once" \
+    '[ $rc -eq 1 ] && grep -q "another fetch is writing this file.*\[fetch_busy\]$" "$err"'
+wait "$first"
+frc=$?
+check "... and the first one completes" '[ $frc -eq 0 ] && [ -n "$(find "$Y/compiled" -name "*.ji")" ]'
+check "... leaving no part or lock file" '[ -z "$(find "$Y" -name ".jldepot-*")" ]'
