@@ -81,7 +81,7 @@ static const char unpack_help[] =
     "  --max-entry BYTES    the largest entry accepted (default 4 GiB)\n"
     "  --max-total BYTES    the largest total accepted (default 32 GiB)\n"
     "  --max-ratio N        the total may not exceed N times the bundle's size plus\n"
-    "                       64 MiB (default 64; 0: no such limit)\n"
+    "                       64 MiB (default 128; 0: no such limit)\n"
     "  --depot DEPOT        the depot (every operand is then a bundle)\n"
     "  --no-seal            do not seal the unpacked caches\n"
     "  -q, --quiet          no summary line\n"
