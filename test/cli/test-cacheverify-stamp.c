@@ -249,7 +249,10 @@ static void test_racy_files(void **state)
     assert_true(read_circle);
     jl_verify_result_free(r);
     settle();
-    assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_WRITTEN);
+    // the stamp written just above was racy (rewritten now) or, on a loaded
+    // machine, already past the racy window (used now); after that it is used
+    int u = use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL);
+    assert_true(u == JL_VERIFY_STAMP_WRITTEN || u == JL_VERIFY_STAMP_USED);
     assert_int_equal(use_of(f.depot, f.shapes, 0, JL_DEPOT_E_OK, NULL), JL_VERIFY_STAMP_USED);
     free(cmd);
     free(src);
