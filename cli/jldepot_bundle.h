@@ -123,6 +123,8 @@ typedef struct {
     size_t nreqs;
     json_object *key_input; // when servable
     char key[65];           // when servable
+    char input_key[65];     // after jldepot_depot_input_key, else ""
+    int input_state_;       // private
     int state_;             // private: 0 new, 1 in progress, 2 done
 } jldepot_cache_t;
 
@@ -141,6 +143,17 @@ void jldepot_depot_free(jldepot_depot_t *d);
 // The closure of cache i: i and every cache it requires, transitively,
 // dependencies first (each once).  *idx is malloc'ed.
 int jldepot_depot_closure(const jldepot_depot_t *d, size_t i, size_t **idx, size_t *n);
+
+// The input key of cache i (into its `input_key`): the SHA-256 of what a
+// client knows before building it (JLDEPOT_INPUT_FORMAT document, plain
+// JSON): Julia's version and commit, OS and architecture, the cache flags,
+// the CPU targets, the package's name, UUID and git tree hash (Pkg's
+// `git-tree-sha1` of its tree), its compile-time preferences ("none", or
+// the header's record), the build ids of the sysimage modules it requires
+// and the input keys of the packages it requires (both sorted).  Requires
+// a servable cache (NOT_SERVABLE_TREE otherwise).
+#define JLDEPOT_INPUT_FORMAT "jldepot-input 1"
+int jldepot_depot_input_key(jldepot_depot_t *d, size_t i);
 
 // The bundle file name of cache i: "<Name>-<key16>.tar.zst" (malloc'ed).
 char *jldepot_bundle_filename(const jldepot_cache_t *c);

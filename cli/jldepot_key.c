@@ -72,14 +72,14 @@ static int write_new(const char *path, const char *text, mode_t mode)
     return ok ? JL_DEPOT_E_OK : -1;
 }
 
-static char *read_small(const char *path, size_t *len)
+char *jldepot_read_small(const char *path, size_t max, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return NULL;
     struct stat st;
     char *b = NULL;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 4096) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
         close(fd);
         errno = EINVAL;
         return NULL;
@@ -197,7 +197,7 @@ static int key_public(int argc, char **argv)
         return JLDEPOT_EXIT_USAGE;
     }
     size_t len = 0;
-    char *text = read_small(argv[1], &len);
+    char *text = jldepot_read_small(argv[1], 4096, &len);
     if (!text) {
         jldepot_error("key public: %s could not be read: %s", argv[1], strerror(errno));
         return JLDEPOT_EXIT_REJECTED;
@@ -236,4 +236,27 @@ int jldepot_cmd_key(int argc, char **argv)
         jldepot_error("key: unknown subcommand '%s'", argv[1]);
     fputs(key_usage, stderr);
     return JLDEPOT_EXIT_USAGE;
+}
+
+int jldepot_seckey_read(const char *path, jldepot_seckey_t *out, char **err)
+{
+    size_t len = 0;
+    char *text = jldepot_read_small(path, 4096, &len);
+    *err = NULL;
+    if (!text) {
+        int e = errno == ENOENT   ? JL_DEPOT_E_NOT_FOUND
+                : errno == EINVAL ? JL_DEPOT_E_KEY_MALFORMED
+                                  : JL_DEPOT_E_IO;
+        if (asprintf(err, "%s: %s", path,
+                     e == JL_DEPOT_E_KEY_MALFORMED ? "not a regular file of at most 4096 bytes"
+                                                   : strerror(errno)) < 0)
+            *err = NULL;
+        return e;
+    }
+    int e = jldepot_seckey_parse(text, len, out);
+    explicit_bzero(text, len);
+    free(text);
+    if (e && asprintf(err, "%s: %s", path, jl_depot_strerror(e)) < 0)
+        *err = NULL;
+    return e;
 }

@@ -22,8 +22,12 @@
 #include <archive_entry.h>
 #include <openssl/evp.h>
 
+#include "atomicfile.h"
 #include "jldepot.h"
 #include "jldepot_bundle.h"
+#include "jldepot_sigfile.h"
+#include "jldepot_sign.h"
+#include "jldepot_trust.h"
 
 static const char pack_help[] =
     "usage: jldepot pack [--out DIR] [--explain] [--json] [--no-sources] [OPTIONS]\n"
@@ -43,6 +47,9 @@ static const char pack_help[] =
     "  --explain            print each cache's verdict (servable or why not), write nothing\n"
     "  --json               with --explain: one JSON document\n"
     "  --no-sources         leave the package sources out (layered depots that share them)\n"
+    "  --sign SECRET        sign each bundle (NAME.tar.zst.sig) and the index\n"
+    "                       (index.json.sig) with this key; repeat for more keys\n"
+    "  --index-valid DAYS   the signed index expires after DAYS days (default 7)\n"
     "  --depot-path LIST    the depots after DEPOT (default JULIA_DEPOT_PATH)\n"
     "  --layout classic|xdg the depots' layout\n"
     "  --julia-home DIR     Julia's bindir, for the bundled depots\n"
@@ -438,7 +445,7 @@ static json_object *make_manifest(jldepot_depot_t *d, size_t i, const size_t *cl
 }
 
 static int write_bundle(jldepot_depot_t *d, size_t i, const char *outdir, int sources, char **fname,
-                        char sha[65], uint64_t *size)
+                        char sha[65], uint64_t *size, char msha[65])
 {
     jldepot_cache_t *c = &d->caches[i];
     size_t *cl = NULL, ncl = 0;
@@ -492,6 +499,7 @@ static int write_bundle(jldepot_depot_t *d, size_t i, const char *outdir, int so
     // the manifest last: every SHA-256 is known by then
     const char *ms = json_object_to_json_string_ext(
         m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    jldepot_sha256_mem(ms, strlen(ms), msha);
     struct archive_entry *e = archive_entry_new();
     archive_entry_set_pathname(e, JLDEPOT_BUNDLE_MANIFEST);
     archive_entry_set_size(e, (la_int64_t)strlen(ms));
@@ -551,6 +559,7 @@ typedef struct {
     char *fname;
     char sha[65];
     uint64_t size;
+    char msha[65]; // of the manifest
 } packed_t;
 
 // Add the bundles written to DIR/index.json: one read and one atomic write
@@ -604,6 +613,8 @@ static int index_update(const char *outdir, const packed_t *pk, size_t npk)
         json_object_object_add(b, "cpu_targets", jldepot_cpu_targets(c->cf));
         json_object_object_add(b, "size", json_object_new_uint64(size));
         json_object_object_add(b, "sha256", json_object_new_string(sha));
+        if (c->input_key[0])
+            json_object_object_add(b, "input_key", json_object_new_string(c->input_key));
         json_object_object_add(bundles, c->key, b);
     }
     int err = jldepot_json_write_atomic(path, idx);
@@ -612,6 +623,141 @@ static int index_update(const char *outdir, const packed_t *pk, size_t npk)
     json_object_put(idx);
     free(path);
     return err ? -1 : 0;
+}
+
+// ---- signatures (--sign) ---------------------------------------------------------------
+
+#define PACK_MAX_KEYS 8
+#define PACK_SIG_MAX  (1 << 20)
+
+// Add the signatures of `keys` to the signature file `path` of `stmt`: an
+// existing file for the same statement keeps its signatures (one per key
+// name; a key signing again replaces its own); one for another statement
+// (an older bundle of that name) is replaced.  Written atomically.
+static int sign_bundle(const char *path, jldepot_bundle_sig_t *stmt, const jldepot_seckey_t *keys,
+                       size_t nkeys)
+{
+    size_t len = 0;
+    char *old = jldepot_read_small(path, PACK_SIG_MAX, &len), *err = NULL;
+    jldepot_bundle_sig_t prev;
+    memset(&prev, 0, sizeof(prev));
+    if (old && jldepot_bundle_sig_parse(old, len, &prev, &err) == JL_DEPOT_E_OK) {
+        char *a = jldepot_statement_bundle(prev.output_key, prev.input_key, prev.manifest_sha256,
+                                           prev.bundle_sha256, prev.bundle_size,
+                                           (const char *const *)prev.closure, prev.nclosure);
+        char *b = jldepot_statement_bundle(stmt->output_key, stmt->input_key, stmt->manifest_sha256,
+                                           stmt->bundle_sha256, stmt->bundle_size,
+                                           (const char *const *)stmt->closure, stmt->nclosure);
+        for (size_t i = 0; a && b && !strcmp(a, b) && i < prev.nsigs; i++) {
+            int mine = 0;
+            for (size_t k = 0; k < nkeys; k++) {
+                size_t nl = strlen(keys[k].name);
+                mine |= !strncmp(prev.sigs[i], keys[k].name, nl) && prev.sigs[i][nl] == ':';
+            }
+            if (!mine) {
+                char **v = realloc(stmt->sigs, (stmt->nsigs + 1) * sizeof(char *));
+                if (!v)
+                    break;
+                stmt->sigs = v;
+                stmt->sigs[stmt->nsigs++] = prev.sigs[i];
+                prev.sigs[i] = NULL;
+            }
+        }
+        free(a);
+        free(b);
+    }
+    jldepot_bundle_sig_free(&prev);
+    free(old);
+    free(err);
+    int e = JL_DEPOT_E_OK;
+    for (size_t k = 0; k < nkeys && !e; k++)
+        e = jldepot_bundle_sig_sign(stmt, &keys[k]);
+    char *text = e ? NULL : jldepot_bundle_sig_format(stmt);
+    if (!e && !text)
+        e = JL_DEPOT_E_NOMEM;
+    if (!e)
+        e = jl_depot_write_atomic(path, text, strlen(text), 0644);
+    free(text);
+    if (e)
+        jldepot_error("pack: %s: %s", path, jl_depot_strerror(e));
+    return e;
+}
+
+static int sign_packed(const jldepot_depot_t *d, const packed_t *x, const char *outdir,
+                       const jldepot_seckey_t *keys, size_t nkeys)
+{
+    const jldepot_cache_t *c = x->c;
+    jldepot_bundle_sig_t st;
+    memset(&st, 0, sizeof(st));
+    strcpy(st.output_key, c->key);
+    strcpy(st.input_key, c->input_key);
+    strcpy(st.manifest_sha256, x->msha);
+    strcpy(st.bundle_sha256, x->sha);
+    st.bundle_size = x->size;
+    size_t *cl = NULL, ncl = 0;
+    int e = jldepot_depot_closure(d, (size_t)(c - d->caches), &cl, &ncl);
+    if (!e && !(st.closure = calloc(ncl ? ncl : 1, sizeof(char *))))
+        e = JL_DEPOT_E_NOMEM;
+    for (size_t k = 0; !e && k < ncl; k++)
+        if (&d->caches[cl[k]] != c && !(st.closure[st.nclosure++] = strdup(d->caches[cl[k]].key)))
+            e = JL_DEPOT_E_NOMEM;
+    free(cl);
+    char *path = NULL;
+    if (!e && asprintf(&path, "%s/%s.sig", outdir, x->fname) < 0)
+        e = JL_DEPOT_E_NOMEM;
+    if (!e)
+        e = sign_bundle(path, &st, keys, nkeys);
+    else
+        jldepot_error("pack: %s: %s", x->fname, jl_depot_strerror(e));
+    free(path);
+    jldepot_bundle_sig_free(&st);
+    return e;
+}
+
+// Sign DIR/index.json: version one above the last signed one, expiring
+// `valid_days` from now.
+static int sign_index(const char *outdir, const jldepot_seckey_t *keys, size_t nkeys,
+                      long valid_days)
+{
+    char *ipath = NULL, *spath = NULL, *old = NULL, *err = NULL, *text = NULL;
+    jldepot_index_sig_t st;
+    memset(&st, 0, sizeof(st));
+    int e = JL_DEPOT_E_NOMEM;
+    if (asprintf(&ipath, "%s/index.json", outdir) < 0 || asprintf(&spath, "%s.sig", ipath) < 0)
+        goto out;
+    e = jldepot_sha256_file(ipath, st.index_sha256);
+    if (e)
+        goto out;
+    size_t len = 0;
+    uint64_t version = 1;
+    if ((old = jldepot_read_small(spath, PACK_SIG_MAX, &len))) {
+        jldepot_index_sig_t prev;
+        memset(&prev, 0, sizeof(prev));
+        if (jldepot_index_sig_parse(old, len, &prev, &err) == JL_DEPOT_E_OK)
+            version = prev.version + 1;
+        jldepot_index_sig_free(&prev);
+    }
+    st.version = version;
+    st.expires = (int64_t)time(NULL) + (int64_t)valid_days * 86400;
+    for (size_t k = 0; k < nkeys && !e; k++)
+        e = jldepot_index_sig_sign(&st, &keys[k]);
+    if (!e && !(text = jldepot_index_sig_format(&st)))
+        e = JL_DEPOT_E_NOMEM;
+    if (!e)
+        e = jl_depot_write_atomic(spath, text, strlen(text), 0644);
+    if (!e)
+        printf("signed %s (version %llu, valid %ld days)\n", spath, (unsigned long long)version,
+               valid_days);
+out:
+    if (e)
+        jldepot_error("pack: %s: %s", spath ? spath : outdir, jl_depot_strerror(e));
+    jldepot_index_sig_free(&st);
+    free(ipath);
+    free(spath);
+    free(old);
+    free(err);
+    free(text);
+    return e;
 }
 
 // ---- the command ----------------------------------------------------------------------
@@ -652,6 +798,9 @@ int jldepot_cmd_pack(int argc, char **argv)
     const char *outdir = ".";
     int explain = 0, json = 0, sources = 1;
     const char *depot = NULL;
+    jldepot_seckey_t keys[PACK_MAX_KEYS];
+    size_t nkeys = 0;
+    long valid_days = 7;
     const char **pkgs = calloc((size_t)argc + 1, sizeof(char *));
     size_t npkgs = 0;
     int rc = JLDEPOT_EXIT_OK;
@@ -680,6 +829,41 @@ int jldepot_cmd_pack(int argc, char **argv)
             json = 1;
         else if (!strcmp(a, "--no-sources"))
             sources = 0;
+        else if (!strcmp(a, "--sign") || !strcmp(a, "--index-valid")) {
+            if (i + 1 >= argc) {
+                jldepot_error("pack: option '%s' requires an argument", a);
+                rc = JLDEPOT_EXIT_USAGE;
+                goto out;
+            }
+            const char *v = argv[++i];
+            char *err = NULL, *end = NULL;
+            if (!strcmp(a, "--index-valid")) {
+                errno = 0;
+                valid_days = strtol(v, &end, 10);
+                if (errno || end == v || *end || valid_days < 1 || valid_days > 3660) {
+                    jldepot_error("pack: --index-valid: '%s' is not a number of days from 1 to "
+                                  "3660",
+                                  v);
+                    rc = JLDEPOT_EXIT_USAGE;
+                    goto out;
+                }
+            }
+            else if (nkeys == PACK_MAX_KEYS) {
+                jldepot_error("pack: at most %d keys sign at once", PACK_MAX_KEYS);
+                rc = JLDEPOT_EXIT_USAGE;
+                goto out;
+            }
+            else if (jldepot_seckey_read(v, &keys[nkeys], &err)) {
+                jldepot_error("pack: --sign %s; give a secret key file written by 'jldepot key "
+                              "generate'",
+                              err ? err : v);
+                free(err);
+                rc = JLDEPOT_EXIT_USAGE;
+                goto out;
+            }
+            else
+                nkeys++;
+        }
         else if (!strcmp(a, "--out") || !strncmp(a, "--out=", 6)) {
             if (a[5] == '=')
                 outdir = a + 6;
@@ -809,6 +993,19 @@ int jldepot_cmd_pack(int argc, char **argv)
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
+    // a signed index stays signed: an unsigned pack would leave a signature
+    // that no longer matches, which every client refuses
+    char *isig = NULL;
+    if (!nkeys && asprintf(&isig, "%s/index.json.sig", outdir) >= 0 && access(isig, F_OK) == 0) {
+        jldepot_error("pack: %s: the index is signed; pack with --sign SECRET (or remove the "
+                      "signature to publish unsigned bundles)",
+                      isig);
+        free(isig);
+        close(lockfd);
+        rc = JLDEPOT_EXIT_USAGE;
+        goto out;
+    }
+    free(isig);
     packed_t *pk = calloc(d->ncaches ? d->ncaches : 1, sizeof(*pk));
     size_t npk = 0;
     if (!pk)
@@ -825,7 +1022,22 @@ int jldepot_cmd_pack(int argc, char **argv)
         }
         packed_t *x = &pk[npk];
         x->c = c;
-        if (write_bundle(d, i, outdir, sources, &x->fname, x->sha, &x->size)) {
+        if (write_bundle(d, i, outdir, sources, &x->fname, x->sha, &x->size, x->msha)) {
+            rc = JLDEPOT_EXIT_USAGE;
+            free(x->fname);
+            x->fname = NULL;
+            continue;
+        }
+        int e = jldepot_depot_input_key(d, i);
+        if (e && nkeys) {
+            jldepot_error("pack: %s: no input key (%s); it cannot be signed", c->name,
+                          jl_depot_strerror(e));
+            rc = JLDEPOT_EXIT_USAGE;
+            free(x->fname);
+            x->fname = NULL;
+            continue;
+        }
+        if (nkeys && sign_packed(d, x, outdir, keys, nkeys)) {
             rc = JLDEPOT_EXIT_USAGE;
             free(x->fname);
             x->fname = NULL;
@@ -833,8 +1045,11 @@ int jldepot_cmd_pack(int argc, char **argv)
         }
         npk++;
     }
-    // every bundle written (each durable and in place) goes into the index
+    // every bundle written (each durable and in place, with its signature)
+    // goes into the index, which is signed last
     if (npk && index_update(outdir, pk, npk))
+        rc = JLDEPOT_EXIT_USAGE;
+    else if (npk && nkeys && sign_index(outdir, keys, nkeys, valid_days))
         rc = JLDEPOT_EXIT_USAGE;
     for (size_t k = 0; k < npk; k++)
         free(pk[k].fname);
@@ -848,5 +1063,6 @@ out:
     free(dp);
     free(absdepot);
     free(pkgs);
+    explicit_bzero(keys, sizeof(keys));
     return rc;
 }

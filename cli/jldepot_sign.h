@@ -49,6 +49,13 @@ int jldepot_seckey_parse(const char *text, size_t len, jldepot_seckey_t *out);
 char *jldepot_pubkey_format(const jldepot_pubkey_t *k);
 char *jldepot_seckey_format(const jldepot_seckey_t *k);
 
+// Read a secret key file (a regular file of at most 4096 bytes).  *err
+// (malloc'ed) names the file and the problem.
+int jldepot_seckey_read(const char *path, jldepot_seckey_t *out, char **err);
+// The contents of a regular file of at most `max` bytes, NUL-terminated
+// (malloc'ed); NULL with errno set (EINVAL: not regular, or too large).
+char *jldepot_read_small(const char *path, size_t max, size_t *len);
+
 // The public half of a secret key.
 void jldepot_seckey_public(const jldepot_seckey_t *k, jldepot_pubkey_t *out);
 
