@@ -169,6 +169,15 @@ typedef struct {
     int quiet;
     int no_seal;
     const char *expect_key; // when set, the bundle's key must be this one
+    // signatures (jldepot_sigfile.h): unless allow_unsigned, every bundle
+    // needs a signature file (`sig`, else `<bundle>.sig`) with a signature
+    // `trust` accepts, for the bundle's exact size and SHA-256, checked
+    // before anything is written; the bundle's key must be the signed one
+    int allow_unsigned;
+    const void *trust; // const jldepot_source_t *, or NULL: no key trusted
+    const char *sig;
+    const char *sig_mem; // the signature file's bytes, already read (fetch)
+    size_t sig_len;
 } jldepot_unpack_opts_t;
 
 void jldepot_unpack_opts_init(jldepot_unpack_opts_t *o);

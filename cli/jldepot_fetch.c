@@ -40,6 +40,9 @@
 #include "jldepot.h"
 #include "jldepot_bundle.h"
 #include "jldepot_parse.h"
+#include "jldepot_sigfile.h"
+#include "jldepot_sign.h"
+#include "jldepot_trust.h"
 
 // Defaults of the limits (doc/jldepot.1.md, FETCH).
 #define FETCH_MAX_INDEX       ((uint64_t)16 << 20)
@@ -65,6 +68,8 @@ static const char fetch_help[] =
     "  --package NAME|UUID  the package to look up in the index\n"
     "  --key KEY            the bundle's key (or its first hex digits)\n"
     "  --julia-version V    choose the package's bundle built by this Julia version\n"
+    "  --allow-unsigned     accept a bundle (and index) with no signature a trusted\n"
+    "                       key made, for this command only\n"
     "  --keep-partial       keep a partial download after a timeout or a broken\n"
     "                       connection, and resume one kept by an earlier fetch\n"
     "                       (without it, a partial download left behind is discarded)\n"
@@ -89,6 +94,9 @@ typedef struct {
     long timeout, connect_timeout, stall_timeout;
     uint64_t max_index, max_size;
     int keep;
+    int allow_unsigned;             // --allow-unsigned, or the source does not require signatures
+    const jldepot_source_t *source; // the configured source of the URL, or NULL
+    const char *redir;              // the schemes redirects may use: the URL's own
 } fetch_opts_t;
 
 // ---- messages ---------------------------------------------------------------------
@@ -257,7 +265,7 @@ static int transfer(const char *url, xfer_t *x, const fetch_opts_t *fo, int quie
     errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, fo->redir);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -353,6 +361,79 @@ static void transfer_error(int err, const char *url, const xfer_t *x, long http,
 // ---- the index -------------------------------------------------------------------------
 
 // Download and read the index at fo->url; choose the bundle of fo->pkg.
+#define FETCH_MAX_SIG ((uint64_t)1 << 20)
+
+// Download the signature file `<url>.sig` into memory (*buf, *len).
+static int fetch_sig(const fetch_opts_t *fo, const char *url, char **buf, size_t *len)
+{
+    char errbuf[CURL_ERROR_SIZE], *surl = NULL;
+    long http = 0;
+    xfer_t x;
+    memset(&x, 0, sizeof(x));
+    x.fd = -1;
+    x.limit = FETCH_MAX_SIG;
+    if (asprintf(&surl, "%s.sig", url) < 0)
+        return JL_DEPOT_E_NOMEM;
+    int err = transfer(surl, &x, fo, 1, &http, errbuf);
+    if (err == JL_DEPOT_E_HTTP_NOT_FOUND) {
+        err = JL_DEPOT_E_UNSIGNED;
+        fetch_error(err, url, "the server has no signature file for it (404)",
+                    "ask the server's operator to pack with --sign; --allow-unsigned accepts "
+                    "unsigned material for this one command");
+    }
+    else if (err)
+        transfer_error(err, surl, &x, http, errbuf, "a signature file is at most 1 MiB");
+    free(surl);
+    if (err) {
+        free(x.mem);
+        return err;
+    }
+    *buf = x.mem;
+    *len = x.mem_len;
+    return JL_DEPOT_E_OK;
+}
+
+static const char *trust_hint(int err)
+{
+    switch (err) {
+    case JL_DEPOT_E_SIG_UNTRUSTED:
+        return "trust the server's public key for this URL in config/jldepot/sources.toml "
+               "(see doc/serving.md)";
+    case JL_DEPOT_E_KEY_REVOKED:
+        return "the server must sign with a key this client has not revoked";
+    case JL_DEPOT_E_INDEX_EXPIRED:
+        return "the server must sign its index again (jldepot pack --sign)";
+    default:
+        return NULL;
+    }
+}
+
+// The signed index: its signature file must vouch for these exact bytes,
+// not be expired, and be signed by a key the URL's source trusts.
+static int check_index_sig(const fetch_opts_t *fo, const char *buf, size_t len)
+{
+    char *sig = NULL, *perr = NULL, sha[65];
+    size_t slen = 0;
+    int err = fetch_sig(fo, fo->url, &sig, &slen);
+    if (err)
+        return err;
+    jldepot_index_sig_t st;
+    memset(&st, 0, sizeof(st));
+    jldepot_sha256_mem(buf, len, sha);
+    if (jldepot_index_sig_parse(sig, slen, &st, &perr))
+        err = JL_DEPOT_E_SIG_MALFORMED;
+    else
+        err = jldepot_index_sig_check(fo->source, &st, sha, (int64_t)time(NULL), 0);
+    if (err == JL_DEPOT_E_BUNDLE_SHA256 && !perr)
+        perr = strdup("the index is not the one its signature names");
+    if (err)
+        fetch_error(err, fo->url, perr, trust_hint(err));
+    jldepot_index_sig_free(&st);
+    free(sig);
+    free(perr);
+    return err;
+}
+
 static int from_index(const fetch_opts_t *fo, char **burl, jldepot_index_choice_t *ch)
 {
     char errbuf[CURL_ERROR_SIZE];
@@ -365,6 +446,10 @@ static int from_index(const fetch_opts_t *fo, char **burl, jldepot_index_choice_
     if (err) {
         transfer_error(err, fo->url, &x, http, errbuf,
                        "an index this large is refused; raise --max-index if it is expected");
+        free(x.mem);
+        return err;
+    }
+    if (!fo->allow_unsigned && (err = check_index_sig(fo, x.mem, x.mem_len))) {
         free(x.mem);
         return err;
     }
@@ -775,6 +860,7 @@ int jldepot_cmd_fetch(int argc, char **argv)
     fo.stall_timeout = FETCH_STALL_TIMEOUT;
     fo.max_index = FETCH_MAX_INDEX;
     fo.max_size = FETCH_MAX_SIZE;
+    int allow_unsigned = 0;
     for (int i = 1; i < argc;) {
         int r = jldepot_stack_option(&so, argc, argv, &i);
         if (r < 0)
@@ -790,6 +876,8 @@ int jldepot_cmd_fetch(int argc, char **argv)
             uo.quiet = 1;
         else if (!strcmp(a, "--keep-partial"))
             fo.keep = 1;
+        else if (!strcmp(a, "--allow-unsigned"))
+            allow_unsigned = 1;
         else if (!strcmp(a, "--package") || !strcmp(a, "--key") || !strcmp(a, "--julia-version") ||
                  !strcmp(a, "--timeout") || !strcmp(a, "--connect-timeout") ||
                  !strcmp(a, "--stall-timeout") || !strcmp(a, "--max-index") ||
@@ -856,8 +944,33 @@ int jldepot_cmd_fetch(int argc, char **argv)
         free(dp);
         return JLDEPOT_EXIT_USAGE;
     }
+    // the client's own configuration says which servers and keys it trusts
+    jldepot_trust_t *trust = NULL;
+    char *terr = NULL, *sigbuf = NULL;
+    size_t siglen = 0;
+    int err = jldepot_trust_load(s, &trust, &terr);
+    if (err) {
+        jldepot_error("fetch: %s [%s]", terr ? terr : jl_depot_strerror(err),
+                      jl_depot_errjson(err));
+        free(terr);
+        jl_depot_stack_free(s);
+        free(dp);
+        return JLDEPOT_EXIT_USAGE;
+    }
+    fo.source = jldepot_trust_source(trust, fo.url);
+    fo.allow_unsigned = allow_unsigned || (fo.source && !fo.source->require_signatures);
+    fo.redir = !strncasecmp(fo.url, "https://", 8) ? "https" : "http";
+    if ((err = jldepot_trust_url_ok(fo.source, fo.url))) {
+        fetch_error(err, fo.url, NULL,
+                    "use https://, or allow plain http for this source in "
+                    "config/jldepot/sources.toml (allow-http = true)");
+        jldepot_trust_free(trust);
+        jl_depot_stack_free(s);
+        free(dp);
+        return JLDEPOT_EXIT_REJECTED;
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int err = JL_DEPOT_E_OK, unpacked = 0, curl_done = 0;
+    int unpacked = 0, curl_done = 0;
     char *burl = NULL;
     uint64_t limit = fo.max_size;
     EVP_MD_CTX *sha = NULL;
@@ -896,6 +1009,17 @@ int jldepot_cmd_fetch(int argc, char **argv)
         if (fo.key && strlen(fo.key) == 64)
             uo.expect_key = fo.key;
     }
+    // the bundle's signature before the bundle: nothing is downloaded into
+    // the depot for a bundle that could not be accepted anyway
+    if (!fo.allow_unsigned) {
+        err = fetch_sig(&fo, burl, &sigbuf, &siglen);
+        if (err)
+            goto out;
+        uo.sig_mem = sigbuf;
+        uo.sig_len = siglen;
+        uo.trust = fo.source;
+    }
+    uo.allow_unsigned = fo.allow_unsigned;
     err = part_begin(&pt, jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED), burl, fo.keep);
     if (err)
         goto out;
@@ -967,6 +1091,8 @@ out:
         curl_global_cleanup();
     free(ch.file);
     free(burl);
+    free(sigbuf);
+    jldepot_trust_free(trust);
     jl_depot_stack_free(s);
     free(dp);
     if (err == JL_DEPOT_E_OK)

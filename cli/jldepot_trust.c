@@ -293,8 +293,8 @@ int jldepot_trust_load_file(jldepot_trust_t *t, const char *path, char **err)
 {
     *err = NULL;
     struct stat st;
-    if (stat(path, &st) != 0 && errno == ENOENT) {
-        *err = fmt("%s: %s", path, strerror(ENOENT));
+    if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+        *err = fmt("%s: %s", path, strerror(errno));
         return JL_DEPOT_E_NOT_FOUND;
     }
     json_object *root = jldepot_toml_parse_file(path, CONFIG_MAX_BYTES, err);
@@ -425,4 +425,37 @@ char *jldepot_statement_index(uint64_t version, int64_t expires, const char *ind
 {
     return fmt("version %" PRIu64 "\nexpires %" PRId64 "\nindex-sha256 %s\n", version, expires,
                index_sha256);
+}
+
+int jldepot_trust_merged(const jldepot_trust_t *t, jldepot_source_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->require_signatures = 1;
+    size_t nk = 0, nr = 0;
+    for (size_t i = 0; t && i < t->n; i++) {
+        nk += t->sources[i].nkeys;
+        nr += t->sources[i].nrevoked;
+    }
+    out->keys = (jldepot_pubkey_t *)calloc(nk ? nk : 1, sizeof(jldepot_pubkey_t));
+    out->revoked = (char **)calloc(nr ? nr : 1, sizeof(char *));
+    if (!out->keys || !out->revoked) {
+        free(out->keys);
+        free(out->revoked);
+        return JL_DEPOT_E_NOMEM;
+    }
+    for (size_t i = 0; t && i < t->n; i++) {
+        const jldepot_source_t *s = &t->sources[i];
+        memcpy(out->keys + out->nkeys, s->keys, s->nkeys * sizeof(jldepot_pubkey_t));
+        out->nkeys += s->nkeys;
+        for (size_t k = 0; k < s->nrevoked; k++)
+            out->revoked[out->nrevoked++] = s->revoked[k]; // borrowed
+    }
+    return JL_DEPOT_E_OK;
+}
+
+void jldepot_trust_merged_free(jldepot_source_t *src)
+{
+    free(src->keys);
+    free(src->revoked);
+    memset(src, 0, sizeof(*src));
 }

@@ -81,6 +81,13 @@ int jldepot_trust_url_ok(const jldepot_source_t *src, const char *url);
 int jldepot_trust_verify(const jldepot_source_t *src, const char *domain, const void *msg,
                          size_t len, char *const *sigs, size_t nsig);
 
+// One source that trusts every key of every configured source and revokes
+// what any of them revokes: what a local `unpack`, whose bundle has no URL,
+// checks against.  Borrows the revoked names from `t`; free with
+// jldepot_trust_merged_free before `t`.
+int jldepot_trust_merged(const jldepot_trust_t *t, jldepot_source_t *out);
+void jldepot_trust_merged_free(jldepot_source_t *src);
+
 // The statement texts (malloc'ed).
 char *jldepot_statement_bundle(const char *output_key, const char *input_key,
                                const char *manifest_sha256, const char *bundle_sha256,

@@ -56,6 +56,9 @@
 #include "crc32c.h"
 #include "jldepot.h"
 #include "jldepot_bundle.h"
+#include "jldepot_sigfile.h"
+#include "jldepot_sign.h"
+#include "jldepot_trust.h"
 #include "jldepot_txn.h"
 
 static const char unpack_help[] =
@@ -155,6 +158,7 @@ typedef struct {
     size_t ntrees;
     char *detail; // what an error is about
     int64_t newest;
+    char signed_key[65]; // the output key its signature vouches for, or ""
 } bundle_t;
 
 static void set_detail(bundle_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -744,6 +748,10 @@ static int check_bundle(bundle_t *b, const jldepot_unpack_opts_t *o)
     }
     if (!err && o->expect_key && strcmp(o->expect_key, mkey) != 0) {
         set_detail(b, "key %s, expected %s", mkey, o->expect_key);
+        err = JL_DEPOT_E_BUNDLE_KEY;
+    }
+    if (!err && b->signed_key[0] && strcmp(b->signed_key, mkey) != 0) {
+        set_detail(b, "key %s, signed for %s", mkey, b->signed_key);
         err = JL_DEPOT_E_BUNDLE_KEY;
     }
     if (!err && b->path) { // NAME-KEY16.tar.*: the name's key must be the manifest's
@@ -1646,6 +1654,68 @@ static void pass_on(int sig)
         kill((pid_t)worker_pid, SIGUSR1);
 }
 
+// The signature check of one bundle, before anything is written: its
+// signature file must hold a signature the client trusts of a statement
+// naming the bundle's exact size and SHA-256 (read through the open
+// descriptor, so the bytes checked are the bytes unpacked).
+static int check_signature(bundle_t *x, size_t nb, const jldepot_unpack_opts_t *o)
+{
+    char *sp = NULL, *text = NULL, *perr = NULL, *fdpath = NULL;
+    size_t len = 0;
+    int err = JL_DEPOT_E_OK;
+    const char *hint = NULL;
+    jldepot_bundle_sig_t st;
+    memset(&st, 0, sizeof(st));
+    if (o->sig_mem) {
+        if (!(text = malloc(o->sig_len + 1)))
+            return JL_DEPOT_E_NOMEM;
+        memcpy(text, o->sig_mem, o->sig_len);
+        text[len = o->sig_len] = '\0';
+        sp = strdup("the downloaded signature file");
+    }
+    else {
+        if ((o->sig && nb == 1 ? !(sp = strdup(o->sig)) : asprintf(&sp, "%s.sig", x->path) < 0))
+            return JL_DEPOT_E_NOMEM;
+        if (!(text = jldepot_read_small(sp, 1 << 20, &len))) {
+            err = errno == ENOENT ? JL_DEPOT_E_UNSIGNED : JL_DEPOT_E_SIG_MALFORMED;
+            perr = strdup(errno == ENOENT ? "no signature file" : strerror(errno));
+            hint = "get the bundle's .sig from its server, or pass --allow-unsigned for "
+                   "a bundle you made yourself";
+        }
+    }
+    if (!err && jldepot_bundle_sig_parse(text, len, &st, &perr))
+        err = JL_DEPOT_E_SIG_MALFORMED;
+    char sha[65];
+    if (!err && (asprintf(&fdpath, "/proc/self/fd/%d", x->fd) < 0 ||
+                 jldepot_sha256_file(fdpath, sha) != JL_DEPOT_E_OK))
+        err = JL_DEPOT_E_IO;
+    if (!err) {
+        err = jldepot_bundle_sig_check((const jldepot_source_t *)o->trust, &st, x->fsize, sha);
+        if (err == JL_DEPOT_E_BUNDLE_SHA256 &&
+            asprintf(&perr, "%llu bytes with SHA-256 %s; signed: %llu bytes with SHA-256 %s",
+                     (unsigned long long)x->fsize, sha, (unsigned long long)st.bundle_size,
+                     st.bundle_sha256) < 0)
+            perr = NULL;
+        if (err == JL_DEPOT_E_SIG_UNTRUSTED || err == JL_DEPOT_E_KEY_REVOKED)
+            hint = "trust the server's public key in config/jldepot/sources.toml (see "
+                   "doc/serving.md)";
+    }
+    if (!err)
+        memcpy(x->signed_key, st.output_key, 65);
+    else
+        jldepot_error("unpack: %s: %s [%s] (%s%s%s)", x->path, jl_depot_strerror(err),
+                      jl_depot_errjson(err), perr ? perr : "",
+                      perr ? "; signature: " : "signature: ", sp ? sp : "");
+    if (err && hint)
+        fprintf(stderr, "jldepot: unpack: %s\n", hint);
+    jldepot_bundle_sig_free(&st);
+    free(text);
+    free(sp);
+    free(perr);
+    free(fdpath);
+    return err;
+}
+
 static int unpack_bundles(const char *const *paths, size_t nb, jl_depot_stack_t *s, size_t depot,
                           const jldepot_unpack_opts_t *o)
 {
@@ -1679,6 +1749,8 @@ static int unpack_bundles(const char *const *paths, size_t nb, jl_depot_stack_t 
             flock(x->fd, LOCK_SH);
         }
     }
+    for (size_t b = 0; b < nb && !err && !o->allow_unsigned; b++)
+        err = check_signature(&bs[b], nb, o);
     int *res =
         err ? MAP_FAILED
             : mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1845,6 +1917,16 @@ int jldepot_cmd_unpack(int argc, char **argv)
             depot = argv[++i];
             depot_opt = 1;
         }
+        else if (!strcmp(a, "--allow-unsigned"))
+            o.allow_unsigned = 1;
+        else if (!strcmp(a, "--sig")) {
+            if (i + 1 >= argc) {
+                jldepot_error("unpack: option '--sig' requires an argument");
+                free(ops);
+                return JLDEPOT_EXIT_USAGE;
+            }
+            o.sig = argv[++i];
+        }
         else if (!strcmp(a, "--no-seal"))
             o.no_seal = 1;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
@@ -1897,7 +1979,29 @@ int jldepot_cmd_unpack(int argc, char **argv)
         free(ops);
         return JLDEPOT_EXIT_USAGE;
     }
-    int err = unpack_bundles(ops, nops, s, 0, &o);
+    if (o.sig && nops > 1) {
+        jldepot_error("unpack: --sig names the signature of one bundle, not of %zu", nops);
+        jl_depot_stack_free(s);
+        free(dp);
+        free(ops);
+        return JLDEPOT_EXIT_USAGE;
+    }
+    // the keys this client trusts: its own configuration, never the bundle's
+    jldepot_trust_t *t = NULL;
+    jldepot_source_t merged;
+    memset(&merged, 0, sizeof(merged));
+    char *terr = NULL;
+    int err = o.allow_unsigned ? JL_DEPOT_E_OK : jldepot_trust_load(s, &t, &terr);
+    if (err)
+        jldepot_error("unpack: %s [%s]", terr ? terr : jl_depot_strerror(err),
+                      jl_depot_errjson(err));
+    else if (!o.allow_unsigned && !(err = jldepot_trust_merged(t, &merged)))
+        o.trust = &merged;
+    free(terr);
+    if (!err)
+        err = unpack_bundles(ops, nops, s, 0, &o);
+    jldepot_trust_merged_free(&merged);
+    jldepot_trust_free(t);
     jl_depot_stack_free(s);
     free(dp);
     free(ops);

@@ -70,7 +70,7 @@ check "the manifest holds no path of the build machine" '! grep -q "$tmp" "$tmp/
 
 E="$tmp/elsewhere/a/longer/path/empty"
 mkdir -p "$E"
-run unpack "$shapes" "$E"
+run unpack --allow-unsigned "$shapes" "$E"
 check "unpack into an empty depot at another path: exit 0" '[ $rc -eq 0 ] && grep -q "caches sealed" "$out"'
 run verify "$E"
 check "verify there: every cache fresh" '[ $rc -eq 0 ] && [ "$(tail -n 1 "$out")" = "2 fresh, 0 stale, 0 not relocatable" ]'
@@ -78,9 +78,9 @@ run verify --json "$E"
 check "verify --json: each cache used its seal" '[ "$(grep -c "\"stamp\": \"seal\"" "$out")" -eq 2 ]'
 check "sources came along (an empty depot becomes usable)" \
     'cmp -s "$E/packages/Shapes/b7RtZ/src/Shapes.jl" "$D/packages/Shapes/b7RtZ/src/Shapes.jl"'
-run unpack "$shapes" "$E"
+run unpack --allow-unsigned "$shapes" "$E"
 check "unpacking again: identical files skipped" '[ $rc -eq 0 ] && grep -q ": 0 files, 14 already there" "$out"'
-run unpack "$(ls "$B"/Stats-*.tar.zst)" "$E"
+run unpack --allow-unsigned "$(ls "$B"/Stats-*.tar.zst)" "$E"
 check "a second bundle into the same depot" '[ $rc -eq 0 ] && "$JLDEPOT" verify "$E" | tail -n 1 | grep -q "^3 fresh"'
 
 # --no-sources: caches only, sources from a shared depot later on DEPOT_PATH
@@ -95,7 +95,7 @@ assert all(f[\"name\"].startswith(\"@compiled/\") for f in m[\"files\"]) and len
 " "$tmp/m2.json"'
 L="$tmp/layer"
 mkdir "$L"
-run unpack --depot-path "$D" "$(ls "$tmp"/nosrc/Stats-*.tar.zst)" "$L"
+run unpack --allow-unsigned --depot-path "$D" "$(ls "$tmp"/nosrc/Stats-*.tar.zst)" "$L"
 check "--no-sources bundle in a layered depot: fresh with the shared sources" \
     '[ $rc -eq 0 ] && "$JLDEPOT" verify --depot-path "$L:$D" "$L" | tail -n 1 | grep -q "^1 fresh, 0 stale"'
 
@@ -169,7 +169,7 @@ check "pack of a not-servable package: exit 1, nothing written" \
 # ---- bad bundles: each refused with its name, the depot byte-identical ----------
 T="$tmp/target"
 mkdir "$T"
-"$JLDEPOT" unpack "$(ls "$B"/Stats-*.tar.zst)" "$T" >/dev/null
+"$JLDEPOT" unpack --allow-unsigned "$(ls "$B"/Stats-*.tar.zst)" "$T" >/dev/null
 state "$T" >"$tmp/before"
 zstd -q -dc "$shapes" >"$tmp/good.tar"
 mkbad() { # kind output
@@ -225,7 +225,7 @@ bad() { # kind json-name description [unpack options]
     local kind=$1 name=$2 what=$3
     shift 3
     mkbad "$kind" "$tmp/bad-$kind.tar" || { echo "not ok - bad bundle $kind could not be made"; return; }
-    run unpack "$@" "$tmp/bad-$kind.tar" "$T"
+    run unpack --allow-unsigned "$@" "$tmp/bad-$kind.tar" "$T"
     state "$T" >"$tmp/after"
     check "$what: refused as $name, depot byte-identical" \
         '[ $rc -eq 1 ] && grep -q "\[$name\]$" "$err" && cmp -s "$tmp/before" "$tmp/after"'
@@ -245,14 +245,14 @@ bad duplicate bundle_entry_duplicate "a duplicate entry"
 bad none bundle_entry_oversize "an entry over --max-entry" --max-entry 1000
 bad none bundle_entry_oversize "a bundle over --max-total" --max-total 20000
 head -c 5000 "$shapes" >"$tmp/short.tar.zst"
-run unpack "$tmp/short.tar.zst" "$T"
+run unpack --allow-unsigned "$tmp/short.tar.zst" "$T"
 state "$T" >"$tmp/after"
 check "a truncated bundle: refused as bundle_corrupt, depot byte-identical" \
     '[ $rc -eq 1 ] && grep -q "\[bundle_corrupt\]$" "$err" && cmp -s "$tmp/before" "$tmp/after"'
 # a file already in the depot that differs
 echo "# local change" >>"$T/packages/Stats/M2vLw/src/moments.jl"
 state "$T" >"$tmp/before2"
-run unpack "$(ls "$B"/Stats-*.tar.zst)" "$T"
+run unpack --allow-unsigned "$(ls "$B"/Stats-*.tar.zst)" "$T"
 state "$T" >"$tmp/after"
 check "a different file already in the depot: refused as bundle_conflict, nothing replaced" \
     '[ $rc -eq 1 ] && grep -q "\[bundle_conflict\]$" "$err" && cmp -s "$tmp/before2" "$tmp/after"'
@@ -262,10 +262,10 @@ check "no staging file left behind by the refusals" '[ -z "$(find "$T" -name ".j
 K="$tmp/kill"
 P="$tmp/kill-pristine"
 mkdir -p "$P"
-"$JLDEPOT" unpack "$(ls "$B"/Stats-*.tar.zst)" "$P" >/dev/null
+"$JLDEPOT" unpack --allow-unsigned "$(ls "$B"/Stats-*.tar.zst)" "$P" >/dev/null
 cp -a "$P" "$K"
 t0=$(date +%s%N)
-"$JLDEPOT" unpack "$shapes" "$K" >/dev/null
+"$JLDEPOT" unpack --allow-unsigned "$shapes" "$K" >/dev/null
 t_full=$((($(date +%s%N) - t0) / 1000)) # microseconds, on this machine, in this build
 state "$K" >"$tmp/full"
 rm -rf "$K"
@@ -274,7 +274,7 @@ runs=${KILL_RUNS:-60}
 n_unchanged=0 n_full=0 n_bad=0
 for ((n = 0; n < runs; n++)); do
     rm -rf "$K" && cp -a "$P" "$K"
-    "$JLDEPOT" unpack "$shapes" "$K" >/dev/null 2>&1 &
+    "$JLDEPOT" unpack --allow-unsigned "$shapes" "$K" >/dev/null 2>&1 &
     pid=$!
     # kills spread over 1.2 times an uninterrupted unpack: both sides of the commit
     us=$((n * 12 * t_full / (10 * runs) + RANDOM % 1000))
@@ -300,7 +300,7 @@ check "kill -9: kills landed before and after the commit point" '[ $n_unchanged 
 # ---- several bundles in one unpack: one commit, all or nothing -------------------
 MB="$tmp/multi"
 mkdir "$MB"
-run unpack "$B"/*.tar.zst "$MB"
+run unpack --allow-unsigned "$B"/*.tar.zst "$MB"
 check "unpack BUNDLE... DEPOT: exit 0, a line per bundle" \
     '[ $rc -eq 0 ] && [ "$(grep -c "caches sealed" "$out")" -eq 3 ]'
 check "the bundles' shared files linked once (Greeter's cache is in two bundles)" \
@@ -310,18 +310,18 @@ check "several bundles: every cache fresh and sealed" \
     '[ $rc -eq 0 ] && [ "$(grep -c "\"stamp\": \"seal\"" "$out")" -eq 3 ]'
 MB2="$tmp/multi2"
 mkdir "$MB2"
-run unpack -q --depot "$MB2" "$(ls "$B"/Stats-*.tar.zst)" "$shapes"
+run unpack --allow-unsigned -q --depot "$MB2" "$(ls "$B"/Stats-*.tar.zst)" "$shapes"
 check "unpack --depot DEPOT BUNDLE...: the same depot" \
     '[ $rc -eq 0 ] && [ ! -s "$out" ] && "$JLDEPOT" verify "$MB2" | tail -n 1 | grep -q "^3 fresh, 0 stale"'
 MB3="$tmp/multi3"
 mkdir "$MB3"
-"$JLDEPOT" unpack "$(ls "$B"/Greeter-*.tar.zst)" "$MB3" >/dev/null
+"$JLDEPOT" unpack --allow-unsigned "$(ls "$B"/Greeter-*.tar.zst)" "$MB3" >/dev/null
 state "$MB3" >"$tmp/mbefore"
-run unpack "$(ls "$B"/Stats-*.tar.zst)" "$tmp/bad-tamper.tar" "$shapes" "$MB3"
+run unpack --allow-unsigned "$(ls "$B"/Stats-*.tar.zst)" "$tmp/bad-tamper.tar" "$shapes" "$MB3"
 state "$MB3" >"$tmp/mafter"
 check "a bad bundle among good ones: refused naming it, depot byte-identical" \
     '[ $rc -eq 1 ] && grep -q "bad-tamper.tar: .*\[bundle_sha256_mismatch\]$" "$err" && cmp -s "$tmp/mbefore" "$tmp/mafter" && [ -z "$(find "$MB3" -name ".jldepot-*")" ]'
-run unpack "$(ls "$B"/Stats-*.tar.zst)" "$tmp/no-such-bundle.tar.zst" "$MB3"
+run unpack --allow-unsigned "$(ls "$B"/Stats-*.tar.zst)" "$tmp/no-such-bundle.tar.zst" "$MB3"
 state "$MB3" >"$tmp/mafter"
 check "a missing bundle among good ones: exit 2, depot byte-identical" \
     '[ $rc -eq 2 ] && cmp -s "$tmp/mbefore" "$tmp/mafter"'

@@ -87,7 +87,7 @@ check "the hostile server serves the index" 'curl -sf "$U/good/index.json" | gre
 
 C="$tmp/client/depot"
 mkdir -p "$C"
-run fetch -q "$U/good/$stats" "$C"
+run fetch --allow-unsigned -q "$U/good/$stats" "$C"
 check "a good bundle from the same server: exit 0" '[ $rc -eq 0 ]'
 state "$C" >"$tmp/before"
 
@@ -96,7 +96,7 @@ state "$C" >"$tmp/before"
 bad() {
     local what=$1 name=$2
     shift 2
-    run fetch -q "$@" "$C"
+    run fetch --allow-unsigned -q "$@" "$C"
     state "$C" >"$tmp/after"
     lastline | grep -qE "\[($name)\]$" || sed 's/^/#   /' "$err"
     check "$what: $name, exit 1, depot unchanged" \
@@ -108,7 +108,7 @@ for v in null-file null-sha256 null-julia_version null-size null-name int-name a
     string-bundles null-bundles null-packages string-size float-size array-top trailing; do
     bad "index with $v" index_malformed "$U/$v/index.json" --package Shapes
 done
-run fetch -q "$U/null-sha256/index.json" --package Shapes "$C"
+run fetch --allow-unsigned -q "$U/null-sha256/index.json" --package Shapes "$C"
 check "the message names the field, what it should be and what to do" \
     'grep -q "packages\[\"[0-9a-f-]*\"\]\.bundles\[\"[0-9a-f]*\"\]\.sha256: expected a string, not null; the URL must be an index.json written by jldepot pack" "$err"'
 bad "a bundle file name that climbs out of the index's directory" index_malformed \
@@ -141,7 +141,7 @@ bad "a connection never accepted, --connect-timeout 1" download_timeout --connec
 bad "a redirect to file://" download_failed "$U/redirect-file-x.tar.zst"
 check "... only http and https are followed" 'grep -q "only http:// and https:// URLs are fetched" "$err"'
 bad "a redirect loop" download_failed "$U/redirect-loop-x.tar.zst"
-run fetch -q "file://$W/good/$stats" "$C"
+run fetch --allow-unsigned -q "file://$W/good/$stats" "$C"
 check "a file:// URL: url_scheme, exit 2" '[ $rc -eq 2 ] && lastline | grep -q "\[url_scheme\]$"'
 
 # ---- the part file and its lock ----------------------------------------------------------------
@@ -177,30 +177,30 @@ state "$C" >"$tmp/before"
 
 # a depot that does not exist yet: the part file is made inside it, never
 # in a directory above, and what a failed fetch made is removed again
-run fetch -q "$U/good/Nothing-0123456789abcdef.tar.zst" "$tmp/fresh/a/depot"
+run fetch --allow-unsigned -q "$U/good/Nothing-0123456789abcdef.tar.zst" "$tmp/fresh/a/depot"
 check "a 404 into a depot that does not exist: nothing is left" \
     '[ $rc -eq 1 ] && [ ! -e "$tmp/fresh" ] && [ -z "$(find "$tmp" -maxdepth 1 -name ".jldepot-*")" ]'
-run fetch -q --keep-partial --stall-timeout 1 "$U/hang-100-x.tar.zst" "$tmp/fresh2/depot"
+run fetch --allow-unsigned -q --keep-partial --stall-timeout 1 "$U/hang-100-x.tar.zst" "$tmp/fresh2/depot"
 kept="$tmp/fresh2/depot/compiled/.jldepot-fetch-$(urlhash "$U/hang-100-x.tar.zst").part"
 check "a part file kept for a depot that did not exist is inside that depot" \
     '[ $rc -eq 1 ] && [ "$(stat -c %s "$kept" 2>/dev/null)" = 100 ] && [ -z "$(find "$tmp" -maxdepth 1 -name ".jldepot-*")" ]'
 check "... and only the part file is there (no lock file)" '[ "$(ls -A "$(dirname "$kept")" | wc -l)" -eq 1 ]'
 : >"$tmp/afile"
-run fetch -q "$U/good/$stats" "$tmp/afile/depot"
+run fetch --allow-unsigned -q "$U/good/$stats" "$tmp/afile/depot"
 check "a depot under a regular file: io_error naming the cause, exit 2" \
     '[ $rc -eq 2 ] && lastline | grep -q "fetch: $tmp/afile/depot/compiled: .*making the depot.s compiled directory: Not a directory; .*\[io_error\]$"'
-run fetch -q "$U/good/index.json" --package Stats "$tmp/new/depot"
+run fetch --allow-unsigned -q "$U/good/index.json" --package Stats "$tmp/new/depot"
 check "a good fetch into a depot that does not exist makes it" \
     '[ $rc -eq 0 ] && [ -n "$(find "$tmp/new/depot/compiled" -name "*.ji")" ] && [ -z "$(find "$tmp/new" -name ".jldepot-*")" ]'
 
 # ---- two fetches of one URL ----------------------------------------------------------------------
 HU="$U/hang-1000-x.tar.zst"
 HP="$C/compiled/.jldepot-fetch-$(urlhash "$HU").part"
-"$JLDEPOT" fetch -q --stall-timeout 60 "$HU" "$C" >"$tmp/a.out" 2>"$tmp/a.err" &
+"$JLDEPOT" fetch --allow-unsigned -q --stall-timeout 60 "$HU" "$C" >"$tmp/a.out" 2>"$tmp/a.err" &
 apid=$!
 for _ in $(seq 300); do [ "$(stat -c %s "$HP" 2>/dev/null)" = 1000 ] && break; sleep 0.1; done
 check "the first fetch is writing its part file" '[ "$(stat -c %s "$HP" 2>/dev/null)" = 1000 ]'
-run fetch -q "$HU" "$C"
+run fetch --allow-unsigned -q "$HU" "$C"
 check "a second fetch of the same URL at the same time: fetch_busy, exit 1" \
     '[ $rc -eq 1 ] && lastline | grep -q "fetch: $HP: another fetch is writing this file; .*wait until it has finished.*\[fetch_busy\]$"'
 check "... the first one's part file is untouched" '[ "$(stat -c %s "$HP")" = 1000 ]'
@@ -213,7 +213,7 @@ check "... without --keep-partial it removed its part file and its lock" \
     '[ -z "$(find "$C" -name ".jldepot-fetch-*")" ]'
 rm -f "$W/release"
 state "$C" >"$tmp/before"
-(flock -x 9 && "$JLDEPOT" fetch -q "$B" "$C" >"$out" 2>"$err") 9>"$L"
+(flock -x 9 && "$JLDEPOT" fetch --allow-unsigned -q "$B" "$C" >"$out" 2>"$err") 9>"$L"
 rc=$?
 check "a fetch whose lock is held elsewhere: fetch_busy" '[ $rc -eq 1 ] && lastline | grep -q "\[fetch_busy\]$"'
 rm -f "$L"
@@ -225,6 +225,6 @@ K="$tmp/ignore-range/depot"
 mkdir -p "$K/compiled"
 KU="$U/good/index.json"
 head -c 100 "$W/good/$stats" >"$K/compiled/.jldepot-fetch-$(urlhash "$U/good/$stats").part"
-run fetch --keep-partial "$KU" --package Stats "$K"
+run fetch --allow-unsigned --keep-partial "$KU" --package Stats "$K"
 check "--keep-partial against a server that ignores Range: started over, exit 0" \
     '[ $rc -eq 0 ] && [ -n "$(find "$K/compiled" -name "*.ji")" ] && [ -z "$(find "$K" -name ".jldepot-*")" ]'

@@ -26,10 +26,10 @@ srvpid=$!
 for _ in $(seq 100); do [ -f "$tmp/ports" ] && break; sleep 0.1; done
 . "$tmp/ports"
 
-timeout 150 "$JLDEPOT" fetch -q "http://127.0.0.1:$PORT/silent-x.tar.zst" "$tmp/d1" \
+timeout 150 "$JLDEPOT" fetch --allow-unsigned -q "http://127.0.0.1:$PORT/silent-x.tar.zst" "$tmp/d1" \
     >/dev/null 2>"$tmp/silent.err" &
 spid=$!
-timeout 150 "$JLDEPOT" fetch -q "http://127.0.0.1:$STUCK_PORT/x.tar.zst" "$tmp/d2" \
+timeout 150 "$JLDEPOT" fetch --allow-unsigned -q "http://127.0.0.1:$STUCK_PORT/x.tar.zst" "$tmp/d2" \
     >/dev/null 2>"$tmp/stuck.err" &
 cpid=$!
 wait "$spid"

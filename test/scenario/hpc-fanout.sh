@@ -40,7 +40,7 @@ mkdir -p "$tmp/nodes"
 cat >"$tmp/node.sh" <<'EOF'
 node=$1; shift
 mkdir -p "$node"
-for b in "$@"; do "$JLDEPOT" unpack -q "$b" "$node" || exit 1; done
+for b in "$@"; do "$JLDEPOT" unpack --allow-unsigned -q "$b" "$node" || exit 1; done
 EOF
 "${traced_env[@]}" strace -f -o "$tmp/unpack.trace" \
     -e trace=open,openat,creat,rename,renameat,renameat2,link,linkat,unlink,unlinkat,mkdir,mkdirat,truncate \

@@ -38,7 +38,7 @@ check "pack agrees: exit 0, the link bundled as a regular file with the target's
     '[ $rc -eq 0 ] && tar -I zstd -tvf "$b1" | grep -q "^-.* @depot/packages/Shapes/b7RtZ/src/shapes/circle.jl$" && cmp -s <(tar -I zstd -xOf "$b1" @depot/packages/Shapes/b7RtZ/src/shapes/circle.jl) "$P/impl/circle.jl"'
 U1="$tmp/u1"
 mkdir "$U1"
-run unpack "$b1" "$U1"
+run unpack --allow-unsigned "$b1" "$U1"
 check "unpacked elsewhere: every cache fresh (verify)" \
     '[ $rc -eq 0 ] && "$JLDEPOT" verify "$U1" | tail -n 1 | grep -q "^2 fresh, 0 stale" && [ -f "$U1/packages/Shapes/b7RtZ/src/shapes/circle.jl" ] && [ ! -L "$U1/packages/Shapes/b7RtZ/src/shapes/circle.jl" ]'
 
@@ -56,7 +56,7 @@ check "a symlinked directory in the tree: --explain says servable" \
 run pack --out "$tmp/l3b" "$L3" Shapes
 U3="$tmp/u3"
 mkdir "$U3"
-run unpack "$(ls "$tmp"/l3b/Shapes-*.tar.zst)" "$U3"
+run unpack --allow-unsigned "$(ls "$tmp"/l3b/Shapes-*.tar.zst)" "$U3"
 check "... packed and unpacked elsewhere: every cache fresh" \
     '[ $rc -eq 0 ] && "$JLDEPOT" verify "$U3" | tail -n 1 | grep -q "^2 fresh, 0 stale"'
 

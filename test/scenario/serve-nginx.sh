@@ -80,9 +80,9 @@ check "nginx serves the bundle directory" 'curl -sf "$U/good/index.json" | grep 
 # ---- fetch into a depot at another path ---------------------------------------------
 C="$tmp/client/node/depot"
 mkdir -p "$C"
-run fetch -q "$U/good/index.json" --package Shapes "$C"
+run fetch --allow-unsigned -q "$U/good/index.json" --package Shapes "$C"
 check "fetch via the index: exit 0" '[ $rc -eq 0 ]'
-run fetch -q "$U/good/$stats" "$C"
+run fetch --allow-unsigned -q "$U/good/$stats" "$C"
 check "fetch a bundle URL directly: exit 0" '[ $rc -eq 0 ]'
 run verify "$C"
 check "verify in the client depot: every cache fresh" '[ $rc -eq 0 ] && [ "$(tail -n 1 "$out")" = "3 fresh, 0 stale, 0 not relocatable" ]'
@@ -90,7 +90,7 @@ check "the client depot is not the build depot" '! grep -q "$D" "$out" && grep -
 run verify --json --no-stamp-write "$C"
 check "every fetched cache is sealed" '[ "$(grep -c "\"stamp\": \"seal\"" "$out")" -eq 3 ]'
 check "no temporary download left" '[ -z "$(find "$C" -name ".jldepot-*")" ]'
-run fetch -q "$U/good/index.json" --package 3e97c4e1-0739-42a5-a221-d68078fd441d "$C"
+run fetch --allow-unsigned -q "$U/good/index.json" --package 3e97c4e1-0739-42a5-a221-d68078fd441d "$C"
 check "--package by UUID; again: identical files kept" '[ $rc -eq 0 ]'
 
 # ---- bad answers: named errors, the depot unchanged ---------------------------------
@@ -98,7 +98,7 @@ state "$C" >"$tmp/before"
 bad() { # description json-name fetch-args...
     local what=$1 name=$2
     shift 2
-    run fetch -q "$@" "$C"
+    run fetch --allow-unsigned -q "$@" "$C"
     state "$C" >"$tmp/after"
     grep -qE "\[($name)\]$" "$err" || sed 's/^/#   /' "$err"
     check "$what: $name, depot unchanged" \
@@ -120,13 +120,13 @@ bad "an unknown package in the index" index_no_bundle "$U/good/index.json" --pac
 # ---- resume with Range -----------------------------------------------------------------
 R="$tmp/resume/depot"
 mkdir -p "$R"
-run fetch -q --keep-partial --timeout 1 "$U/slow/index.json" --package P0002 "$R"
+run fetch --allow-unsigned -q --keep-partial --timeout 1 "$U/slow/index.json" --package P0002 "$R"
 part=$(find "$R" -name '.jldepot-fetch-*.part')
 psize=$(stat -c %s "$part" 2>/dev/null || echo 0)
 check "--keep-partial after a timeout: a partial download kept" \
     '[ $rc -eq 1 ] && [ -n "$part" ] && [ "$psize" -gt 0 ] && [ "$psize" -lt "$bigsize" ]'
 : >"$N/logs/ranged.log"
-run fetch --keep-partial "$U/slow/index.json" --package P0002 "$R"
+run fetch --allow-unsigned --keep-partial "$U/slow/index.json" --package P0002 "$R"
 check "the next fetch with --keep-partial resumes with Range and finishes" \
     '[ $rc -eq 0 ] && grep -q "resumed at byte $psize" "$err" && grep -q "^/slow/$big 206 $((bigsize - psize)) \"bytes=$psize-\"$" "$N/logs/ranged.log"'
 run verify "$R"
@@ -138,7 +138,7 @@ X="$tmp/discard/depot"
 mkdir -p "$X/compiled"
 printf 'garbage' >"$X/compiled/.jldepot-fetch-$(printf %s "$U/good/$stats" | sha256sum | cut -c1-16).part"
 : >"$N/logs/ranged.log"
-run fetch "$U/good/$stats" "$X"
+run fetch --allow-unsigned "$U/good/$stats" "$X"
 check "a part file left behind is discarded without --keep-partial, not resumed" \
     '[ $rc -eq 0 ] && grep -q "discarded 7 bytes left by an earlier fetch" "$err" && grep -q "^/good/$stats 200 [0-9]* \"-\"$" "$N/logs/ranged.log"'
 check "... and no temporary download is left" '[ -z "$(find "$X" -name ".jldepot-*")" ]'
@@ -147,10 +147,10 @@ check "... and no temporary download is left" '[ -z "$(find "$X" -name ".jldepot
 Y="$tmp/twice/depot"
 mkdir -p "$Y"
 yp="$Y/compiled/.jldepot-fetch-$(printf %s "$U/slow/$big" | sha256sum | cut -c1-16).part"
-"$JLDEPOT" fetch -q "$U/slow/index.json" --package P0002 "$Y" >"$tmp/first.out" 2>"$tmp/first.err" &
+"$JLDEPOT" fetch --allow-unsigned -q "$U/slow/index.json" --package P0002 "$Y" >"$tmp/first.out" 2>"$tmp/first.err" &
 first=$!
 for _ in $(seq 200); do [ "$(stat -c %s "$yp" 2>/dev/null || echo 0)" -gt 0 ] && break; sleep 0.05; done
-run fetch -q "$U/slow/index.json" --package P0002 "$Y"
+run fetch --allow-unsigned -q "$U/slow/index.json" --package P0002 "$Y"
 check "a second fetch of the same URL into the same depot: fetch_busy at once" \
     '[ $rc -eq 1 ] && grep -q "another fetch is writing this file.*\[fetch_busy\]$" "$err"'
 wait "$first"

@@ -28,21 +28,21 @@ T="$tmp/target"
 
 for v in 17179869184G 18446744073709551616 -1 +5 "" " 1" "1 " 1KB 1.5M 0x10 K 1T; do
     for opt in --max-entry --max-total; do
-        run unpack "$opt" "$v" "$b" "$T"
+        run unpack --allow-unsigned "$opt" "$v" "$b" "$T"
         check "unpack $opt '$v': bad_size, exit 2, nothing written" \
             '[ $rc -eq 2 ] && grep -q "unpack: '"'"'$v'"'"': .*\[bad_size\]" "$err" && [ ! -e "$T" ]'
     done
 done
-run unpack --max-entry 17179869183G --max-total 32G -q "$b" "$T"
+run unpack --allow-unsigned --max-entry 17179869183G --max-total 32G -q "$b" "$T"
 check "unpack with sizes at the top of the range: unpacked" '[ $rc -eq 0 ] && [ -d "$T/compiled" ]'
 rm -rf "$T"
-run unpack --max-entry 4k -q "$b" "$T"
+run unpack --allow-unsigned --max-entry 4k -q "$b" "$T"
 check "unpack --max-entry 4k: the entries over 4096 bytes are refused" \
     '[ $rc -eq 1 ] && grep -q "\[bundle_entry_oversize\]$" "$err" && [ ! -e "$T/compiled" ]'
 
 for v in 17179869184G -1 "" 0 1KB; do
     for opt in --max-size --max-index; do
-        run fetch "$opt" "$v" "http://127.0.0.1:9/x.tar.zst" "$T"
+        run fetch --allow-unsigned "$opt" "$v" "http://127.0.0.1:9/x.tar.zst" "$T"
         check "fetch $opt '$v': bad_size, exit 2, nothing written" \
             '[ $rc -eq 2 ] && grep -q "fetch: $opt '"'"'$v'"'"': .*\[bad_size\]$" "$err" && [ ! -e "$T" ]'
     done

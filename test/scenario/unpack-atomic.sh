@@ -28,7 +28,7 @@ B="$tmp/bundles"
 shapes=$(ls "$B"/Shapes-*.tar.zst) stats=$(ls "$B"/Stats-*.tar.zst)
 T="$tmp/target"
 mkdir "$T"
-"$JLDEPOT" unpack -q "$stats" "$T"
+"$JLDEPOT" unpack --allow-unsigned -q "$stats" "$T"
 state "$T" >"$tmp/before"
 leftovers() { find "$1" -name '.jldepot-*' | grep -q .; }
 nfiles=$(tar -I zstd -tf "$shapes" | grep -vc jldepot-bundle.json)
@@ -37,7 +37,7 @@ nfiles=$(tar -I zstd -tf "$shapes" | grep -vc jldepot-bundle.json)
 # fault SPEC JSON DESCRIPTION
 fault() {
     local spec=$1 json=$2 what=$3
-    LD_PRELOAD="$FAULT" JLDEPOT_FAULT="$spec" "$JLDEPOT" unpack "$shapes" "$T" >"$out" 2>"$err"
+    LD_PRELOAD="$FAULT" JLDEPOT_FAULT="$spec" "$JLDEPOT" unpack --allow-unsigned "$shapes" "$T" >"$out" 2>"$err"
     rc=$?
     state "$T" >"$tmp/after"
     check "$what ($spec): exit 2 as $json, depot byte-identical, nothing left" \
@@ -54,7 +54,7 @@ fault "creat:$((nfiles / 2))+:ENOSPC" no_space "ENOSPC creating staged files hal
 fault write:5:ENOSPC no_space "ENOSPC writing a staged file"
 fault fdatasync:1:EIO io_error "EIO syncing the staged files"
 fault fsync:1:EIO io_error "EIO syncing the directories after the renames"
-run unpack "$shapes" "$T"
+run unpack --allow-unsigned "$shapes" "$T"
 check "with no fault the same bundle goes in" \
     '[ $rc -eq 0 ] && "$JLDEPOT" verify "$T" | tail -n 1 | grep -q "^3 fresh, 0 stale"'
 
@@ -64,7 +64,7 @@ mkdir -p "$X"
 shm=$(mktemp -d /dev/shm/unpack-atomic-XXXXXX)
 trap 'rm -rf "$shm"; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 ln -s "$shm" "$X/packages"
-run unpack "$stats" "$X"
+run unpack --allow-unsigned "$stats" "$X"
 check "packages/ a symlink to another file system (tmpfs): unpacked, the cache fresh" \
     '[ "$(stat -c %d "$shm")" != "$(stat -c %d "$X")" ] && [ $rc -eq 0 ] && "$JLDEPOT" verify "$X" | tail -n 1 | grep -q "^1 fresh, 0 stale" && [ -f "$shm/Stats/M2vLw/src/Stats.jl" ]'
 
@@ -83,13 +83,13 @@ blocked() {
 }
 L="$tmp/locked"
 mkdir -p "$L/compiled"
-"$JLDEPOT" unpack -q "$stats" "$L"
+"$JLDEPOT" unpack --allow-unsigned -q "$stats" "$L"
 lockfile="$L/compiled/.jldepot-unpack.lock"
 : >"$lockfile"
 state "$L" >"$tmp/l.before"
 exec 8>"$lockfile"
 flock -x 8
-"$JLDEPOT" unpack "$shapes" "$L" >"$out" 2>"$err" 8>&- &
+"$JLDEPOT" unpack --allow-unsigned "$shapes" "$L" >"$out" 2>"$err" 8>&- &
 pid=$!
 blocked "$pid"
 ok_blocked=$?
@@ -105,13 +105,13 @@ check "... and completes once it is released (the lock file, not its own, left i
 # a stop while waiting: SIGTERM to the command, then kill -9 of the command
 L2="$tmp/locked2"
 mkdir -p "$L2/compiled"
-"$JLDEPOT" unpack -q "$stats" "$L2"
+"$JLDEPOT" unpack --allow-unsigned -q "$stats" "$L2"
 lockfile="$L2/compiled/.jldepot-unpack.lock"
 : >"$lockfile"
 state "$L2" >"$tmp/l2.before"
 exec 8>"$lockfile"
 flock -x 8
-"$JLDEPOT" unpack "$shapes" "$L2" >"$out" 2>"$err" 8>&- &
+"$JLDEPOT" unpack --allow-unsigned "$shapes" "$L2" >"$out" 2>"$err" 8>&- &
 pid=$!
 blocked "$pid"
 ok_blocked=$?
@@ -121,7 +121,7 @@ rc=$?
 state "$L2" >"$tmp/l2.after"
 check "SIGTERM while waiting for the lock: exit 2 as unpack_interrupted, the depot unchanged" \
     '[ $ok_blocked -eq 0 ] && [ $rc -eq 2 ] && grep -q "\[unpack_interrupted\]$" "$err" && cmp -s "$tmp/l2.before" "$tmp/l2.after"'
-"$JLDEPOT" unpack "$shapes" "$L2" >"$out" 2>"$err" 8>&- &
+"$JLDEPOT" unpack --allow-unsigned "$shapes" "$L2" >"$out" 2>"$err" 8>&- &
 pid=$!
 blocked "$pid"
 ok_blocked=$?
@@ -143,7 +143,7 @@ g1=$(ls "$B"/Greeter-*.tar.zst) g7=$(ls "$tmp"/b7/Greeter-*.tar.zst)
 for k in 1 7; do
     mkdir "$tmp/solo$k"
     g=g$k
-    "$JLDEPOT" unpack -q --no-seal "${!g}" "$tmp/solo$k"
+    "$JLDEPOT" unpack --allow-unsigned -q --no-seal "${!g}" "$tmp/solo$k"
     state "$tmp/solo$k" >"$tmp/solo$k.state"
 done
 R="$tmp/race"
@@ -152,9 +152,9 @@ lockfile="$R/compiled/.jldepot-unpack.lock"
 : >"$lockfile"
 exec 8>"$lockfile"
 flock -x 8
-"$JLDEPOT" unpack -q --no-seal "$g1" "$R" >"$tmp/o1" 2>"$tmp/e1" 8>&- &
+"$JLDEPOT" unpack --allow-unsigned -q --no-seal "$g1" "$R" >"$tmp/o1" 2>"$tmp/e1" 8>&- &
 p1=$!
-"$JLDEPOT" unpack -q --no-seal "$g7" "$R" >"$tmp/o7" 2>"$tmp/e7" 8>&- &
+"$JLDEPOT" unpack --allow-unsigned -q --no-seal "$g7" "$R" >"$tmp/o7" 2>"$tmp/e7" 8>&- &
 p7=$!
 blocked "$p1" "$p7"
 ok_blocked=$?

@@ -36,7 +36,7 @@ gji=${gso%.so}.ji
 sji=$(cd "$D/compiled/v1.11/Shapes" && ls ./*.ji) sji=${sji#./}
 T="$tmp/target"
 mkdir "$T"
-"$JLDEPOT" unpack -q "$stats" "$T"
+"$JLDEPOT" unpack --allow-unsigned -q "$stats" "$T"
 state "$T" >"$tmp/before"
 leftovers() { find "$1" -name '.jldepot-*' | grep -q .; }
 
@@ -46,7 +46,7 @@ refused() {
     local name=$1 json=$2 what=$3
     shift 3
     edit "$shapes" "$tmp/$name.tar" "$@" || { echo "not ok - $what (bundle not made)"; return; }
-    run unpack "$tmp/$name.tar" "$T"
+    run unpack --allow-unsigned "$tmp/$name.tar" "$T"
     state "$T" >"$tmp/after"
     check "$what: refused as $json, depot byte-identical" \
         '[ $rc -eq 1 ] && grep -q "\[$json\]$" "$err" && cmp -s "$tmp/before" "$tmp/after" && ! leftovers "$T"'
@@ -89,7 +89,7 @@ cp -a "$T" "$S1"
 mkdir -p "$tmp/outside/Greeter"
 ln -s "$tmp/outside/Greeter" "$S1/packages/Greeter"
 state "$S1" >"$tmp/s1.before"
-run unpack "$shapes" "$S1"
+run unpack --allow-unsigned "$shapes" "$S1"
 state "$S1" >"$tmp/s1.after"
 check "packages/Greeter a symlink out of the depot: refused as depot_symlink, nothing written" \
     '[ $rc -eq 1 ] && grep -q "\[depot_symlink\]$" "$err" && grep -q "$S1/packages/Greeter" "$err" && cmp -s "$tmp/s1.before" "$tmp/s1.after" && [ -z "$(ls -A "$tmp/outside/Greeter")" ]'
@@ -99,7 +99,7 @@ mv "$S2/compiled/v1.11" "$tmp/outside/v1.11"
 ln -s "$tmp/outside/v1.11" "$S2/compiled/v1.11"
 state "$S2" >"$tmp/s2.before"
 state "$tmp/outside/v1.11" >"$tmp/o2.before"
-run unpack "$shapes" "$S2"
+run unpack --allow-unsigned "$shapes" "$S2"
 state "$S2" >"$tmp/s2.after"
 state "$tmp/outside/v1.11" >"$tmp/o2.after"
 check "compiled/v1.11 a symlink: refused as depot_symlink, nothing written on either side" \
@@ -109,7 +109,7 @@ mkdir -p "$tmp/real/root" "$tmp/real/pk" "$tmp/real/cc"
 ln -s "$tmp/real/root" "$tmp/linkdepot"
 ln -s "$tmp/real/pk" "$tmp/real/root/packages"
 ln -s "$tmp/real/cc" "$tmp/real/root/compiled"
-run unpack "$shapes" "$tmp/linkdepot"
+run unpack --allow-unsigned "$shapes" "$tmp/linkdepot"
 check "a symlinked depot root, packages/ and compiled/: unpacked, every cache fresh" \
     '[ $rc -eq 0 ] && "$JLDEPOT" verify "$tmp/linkdepot" | tail -n 1 | grep -q "^2 fresh, 0 stale" && [ -f "$tmp/real/cc/v1.11/Shapes/$sji" ]'
 
@@ -117,10 +117,10 @@ check "a symlinked depot root, packages/ and compiled/: unpacked, every cache fr
 # $XDG_DATA_HOME/julia/packages; an alias is refused there too
 export XDG_DATA_HOME="$tmp/xdg/data" XDG_CACHE_HOME="$tmp/xdg/cache"
 mkdir -p "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
-run unpack --layout xdg --depot-path "" "$tmp/aliasji.tar" "$XDG_DATA_HOME/julia"
+run unpack --allow-unsigned --layout xdg --depot-path "" "$tmp/aliasji.tar" "$XDG_DATA_HOME/julia"
 check "XDG layout: @depot/compiled/... refused as bundle_entry_not_allowed, nothing written" \
     '[ $rc -eq 1 ] && grep -q "\[bundle_entry_not_allowed\]$" "$err" && [ -z "$(find "$tmp/xdg" -mindepth 2)" ]'
-run unpack --layout xdg --depot-path "" "$shapes" "$XDG_DATA_HOME/julia"
+run unpack --allow-unsigned --layout xdg --depot-path "" "$shapes" "$XDG_DATA_HOME/julia"
 check "XDG layout: unpacked into its two roots, every cache fresh" \
     '[ $rc -eq 0 ] && [ -f "$XDG_CACHE_HOME/julia/compiled/v1.11/Shapes/$sji" ] && [ -f "$XDG_DATA_HOME/julia/packages/Shapes/b7RtZ/src/Shapes.jl" ] && "$JLDEPOT" verify --layout xdg --depot-path "$XDG_DATA_HOME/julia" | tail -n 1 | grep -q "^2 fresh, 0 stale"'
 unset XDG_DATA_HOME XDG_CACHE_HOME
@@ -138,7 +138,7 @@ refused forged bundle_pkgimage_mismatch "another build's .so with crc_so forged 
     "set:@compiled/v1.11/Greeter/$gso=@$so7" "forge-crc32c:@compiled/v1.11/Greeter/$gso=$crcso"
 refused crcji bundle_cache_invalid "a .ji whose own checksum fails (a byte of its source text)" \
     "flip:@compiled/v1.11/Shapes/$sji=-40"
-run unpack "$shapes" "$T"
+run unpack --allow-unsigned "$shapes" "$T"
 check "then the right bundle goes in: exit 0, every cache fresh" \
     '[ $rc -eq 0 ] && "$JLDEPOT" verify "$T" | tail -n 1 | grep -q "^3 fresh, 0 stale"'
 
@@ -147,10 +147,10 @@ E="$tmp/empty"
 mkdir "$E"
 edit "$shapes" "$tmp/bomb.tar.zst" "zeros:@depot/packages/Shapes/b7RtZ/data/zeros.bin=104857600"
 bsize=$(stat -c %s "$tmp/bomb.tar.zst")
-run unpack "$tmp/bomb.tar.zst" "$E"
+run unpack --allow-unsigned "$tmp/bomb.tar.zst" "$E"
 check "a ${bsize}-byte bundle that expands to 100 MiB: refused as bundle_entry_oversize (--max-ratio), nothing written" \
     '[ $bsize -lt 100000 ] && [ $rc -eq 1 ] && grep -q "(--max-ratio) \[bundle_entry_oversize\]$" "$err" && [ -z "$(ls -A "$E")" ]'
-run unpack --max-ratio 0 "$tmp/bomb.tar.zst" "$E"
+run unpack --allow-unsigned --max-ratio 0 "$tmp/bomb.tar.zst" "$E"
 check "... the same bundle with --max-ratio 0: unpacked (the ratio was the only limit hit)" \
     '[ $rc -eq 0 ] && [ "$(stat -c %s "$E/packages/Shapes/b7RtZ/data/zeros.bin")" -eq 104857600 ]'
 edit "$shapes" "$tmp/tampered.tar" "tamper:@depot/packages/Shapes/b7RtZ/src/Shapes.jl"
@@ -158,7 +158,7 @@ E2="$tmp/empty2"
 mkdir "$E2"
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -o "$tmp/trace" \
     -e trace=open,openat,creat,mkdir,mkdirat,rename,renameat,renameat2,link,linkat,unlink,unlinkat,symlink,symlinkat,truncate,ftruncate \
-    "$JLDEPOT" unpack "$tmp/tampered.tar" "$E2" >"$out" 2>"$err"
+    "$JLDEPOT" unpack --allow-unsigned "$tmp/tampered.tar" "$E2" >"$out" 2>"$err"
 rc=$?
 writes=$(grep -E 'O_WRONLY|O_RDWR|O_CREAT|O_TMPFILE|O_TRUNC|^[0-9]+ +(rename|renameat|renameat2|creat|mkdir|mkdirat|unlink|unlinkat|link|linkat|symlink|symlinkat|truncate|ftruncate)\(' "$tmp/trace")
 check "a bundle refused for its last entry's SHA-256: not one write call anywhere (strace)" \
@@ -176,7 +176,7 @@ E3="$tmp/empty3"
 mkdir "$E3"
 (
     ulimit -n 64
-    "$JLDEPOT" unpack "$tmp"/many-b/Many-*.tar.zst "$E3" >"$out" 2>"$err"
+    "$JLDEPOT" unpack --allow-unsigned "$tmp"/many-b/Many-*.tar.zst "$E3" >"$out" 2>"$err"
 )
 rc=$?
 check "305 files with ulimit -n 64: unpacked, the cache fresh" \
@@ -185,16 +185,16 @@ check "305 files with ulimit -n 64: unpacked, the cache fresh" \
 # ---- 7. a read-only depot (no write bits: read-only for root too) -------------------------
 R="$tmp/ro"
 mkdir "$R"
-"$JLDEPOT" unpack -q "$stats" "$R"
+"$JLDEPOT" unpack --allow-unsigned -q "$stats" "$R"
 chmod -R a-w "$R"
 state "$R" >"$tmp/ro.before"
-run unpack "$shapes" "$R"
+run unpack --allow-unsigned "$shapes" "$R"
 state "$R" >"$tmp/ro.after"
 check "chmod -R a-w depot: refused as read_only (exit 2), nothing written" \
     '[ $rc -eq 2 ] && grep -q "\[read_only\]$" "$err" && cmp -s "$tmp/ro.before" "$tmp/ro.after"'
 R2="$tmp/ro-empty"
 mkdir "$R2"
 chmod a-w "$R2"
-run unpack "$shapes" "$R2"
+run unpack --allow-unsigned "$shapes" "$R2"
 check "an empty depot directory with no write bits: refused as read_only, still empty" \
     '[ $rc -eq 2 ] && grep -q "\[read_only\]$" "$err" && [ -z "$(ls -A "$R2")" ]'
