@@ -317,6 +317,8 @@ static int transfer(const char *url, xfer_t *x, const fetch_opts_t *fo, int quie
         return JL_DEPOT_E_OK;
     case CURLE_OPERATION_TIMEDOUT:
         return JL_DEPOT_E_DOWNLOAD_TIMEOUT;
+    case CURLE_UNSUPPORTED_PROTOCOL: // a redirect to another scheme
+        return JL_DEPOT_E_URL_REFUSED;
     case CURLE_PARTIAL_FILE:
     case CURLE_RECV_ERROR:
         return JL_DEPOT_E_DOWNLOAD_TRUNCATED;
@@ -427,7 +429,11 @@ static int check_index_sig(const fetch_opts_t *fo, const char *buf, size_t len)
     if (err == JL_DEPOT_E_BUNDLE_SHA256 && !perr)
         perr = strdup("the index is not the one its signature names");
     if (err)
-        fetch_error(err, fo->url, perr, trust_hint(err));
+        fetch_error(err, fo->url, perr,
+                    err == JL_DEPOT_E_BUNDLE_SHA256
+                        ? "the index changed after it was signed; ask the server's operator to "
+                          "run jldepot pack --sign again"
+                        : trust_hint(err));
     jldepot_index_sig_free(&st);
     free(sig);
     free(perr);
