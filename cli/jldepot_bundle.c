@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "atomicfile.h"
+#include "jldepot_inputkey.h"
 #include "jldepot_treehash.h"
 #include "jldepot_bundle.h"
 
@@ -946,88 +947,6 @@ int jldepot_json_write_atomic(const char *path, json_object *obj)
 
 // ---- input keys ---------------------------------------------------------------------
 
-static int cmp_jstr(const void *a, const void *b)
-{
-    return strcmp(json_object_get_string(*(json_object *const *)a),
-                  json_object_get_string(*(json_object *const *)b));
-}
-
-static void uuid_text(jl_cache_u128_t u, char out[37])
-{
-    json_object *j = juuid(u);
-    snprintf(out, 37, "%s", json_object_get_string(j));
-    json_object_put(j);
-}
-
-// The input key's document: what a client knows before it builds (see
-// jldepot_bundle.h), never a byte of the build's output.
-static json_object *input_doc(const jldepot_depot_t *d, const jldepot_cache_t *c,
-                              const char *tree_sha1)
-{
-    const jl_cachefile_t *cf = c->cf;
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "format", json_object_new_string(JLDEPOT_INPUT_FORMAT));
-    json_object_object_add(o, "julia_version", jstrn(cf->julia_version));
-    json_object_object_add(o, "julia_commit", jstrn(cf->git_commit));
-    json_object_object_add(o, "os", jstrn(cf->build_os));
-    json_object_object_add(o, "arch", jstrn(cf->build_arch));
-    json_object_object_add(o, "flags", json_object_new_int(cf->flags));
-    json_object *t = json_object_new_array();
-    for (size_t k = 0; k < cf->ntargets; k++) {
-        char *s = NULL;
-        if (asprintf(&s, "%.*s;%.*s", (int)cf->targets[k].name.len, cf->targets[k].name.ptr,
-                     (int)cf->targets[k].ext_features.len, cf->targets[k].ext_features.ptr) < 0) {
-            json_object_put(t);
-            json_object_put(o);
-            return NULL;
-        }
-        json_object_array_add(t, json_object_new_string(s));
-        free(s);
-    }
-    json_object_object_add(o, "cpu_targets", t);
-    json_object_object_add(o, "package", jstrn(cf->worklist[0].name));
-    json_object_object_add(o, "uuid", juuid(cf->worklist[0].uuid));
-    json_object_object_add(o, "git_tree_sha1", json_object_new_string(tree_sha1));
-    char pref[80] = "none";
-    if (cf->npref_names > 0 || cf->prefs_blob.len > 0) {
-        if (cf->prefs_form == JL_CACHE_PREFS_BLOB) {
-            char sha[65];
-            jldepot_sha256_mem(cf->prefs_blob.ptr ? cf->prefs_blob.ptr : "", cf->prefs_blob.len,
-                               sha);
-            snprintf(pref, sizeof(pref), "toml-sha256:%s", sha);
-        }
-        else
-            snprintf(pref, sizeof(pref), "hash:%016llx", (unsigned long long)cf->prefs_hash);
-    }
-    json_object_object_add(o, "preferences", json_object_new_string(pref));
-    // the sysimage's modules by build id; packages by their input keys
-    json_object *sys = json_object_new_array(), *reqs = json_object_new_array();
-    for (size_t i = 0; i < cf->nreqmods; i++) {
-        const jl_cache_reqmod_t *m = &cf->reqmods[i];
-        const jldepot_cache_t *p = NULL;
-        for (size_t j = 0; j < d->ncaches && !p; j++)
-            if (d->caches[j].build_id.hi == m->build_id.hi &&
-                d->caches[j].build_id.lo == m->build_id.lo)
-                p = &d->caches[j];
-        if (p == NULL) {
-            char b[33];
-            u128_hex(m->build_id, b);
-            json_object_array_add(sys, json_object_new_string(b));
-            continue;
-        }
-        char u[37], x[37 + 1 + 64 + 1];
-        uuid_text(m->uuid, u);
-        snprintf(x, sizeof(x), "%s %s", u, p->input_key);
-        json_object_array_add(reqs, json_object_new_string(x));
-    }
-    // the header's order is not one a client can know: sorted
-    json_object_array_sort(sys, cmp_jstr);
-    json_object_array_sort(reqs, cmp_jstr);
-    json_object_object_add(o, "sysimage", sys);
-    json_object_object_add(o, "requires", reqs);
-    return o;
-}
-
 int jldepot_depot_input_key(jldepot_depot_t *d, size_t i)
 {
     jldepot_cache_t *c = &d->caches[i];
@@ -1039,25 +958,41 @@ int jldepot_depot_input_key(jldepot_depot_t *d, size_t i)
         return JL_DEPOT_E_INVALID_ARGUMENT; // a cycle: no cache requires itself
     c->input_state_ = 1;
     int err = JL_DEPOT_E_OK;
-    for (size_t k = 0; k < c->nreqs && !err; k++)
-        err = jldepot_depot_input_key(d, c->reqs[k]);
-    char tree[41];
+    char **reqs = calloc(c->nreqs ? c->nreqs : 1, sizeof(char *));
+    if (!reqs)
+        err = JL_DEPOT_E_NOMEM;
+    for (size_t k = 0; k < c->nreqs && !err; k++) {
+        const jldepot_cache_t *q = &d->caches[c->reqs[k]];
+        if (!(err = jldepot_depot_input_key(d, c->reqs[k])) &&
+            asprintf(&reqs[k], "%s %s", q->uuid, q->input_key) < 0) {
+            reqs[k] = NULL;
+            err = JL_DEPOT_E_NOMEM;
+        }
+    }
+    char tree[41], prefs[80] = "none";
+    const jl_cachefile_t *cf = c->cf;
+    if (cf->npref_names > 0 || cf->prefs_blob.len > 0) {
+        if (cf->prefs_form == JL_CACHE_PREFS_BLOB) {
+            char sha[65];
+            jldepot_sha256_mem(cf->prefs_blob.ptr ? cf->prefs_blob.ptr : "", cf->prefs_blob.len,
+                               sha);
+            snprintf(prefs, sizeof(prefs), "toml-sha256:%s", sha);
+        }
+        else
+            snprintf(prefs, sizeof(prefs), "hash:%016llx", (unsigned long long)cf->prefs_hash);
+    }
+    jldepot_platform_t p;
+    memset(&p, 0, sizeof(p));
     if (!err)
         err = jldepot_tree_hash(c->pkgroot, tree);
-    json_object *doc = err ? NULL : input_doc(d, c, tree);
-    if (!err && !doc)
-        err = JL_DEPOT_E_NOMEM;
-    if (!err) {
-        // SHA-256 of the document's plain JSON text (insertion order, no spaces)
-        const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (text)
-            jldepot_sha256_mem(text, strlen(text), c->input_key);
-        else
-            err = JL_DEPOT_E_NOMEM;
-    }
-    if (doc)
-        json_object_put(doc);
+    if (!err)
+        err = jldepot_platform_of(cf, &p);
+    if (!err)
+        err = jldepot_input_key(&p, c->name, c->uuid, tree, prefs, reqs, c->nreqs, c->input_key);
+    jldepot_platform_free(&p);
+    for (size_t k = 0; reqs && k < c->nreqs; k++)
+        free(reqs[k]);
+    free(reqs);
     if (err)
         c->input_key[0] = '\0';
     c->input_state_ = 0;

@@ -144,15 +144,9 @@ void jldepot_depot_free(jldepot_depot_t *d);
 // dependencies first (each once).  *idx is malloc'ed.
 int jldepot_depot_closure(const jldepot_depot_t *d, size_t i, size_t **idx, size_t *n);
 
-// The input key of cache i (into its `input_key`): the SHA-256 of what a
-// client knows before building it (JLDEPOT_INPUT_FORMAT document, plain
-// JSON): Julia's version and commit, OS and architecture, the cache flags,
-// the CPU targets, the package's name, UUID and git tree hash (Pkg's
-// `git-tree-sha1` of its tree), its compile-time preferences ("none", or
-// the header's record), the build ids of the sysimage modules it requires
-// and the input keys of the packages it requires (both sorted).  Requires
-// a servable cache (NOT_SERVABLE_TREE otherwise).
-#define JLDEPOT_INPUT_FORMAT "jldepot-input 1"
+// The input key of cache i (into its `input_key`, jldepot_inputkey.h), from
+// its platform, its package's tree hash and the input keys of the caches
+// it requires.  Requires a servable cache (NOT_SERVABLE_TREE otherwise).
 int jldepot_depot_input_key(jldepot_depot_t *d, size_t i);
 
 // The bundle file name of cache i: "<Name>-<key16>.tar.zst" (malloc'ed).

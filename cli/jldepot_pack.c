@@ -714,6 +714,73 @@ static int sign_packed(const jldepot_depot_t *d, const packed_t *x, const char *
     return e;
 }
 
+// The client's lookup by input key: DIR/inputs/<input key>.json lists the
+// bundles built from those inputs, each with its signature document (whose
+// signed statement names the input key, so the entry needs no signature of
+// its own).  Entries for other bundles of the same inputs are kept.
+static int input_entry_update(const char *outdir, const packed_t *x)
+{
+    char *dir = NULL, *path = NULL, *sigpath = NULL;
+    int e = JL_DEPOT_E_NOMEM;
+    json_object *doc = NULL, *sig = NULL;
+    if (asprintf(&dir, "%s/inputs", outdir) < 0 ||
+        asprintf(&path, "%s/%s.json", dir, x->c->input_key) < 0 ||
+        asprintf(&sigpath, "%s/%s.sig", outdir, x->fname) < 0) {
+        dir = path = sigpath = NULL;
+        goto out;
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        e = jl_depot_errno_code(errno);
+        goto out;
+    }
+    e = JL_DEPOT_E_IO;
+    if (!(sig = json_object_from_file(sigpath)))
+        goto out;
+    size_t len = 0;
+    char *old = jldepot_read_small(path, PACK_SIG_MAX, &len);
+    doc = old ? json_tokener_parse(old) : NULL;
+    free(old);
+    json_object *arr = NULL;
+    if (!doc || !json_object_object_get_ex(doc, "bundles", &arr) ||
+        !json_object_is_type(arr, json_type_array)) {
+        if (doc)
+            json_object_put(doc);
+        doc = json_object_new_object();
+        json_object_object_add(doc, "format", json_object_new_string("jldepot-input-entry 1"));
+        json_object_object_add(doc, "input_key", json_object_new_string(x->c->input_key));
+        json_object_object_add(doc, "package", json_object_new_string(x->c->name));
+        json_object_object_add(doc, "uuid", json_object_new_string(x->c->uuid));
+        arr = json_object_new_array();
+        json_object_object_add(doc, "bundles", arr);
+    }
+    json_object *fresh = json_object_new_array();
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *b = json_object_array_get_idx(arr, i), *f;
+        if (json_object_object_get_ex(b, "file", &f) &&
+            !strcmp(json_object_get_string(f), x->fname))
+            continue;
+        json_object_array_add(fresh, json_object_get(b));
+    }
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "file", json_object_new_string(x->fname));
+    json_object_object_add(b, "signature", sig);
+    sig = NULL;
+    json_object_array_add(fresh, b);
+    json_object_object_add(doc, "bundles", fresh);
+    e = jldepot_json_write_atomic(path, doc);
+out:
+    if (e)
+        jldepot_error("pack: %s: %s", path ? path : outdir, jl_depot_strerror(e));
+    if (doc)
+        json_object_put(doc);
+    if (sig)
+        json_object_put(sig);
+    free(dir);
+    free(path);
+    free(sigpath);
+    return e;
+}
+
 // Sign DIR/index.json: version one above the last signed one, expiring
 // `valid_days` from now.
 static int sign_index(const char *outdir, const jldepot_seckey_t *keys, size_t nkeys,
@@ -1037,7 +1104,7 @@ int jldepot_cmd_pack(int argc, char **argv)
             x->fname = NULL;
             continue;
         }
-        if (nkeys && sign_packed(d, x, outdir, keys, nkeys)) {
+        if (nkeys && (sign_packed(d, x, outdir, keys, nkeys) || input_entry_update(outdir, x))) {
             rc = JLDEPOT_EXIT_USAGE;
             free(x->fname);
             x->fname = NULL;
