@@ -30,6 +30,7 @@
     XX(pack, "write servable bundles of caches, their closure and sources") \
     XX(unpack, "verify a bundle and unpack it into a depot") \
     XX(fetch, "download a bundle over HTTP and unpack it") \
+    XX(substitute, "find an environment's caches on the servers before building") \
     XX(key, "generate and show the Ed25519 keys that sign bundles")
 
 #define XX(name, summary) int jldepot_cmd_##name(int argc, char **argv);

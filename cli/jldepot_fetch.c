@@ -395,6 +395,39 @@ static int fetch_sig(const fetch_opts_t *fo, const char *url, char **buf, size_t
     return JL_DEPOT_E_OK;
 }
 
+int jldepot_fetch_small(const char *url, uint64_t max, char **buf, size_t *len, char **detail)
+{
+    fetch_opts_t fo;
+    memset(&fo, 0, sizeof(fo));
+    fo.connect_timeout = FETCH_CONNECT_TIMEOUT;
+    fo.stall_timeout = FETCH_STALL_TIMEOUT;
+    fo.timeout = 300;
+    fo.redir = !strncasecmp(url, "https://", 8) ? "https" : "http";
+    char errbuf[CURL_ERROR_SIZE];
+    long http = 0;
+    xfer_t x;
+    memset(&x, 0, sizeof(x));
+    x.fd = -1;
+    x.limit = max;
+    *buf = NULL;
+    *len = 0;
+    *detail = NULL;
+    int err = transfer(url, &x, &fo, 1, &http, errbuf);
+    if (err) {
+        free(x.mem);
+        if (err != JL_DEPOT_E_HTTP_NOT_FOUND) {
+            char *d = NULL;
+            if (http >= 400 ? asprintf(&d, "HTTP %ld", http) : asprintf(&d, "%s", errbuf) < 0)
+                d = NULL;
+            *detail = d;
+        }
+        return err;
+    }
+    *buf = x.mem;
+    *len = x.mem_len;
+    return JL_DEPOT_E_OK;
+}
+
 static const char *trust_hint(int err)
 {
     switch (err) {

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# This file is a part of the jldepot project. License is MIT.
+#
+# substitute.sh: `jldepot substitute` on an environment of the sample depot's
+# packages (Project.toml and a Manifest.toml whose git-tree-sha1 values git
+# itself computes), with a developed package, a package with preferences and
+# a stdlib beside them.  nginx on loopback serves signed bundles of Greeter
+# and Shapes only: exactly those are substituted into an empty depot (and
+# fresh there), Stats is reported not on any server, the developed and the
+# preferences package not servable, and the input key the client computed
+# before building is the one `pack` recorded after building.  A second,
+# preferred server offering Stats signed by an untrusted key: Stats refused
+# by name, exit 1.
+set -u
+: "${JLDEPOT:?}" "${BUILDDIR:?}" "${FIXTURES:?}" "${TOP:?}"
+BED_NAME=substitute
+. "$TOP/test/scenario/lib/bundle-bed.sh"
+chmod 755 "$tmp"
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY
+ngpid=
+trap '[ -n "$ngpid" ] && kill "$ngpid" 2>/dev/null; chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+command -v git >/dev/null || { echo "not ok - git is installed"; exit 1; }
+
+D="$tmp/build"
+gen "$D" || { echo "not ok - the build depot is made"; exit 1; }
+K="$tmp/keys"
+mkdir -p "$K"
+"$JLDEPOT" key generate --dir "$K" srv-1 >/dev/null
+"$JLDEPOT" key generate --dir "$K" evil-1 >/dev/null
+W="$tmp/www"
+"$JLDEPOT" pack --out "$W/main" --sign "$K/srv-1.secret" "$D" Greeter Shapes >/dev/null
+"$JLDEPOT" pack --out "$W/evil" --sign "$K/evil-1.secret" "$D" Stats >/dev/null
+
+# the environment: git computes each tree hash (as Pkg does)
+treehash() {
+    local c="$tmp/git-$RANDOM"
+    cp -r "$1" "$c" && git -C "$c" init -q && git -C "$c" add -A && git -C "$c" write-tree
+    rm -rf "$c"
+}
+E="$tmp/env"
+mkdir -p "$E"
+uuid_of() { sed -n 's/^uuid = "\(.*\)"/\1/p' "$1/Project.toml"; }
+G=$(echo "$D"/packages/Greeter/*) S=$(echo "$D"/packages/Shapes/*) T=$(echo "$D"/packages/Stats/*)
+cat >"$E/Project.toml" <<EOF
+[deps]
+Greeter = "$(uuid_of "$G")"
+Shapes = "$(uuid_of "$S")"
+Stats = "$(uuid_of "$T")"
+Devd = "6f0a7c52-34b4-4c39-9f3e-1b57c9d2a1aa"
+Tuned = "9d9c1bde-8a55-4b7c-9a0c-2e1b6a7d3f11"
+EOF
+cat >"$E/Manifest.toml" <<EOF
+julia_version = "1.11.1"
+manifest_format = "2.0"
+project_hash = "0000000000000000000000000000000000000000"
+
+[[deps.Greeter]]
+git-tree-sha1 = "$(treehash "$G")"
+uuid = "$(uuid_of "$G")"
+version = "0.1.0"
+
+[[deps.Shapes]]
+deps = ["Greeter", "Printf"]
+git-tree-sha1 = "$(treehash "$S")"
+uuid = "$(uuid_of "$S")"
+version = "0.1.0"
+
+[[deps.Stats]]
+git-tree-sha1 = "$(treehash "$T")"
+uuid = "$(uuid_of "$T")"
+version = "0.1.0"
+
+[[deps.Devd]]
+path = "/home/someone/dev/Devd"
+uuid = "6f0a7c52-34b4-4c39-9f3e-1b57c9d2a1aa"
+version = "0.1.0"
+
+[[deps.Tuned]]
+git-tree-sha1 = "1111111111111111111111111111111111111111"
+uuid = "9d9c1bde-8a55-4b7c-9a0c-2e1b6a7d3f11"
+version = "1.0.0"
+
+[[deps.Printf]]
+deps = ["Unicode"]
+uuid = "de0858da-6303-5e67-8744-51eddeeeb8d7"
+version = "1.11.0"
+
+[[deps.Unicode]]
+uuid = "4ec0a83e-493e-50e2-b9ac-8f72acf5a8f5"
+version = "1.11.0"
+EOF
+printf '[Tuned]\nfast = true\n' >"$E/LocalPreferences.toml"
+
+. "$TOP/test/scenario/lib/nginx.sh"
+nginx_start "$tmp/nginx" "$W" "    types { application/json json; application/zstd zst; }" ||
+    { echo "not ok - nginx starts"; exit 1; }
+ngpid=$NGINX_PID
+U="http://127.0.0.1:$NGINX_PORT"
+
+C="$tmp/client"
+mkdir -p "$C/config/jldepot"
+printf '[[source]]\nurl = "%s/main"\ntrusted-keys = ["%s"]\n' "$U" "$(cat "$K/srv-1.public")" \
+    >"$C/config/jldepot/sources.toml"
+PLATFORM=$(echo "$D"/compiled/v1.11/Stats/*.ji) # a cache this "Julia" wrote
+run substitute --platform "$PLATFORM" "$E" "$C"
+check "substitute exits 0 when nothing was refused" '[ $rc -eq 0 ]'
+check "Greeter and Shapes are substituted" \
+    'grep -q "^substituted Greeter " "$out" && grep -q "^substituted Shapes " "$out"'
+check "Stats is not on any server" 'grep -q "^not on any server Stats " "$out"'
+check "the developed package is not servable" 'grep -q "^not servable Devd: it is developed at /home/someone/dev/Devd" "$out"'
+check "the package with preferences is not servable" 'grep -q "^not servable Tuned: it has preferences" "$out"'
+check "stdlibs are left to Julia, and the summary counts" \
+    'tail -1 "$out" | grep -q "^2 substituted, 1 not on any server, 2 not servable, 0 refused (2 stdlibs come with Julia)"'
+run verify --depot-path "$C" "$C"/compiled/v1.11/Shapes/*.ji "$C"/compiled/v1.11/Greeter/*.ji
+check "the substituted caches are fresh in the client's depot" '[ $rc -eq 0 ]'
+check "nothing of Stats was written" '[ ! -e "$C/compiled/v1.11/Stats" ] && [ ! -e "$C/packages/Stats" ]'
+
+run substitute --json --platform "$PLATFORM" "$E" "$C"
+check "--json: one document, a state per package" \
+    'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); s={p[\"package\"]:p[\"state\"] for p in d[\"packages\"]}; assert s=={\"Greeter\":\"substituted\",\"Shapes\":\"substituted\",\"Stats\":\"not_on_any_server\",\"Devd\":\"not_servable\",\"Tuned\":\"not_servable\"}, s" "$out"'
+check "the input key computed before building is the one pack recorded" \
+    'python3 - "$out" "$W/main/index.json" <<EOF
+import json, sys
+got = {p["package"]: p["input_key"] for p in json.load(open(sys.argv[1]))["packages"]}
+idx = json.load(open(sys.argv[2]))
+rec = {p["name"]: b["input_key"] for p in idx["packages"].values() for b in p["bundles"].values()}
+assert rec["Shapes"] == got["Shapes"] and rec["Greeter"] == got["Greeter"], (rec, got)
+EOF'
+
+# a preferred server with Stats signed by a key the client does not trust
+printf '[[source]]\nurl = "%s/evil"\npriority = 1\ntrusted-keys = ["%s"]\n[[source]]\nurl = "%s/main"\npriority = 2\ntrusted-keys = ["%s"]\n' \
+    "$U" "$(cat "$K/srv-1.public")" "$U" "$(cat "$K/srv-1.public")" >"$C/config/jldepot/sources.toml"
+run substitute --platform "$PLATFORM" "$E" "$C"
+check "a bundle signed by an untrusted key is refused by name, exit 1" \
+    '[ $rc -eq 1 ] && grep -q "^refused Stats: .*\[signature_untrusted\]" "$out"'
+check "... and nothing of it was written" '[ ! -e "$C/compiled/v1.11/Stats" ]'
+run substitute "$E" "$C"
+check "without a platform: a usage error that says what to give" \
+    '[ $rc -eq 2 ] && grep -q -- "--platform CACHE.ji or --julia-home DIR" "$err"'
+run substitute --platform "$PLATFORM" "$E/Manifest.toml" "$C"
+check "a file instead of the environment's directory: a usage error" '[ $rc -eq 2 ] && grep -q "is a file" "$err"'
