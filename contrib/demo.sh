@@ -79,11 +79,18 @@ run "$jldepot" verify --depot-path "$new" "$new"
 say "The next check is stat-only: the first one left a stamp next to each cache"
 run "$jldepot" verify -v --depot-path "$new" "$new" | grep -E '^(\$ |fresh|    stamp:)'
 
-say "Serve it: pack a bundle (cache, the caches it requires, sources), unpack it elsewhere"
+say "Serve it: a signing key, a signed bundle (cache, the caches it requires, sources)"
 bundles="$work/bundles"
-run "$jldepot" pack --out "$bundles" "$new" Shapes
+mkdir -m 700 "$work/keys"
+run "$jldepot" key generate --dir "$work/keys" demo-server-1
+run "$jldepot" pack --out "$bundles" --sign "$work/keys/demo-server-1.secret" "$new" Shapes
 other="$work/another machine/depot"
-mkdir -p "$other"
+mkdir -p "$other/config/jldepot"
+
+say "Elsewhere, unpacked only because this depot's own configuration trusts that key"
+printf '[[source]]\nurl = "https://cache.example.org/julia"\ntrusted-keys = ["%s"]\n' \
+    "$(cat "$work/keys/demo-server-1.public")" >"$other/config/jldepot/sources.toml"
+run cat "$other/config/jldepot/sources.toml"
 run "$jldepot" unpack "$(ls "$bundles"/Shapes-*.tar.zst)" "$other"
 run "$jldepot" verify -v --depot-path "$other" "$other" | grep -E '^(\$ |fresh|Rejecting|    stamp:)'
 
