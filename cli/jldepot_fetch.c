@@ -353,7 +353,7 @@ static void transfer_error(int err, const char *url, const xfer_t *x, long http,
     if (err == JL_DEPOT_E_DOWNLOAD_TOO_LARGE)
         hint = too_large_hint;
     else if (x->res == CURLE_UNSUPPORTED_PROTOCOL)
-        hint = "only http:// and https:// URLs are fetched, also when the server redirects";
+        hint = "a redirect is followed only to the scheme of the URL given (https:// to https://)";
     else if (x->res == CURLE_TOO_MANY_REDIRECTS)
         hint = "the server redirects in a loop; ask its operator";
     fetch_error(err, url, d ? d : errbuf, hint);

@@ -85,7 +85,8 @@ int jldepot_input_key(const jldepot_platform_t *p, const char *name, const char 
         return JL_DEPOT_E_NOMEM;
     }
     // a client knows its dependencies as a set: sorted, and each once
-    memcpy(sorted, requires, nrequires * sizeof(char *));
+    if (nrequires)
+        memcpy(sorted, requires, nrequires * sizeof(char *));
     qsort(sorted, nrequires, sizeof(char *), cmp_str);
     for (size_t i = 0; i < nrequires; i++)
         if (i == 0 || strcmp(sorted[i], sorted[i - 1]))

@@ -138,7 +138,7 @@ bad "a silent server, --stall-timeout 1" download_timeout --stall-timeout 1 "$U/
 check "... names the options that set the limits" 'grep -q -- "--stall-timeout" "$err"'
 bad "a connection never accepted, --connect-timeout 1" download_timeout --connect-timeout 1 \
     "http://127.0.0.1:$STUCK_PORT/x.tar.zst"
-bad "a redirect to file://" download_failed "$U/redirect-file-x.tar.zst"
+bad "a redirect to file://" url_refused "$U/redirect-file-x.tar.zst"
 check "... only http and https are followed" 'grep -q "only http:// and https:// URLs are fetched" "$err"'
 bad "a redirect loop" download_failed "$U/redirect-loop-x.tar.zst"
 run fetch --allow-unsigned -q "file://$W/good/$stats" "$C"

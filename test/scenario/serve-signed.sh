@@ -63,7 +63,7 @@ check "a second key adds its signature beside the first" \
 # expired: the good index with a signature made now by srv-1 that expired an
 # hour ago (OpenSSL signs `domain NUL statement` from the secret key's seed)
 mkdir -p "$W/expired"
-cp "$W/good"/* "$W/expired/"
+cp -r "$W/good"/* "$W/expired/"
 python3 - "$K/srv-1.secret" "$W/expired/index.json" "$W/expired/index.json.sig" "$tmp/ossl" <<'EOF'
 import base64, hashlib, json, os, subprocess, sys, time
 name, b64 = open(sys.argv[1]).read().strip().split(":", 1)
