@@ -139,7 +139,7 @@ check "... names the options that set the limits" 'grep -q -- "--stall-timeout" 
 bad "a connection never accepted, --connect-timeout 1" download_timeout --connect-timeout 1 \
     "http://127.0.0.1:$STUCK_PORT/x.tar.zst"
 bad "a redirect to file://" url_refused "$U/redirect-file-x.tar.zst"
-check "... only http and https are followed" 'grep -q "only http:// and https:// URLs are fetched" "$err"'
+check "... a redirect keeps the scheme of the URL given" 'grep -q "a redirect is followed only to the scheme of the URL given" "$err"'
 bad "a redirect loop" download_failed "$U/redirect-loop-x.tar.zst"
 run fetch --allow-unsigned -q "file://$W/good/$stats" "$C"
 check "a file:// URL: url_scheme, exit 2" '[ $rc -eq 2 ] && lastline | grep -q "\[url_scheme\]$"'
