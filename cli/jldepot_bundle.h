@@ -186,10 +186,13 @@ int jldepot_unpack_bundle(const char *bundle, jl_depot_stack_t *stack, size_t de
 jl_depot_stack_t *jldepot_target_stack(jldepot_stack_opts_t *so, const char *depot, char **dp);
 
 // GET a small document (at most `max` bytes) over http(s), with fetch's
-// protections (schemes, redirects to the same scheme, timeouts) into *buf
+// protections (schemes, redirects to the same scheme, timeouts, the
+// source's `ca-file`) into *buf
 // (malloc'ed).  HTTP_NOT_FOUND for a 404; *detail (malloc'ed) for others.
 // The caller checks the URL against its sources first.
-int jldepot_fetch_small(const char *url, uint64_t max, char **buf, size_t *len, char **detail);
+struct jldepot_source_t;
+int jldepot_fetch_small(const char *url, const struct jldepot_source_t *src, uint64_t max,
+                        char **buf, size_t *len, char **detail);
 
 // Write `obj` as pretty JSON to `path` atomically.
 int jldepot_json_write_atomic(const char *path, json_object *obj);

@@ -266,6 +266,8 @@ static int transfer(const char *url, xfer_t *x, const fetch_opts_t *fo, int quie
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, fo->redir);
+    if (fo->source && fo->source->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, fo->source->ca_file);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -395,10 +397,12 @@ static int fetch_sig(const fetch_opts_t *fo, const char *url, char **buf, size_t
     return JL_DEPOT_E_OK;
 }
 
-int jldepot_fetch_small(const char *url, uint64_t max, char **buf, size_t *len, char **detail)
+int jldepot_fetch_small(const char *url, const jldepot_source_t *src, uint64_t max, char **buf,
+                        size_t *len, char **detail)
 {
     fetch_opts_t fo;
     memset(&fo, 0, sizeof(fo));
+    fo.source = src;
     fo.connect_timeout = FETCH_CONNECT_TIMEOUT;
     fo.stall_timeout = FETCH_STALL_TIMEOUT;
     fo.timeout = 300;

@@ -351,7 +351,7 @@ static void substitute_pkg(pkg_t *p, const jldepot_trust_t *t, const char *depot
             continue;
         int err = jldepot_trust_url_ok(src, url);
         if (!err)
-            err = jldepot_fetch_small(url, SUB_MAX_ENTRY, &buf, &len, &detail);
+            err = jldepot_fetch_small(url, src, SUB_MAX_ENTRY, &buf, &len, &detail);
         free(url);
         if (err == JL_DEPOT_E_HTTP_NOT_FOUND || err) {
             free(detail);

@@ -36,6 +36,7 @@ static char *fmt(const char *f, ...)
 static void source_free(jldepot_source_t *s)
 {
     free(s->url);
+    free(s->ca_file);
     free(s->keys);
     for (size_t i = 0; i < s->nrevoked; i++)
         free(s->revoked[i]);
@@ -204,7 +205,8 @@ static int bool_of(json_object *src, const char *key, int dflt, int *out, const 
 static int parse_source(json_object *o, const char *file, jldepot_source_t *s, char **err)
 {
     static const char *const known[] = {"url",          "priority",           "trusted-keys",
-                                        "revoked-keys", "require-signatures", "allow-http"};
+                                        "revoked-keys", "require-signatures", "allow-http",
+                                        "ca-file"};
     json_object_object_foreach(o, k, val)
     {
         (void)val;
@@ -283,6 +285,14 @@ static int parse_source(json_object *o, const char *file, jldepot_source_t *s, c
                    "for this source only, set require-signatures = false)",
                    file, s->url);
         return JL_DEPOT_E_TRUST_CONFIG;
+    }
+    if (json_object_object_get_ex(o, "ca-file", &v)) {
+        if (!json_object_is_type(v, json_type_string) || json_object_get_string(v)[0] != '/') {
+            *err = fmt("%s: `ca-file` of %s must be the absolute path of a PEM file", file, s->url);
+            return JL_DEPOT_E_TRUST_CONFIG;
+        }
+        if ((s->ca_file = strdup(json_object_get_string(v))) == NULL)
+            return JL_DEPOT_E_NOMEM;
     }
     if ((s->origin = strdup(file)) == NULL)
         return JL_DEPOT_E_NOMEM;

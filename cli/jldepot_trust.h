@@ -16,6 +16,8 @@
       revoked-keys = ["cache.example.org-0"]    # names never trusted again
       # require-signatures = false              # this source only: unsigned accepted
       # allow-http = true                       # this source only: plain http
+      # ca-file = "/etc/jldepot/example-ca.pem"  # this source only: the CAs that
+                                                # may sign its certificate
 
   A URL belongs to the source whose `url` is its longest prefix (on a `/`
   boundary).  Only `https://` is accepted, and `http://` to a loopback
@@ -43,7 +45,7 @@
 #define JLDEPOT_DOMAIN_BUNDLE "jldepot-bundle 1"
 #define JLDEPOT_DOMAIN_INDEX  "jldepot-index 1"
 
-typedef struct {
+typedef struct jldepot_source_t {
     char *url; // normalized: no trailing '/'
     long priority;
     jldepot_pubkey_t *keys;
@@ -52,7 +54,8 @@ typedef struct {
     size_t nrevoked;
     int require_signatures;
     int allow_http;
-    char *origin; // the file it came from
+    char *ca_file; // the CA certificates for this source's TLS, or NULL: the system's
+    char *origin;  // the file it came from
 } jldepot_source_t;
 
 typedef struct {

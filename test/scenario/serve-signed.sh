@@ -81,10 +81,29 @@ json.dump({"format": "jldepot-index-signature 1", "version": 7, "expires": exp, 
            "signatures": [name + ":" + base64.b64encode(sig).decode()]}, open(sys.argv[3], "w"))
 EOF
 
+# TLS: a test CA, a certificate for 127.0.0.1 that it signed
+TLS="$tmp/tls"
+mkdir -p "$TLS"
+(cd "$TLS" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+        -out ca.pem -days 2 -subj /CN=jldepot-test-ca &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
+        -out server.csr -subj /CN=127.0.0.1 &&
+    printf 'subjectAltName=IP:127.0.0.1\n' >ext &&
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+        -out server.pem -days 2 -extfile ext) >/dev/null 2>&1 ||
+    echo "not ok - openssl makes the test CA and certificate"
+chmod 644 "$TLS"/*
+TLS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
 . "$TOP/test/scenario/lib/nginx.sh"
 nginx_start "$tmp/nginx" "$W" "    types { application/json json; application/zstd zst; }" \
-    "        location = /redirect/index.json { return 302 file:///etc/passwd; }
-        location = /redirect/index.json.sig { return 302 file:///etc/passwd; }" ||
+    "        listen 127.0.0.1:$TLS_PORT ssl;
+        ssl_certificate $TLS/server.pem;
+        ssl_certificate_key $TLS/server.key;
+        location = /redirect/index.json { return 302 file:///etc/passwd; }
+        location = /redirect/index.json.sig { return 302 file:///etc/passwd; }
+        location /downgrade/ { return 302 http://127.0.0.1:\$server_port/good/; }" ||
     { echo "not ok - nginx starts"; exit 1; }
 ngpid=$NGINX_PID
 U="http://127.0.0.1:$NGINX_PORT"
@@ -170,3 +189,24 @@ run unpack "$W/evil/$shapes" "$C"
 refused "a local unpack of a bundle signed by an untrusted key" signature_untrusted
 run unpack "$W/good/$shapes" "$C"
 check "a local unpack of a signed bundle" '[ $rc -eq 0 ] && [ -f "$C/compiled/v1.11/Shapes/$so" ]'
+
+# https: the source's own CA file; the system's CAs do not know the test CA;
+# a redirect from https to http is not followed
+C=$tmp/tlsclient
+mkdir -p "$C/config/jldepot"
+T="https://127.0.0.1:$TLS_PORT"
+printf '[[source]]\nurl = "%s"\ntrusted-keys = ["%s"]\nca-file = "%s"\n' "$T" "$(pub srv-1)" \
+    "$TLS/ca.pem" >"$C/config/jldepot/sources.toml"
+before=$(state "$C")
+run fetch -q "$T/downgrade/index.json" --package Shapes "$C"
+refused "a redirect from https:// to http://" url_refused
+run fetch -q "$T/good/index.json" --package Shapes "$C"
+check "https with the source's ca-file: fetched" '[ $rc -eq 0 ] && [ -f "$C/compiled/v1.11/Shapes/$so" ]'
+C=$tmp/tlsclient2
+mkdir -p "$C/config/jldepot"
+printf '[[source]]\nurl = "%s"\ntrusted-keys = ["%s"]\n' "$T" "$(pub srv-1)" \
+    >"$C/config/jldepot/sources.toml"
+before=$(state "$C")
+run fetch -q "$T/good/index.json" --package Shapes "$C"
+refused "https to a server whose certificate no trusted CA signed" download_failed
+check "... and the message names the certificate problem" 'grep -qi "certificate" "$err"'
