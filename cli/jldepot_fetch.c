@@ -97,6 +97,9 @@ typedef struct {
     int allow_unsigned;             // --allow-unsigned, or the source does not require signatures
     const jldepot_source_t *source; // the configured source of the URL, or NULL
     const char *redir;              // the schemes redirects may use: the URL's own
+    char *seen_path;                // where the last signed index version is kept, or NULL
+    uint64_t seen_version;          // the version kept there (0: none)
+    uint64_t index_version;         // the version of the signed index just checked
 } fetch_opts_t;
 
 // ---- messages ---------------------------------------------------------------------
@@ -442,6 +445,9 @@ static const char *trust_hint(int err)
         return "the server must sign with a key this client has not revoked";
     case JL_DEPOT_E_INDEX_EXPIRED:
         return "the server must sign its index again (jldepot pack --sign)";
+    case JL_DEPOT_E_INDEX_ROLLBACK:
+        return "the server (or something between) serves an older index than before; "
+               "if the server's operator really started over, remove the file named";
     default:
         return NULL;
     }
@@ -449,7 +455,7 @@ static const char *trust_hint(int err)
 
 // The signed index: its signature file must vouch for these exact bytes,
 // not be expired, and be signed by a key the URL's source trusts.
-static int check_index_sig(const fetch_opts_t *fo, const char *buf, size_t len)
+static int check_index_sig(fetch_opts_t *fo, const char *buf, size_t len)
 {
     char *sig = NULL, *perr = NULL, sha[65];
     size_t slen = 0;
@@ -462,7 +468,14 @@ static int check_index_sig(const fetch_opts_t *fo, const char *buf, size_t len)
     if (jldepot_index_sig_parse(sig, slen, &st, &perr))
         err = JL_DEPOT_E_SIG_MALFORMED;
     else
-        err = jldepot_index_sig_check(fo->source, &st, sha, (int64_t)time(NULL), 0);
+        err = jldepot_index_sig_check(fo->source, &st, sha, (int64_t)time(NULL), fo->seen_version);
+    if (err == JL_DEPOT_E_INDEX_ROLLBACK &&
+        asprintf(&perr, "version %llu, and this depot has seen version %llu (%s)",
+                 (unsigned long long)st.version, (unsigned long long)fo->seen_version,
+                 fo->seen_path) < 0)
+        perr = NULL;
+    if (!err)
+        fo->index_version = st.version;
     if (err == JL_DEPOT_E_BUNDLE_SHA256 && !perr)
         perr = strdup("the index is not the one its signature names");
     if (err)
@@ -477,7 +490,7 @@ static int check_index_sig(const fetch_opts_t *fo, const char *buf, size_t len)
     return err;
 }
 
-static int from_index(const fetch_opts_t *fo, char **burl, jldepot_index_choice_t *ch)
+static int from_index(fetch_opts_t *fo, char **burl, jldepot_index_choice_t *ch)
 {
     char errbuf[CURL_ERROR_SIZE];
     long http = 0;
@@ -1022,6 +1035,20 @@ int jldepot_cmd_fetch(int argc, char **argv)
     part_t pt;
     memset(&pt, 0, sizeof(pt));
     pt.fd = pt.lockfd = pt.dfd = -1;
+    if (via_index && !fo.allow_unsigned) {
+        // the newest signed index version this depot has seen from this URL:
+        // an older one is a replay (a stale mirror, or an attacker)
+        char uh[65], *txt;
+        size_t tl = 0;
+        jldepot_sha256_mem(fo.url, strlen(fo.url), uh);
+        if (asprintf(&fo.seen_path, "%s/.jldepot-index-%.16s.version",
+                     jl_depot_root(s, 0, JL_DEPOT_ROLE_COMPILED), uh) < 0)
+            fo.seen_path = NULL;
+        if (fo.seen_path && (txt = jldepot_read_small(fo.seen_path, 64, &tl))) {
+            fo.seen_version = strtoull(txt, NULL, 10);
+            free(txt);
+        }
+    }
     if (via_index) {
         err = from_index(&fo, &burl, &ch);
         if (err)
@@ -1116,6 +1143,12 @@ int jldepot_cmd_fetch(int argc, char **argv)
     curl_done = 1;
     err = jldepot_unpack_bundle(pt.path, s, 0, &uo);
     unpacked = 1;
+    if (!err && fo.seen_path && fo.index_version > fo.seen_version) {
+        char v[32];
+        int n = snprintf(v, sizeof(v), "%llu\n", (unsigned long long)fo.index_version);
+        // a record only: a failure to keep it loses no data
+        jl_depot_write_atomic(fo.seen_path, v, (size_t)n, 0644);
+    }
 out:
     EVP_MD_CTX_free(sha);
     if (pt.fd >= 0) {
@@ -1135,6 +1168,7 @@ out:
     free(ch.file);
     free(burl);
     free(sigbuf);
+    free(fo.seen_path);
     jldepot_trust_free(trust);
     jl_depot_stack_free(s);
     free(dp);

@@ -8,7 +8,8 @@
 # byte-identical: a tampered .so with the manifest and the index re-hashed,
 # a bundle signed by a key the client does not trust, an expired index
 # (signed by the real key with `openssl pkeyutl`, not by jldepot), a
-# rotated key, a revoked key, an unsigned bundle, a redirect to file://,
+# rotated key, a revoked key, an older index replayed at the same URL, an
+# unsigned bundle, a redirect to file:// or from https:// to http://,
 # plain http to a host that is not loopback.  A local unpack checks the
 # bundle's .sig the same way.
 set -u
@@ -57,7 +58,10 @@ cp "$W/good/index.json.sig" "$W/tamper/"
 "$JLDEPOT" pack --out "$W/unsigned" "$D" all >/dev/null
 # rotation: the same bundles signed by srv-1 and then srv-2 (two signatures)
 "$JLDEPOT" pack --out "$W/rot" --sign "$K/srv-1.secret" "$D" all >/dev/null
+cp -r "$W/rot" "$tmp/rot1" # index version 1, for the replay below
 "$JLDEPOT" pack --out "$W/rot" --sign "$K/srv-2.secret" "$D" all >/dev/null
+check "packing again signs the index with the next version" \
+    'grep -q "\"version\":2" "$W/rot/index.json.sig" && grep -q "\"version\":1" "$tmp/rot1/index.json.sig"'
 check "a second key adds its signature beside the first" \
     'python3 -c "import json,sys; s=json.load(open(sys.argv[1]))[\"signatures\"]; assert sorted(x.split(\":\")[0] for x in s)==[\"srv-1\",\"srv-2\"]" "$W/rot/$shapes.sig"'
 # expired: the good index with a signature made now by srv-1 that expired an
@@ -161,6 +165,11 @@ check "a key rotated in: signed by srv-1 and srv-2, srv-1 revoked, srv-2 trusted
     '[ $rc -eq 0 ] && [ -f "$C/compiled/v1.11/Shapes/$so" ]'
 run verify "$C/compiled/v1.11/Shapes"/*.ji --depot-path "$C"
 check "... and the fetched cache is fresh" '[ $rc -eq 0 ]'
+# a replay: the same index URL later serves the older (version 1) index
+trust "$U" srv-1 srv-2
+rm -rf "$W/rot" && cp -r "$tmp/rot1" "$W/rot"
+run fetch -q "$U/rot/index.json" --package Stats "$C"
+refused "an older signed index at the same URL (a replay)" index_rollback
 
 # a good signed fetch into a new depot, then the unsigned opt-out per command
 C2="$tmp/client2"
