@@ -151,7 +151,7 @@ static int add_entry(env_t *e, const char *name, json_object *t)
             }
         }
     }
-    return p->name && p->uuid ? JL_DEPOT_E_OK : JL_DEPOT_E_INVALID_ARGUMENT;
+    return !p->name ? JL_DEPOT_E_NOMEM : p->uuid ? JL_DEPOT_E_OK : JL_DEPOT_E_ENV_MALFORMED;
 }
 
 // Manifest format 2 (`[[deps.NAME]]`) and the older format 1 (`[[NAME]]`).
@@ -170,7 +170,7 @@ static int read_manifest(const char *project, env_t *e, char **err)
             m = jldepot_toml_parse_file(path, SUB_MAX_TOML, err);
             if (!m) {
                 free(path);
-                return JL_DEPOT_E_INVALID_ARGUMENT;
+                return JL_DEPOT_E_ENV_MALFORMED;
             }
         }
     }
@@ -187,7 +187,7 @@ static int read_manifest(const char *project, env_t *e, char **err)
                 continue; // julia_version = ..., project_hash = ... (format 1 has none)
             for (size_t i = 0; i < json_object_array_length(arr) && !rc; i++) {
                 rc = add_entry(e, name, json_object_array_get_idx(arr, i));
-                if (rc == JL_DEPOT_E_INVALID_ARGUMENT &&
+                if (rc == JL_DEPOT_E_ENV_MALFORMED &&
                     asprintf(err, "%s/Manifest.toml: the entry of %s has no uuid", project, name) <
                         0)
                     *err = NULL;

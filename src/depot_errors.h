@@ -185,6 +185,8 @@
     XX(TRUST_CONFIG, "trust_config", "the sources configuration is malformed") \
     XX(INDEX_EXPIRED, "index_expired", "the signed index has expired") \
     XX(INDEX_ROLLBACK, "index_rollback", "the signed index is older than one already seen") \
+    XX(ENV_MALFORMED, "environment_malformed", \
+       "the environment's Manifest.toml is missing or malformed") \
     /* tool: fetch and bundle parsing */ \
     XX(INDEX_MALFORMED, "index_malformed", "the index is malformed") \
     XX(DOWNLOAD_TOO_LARGE, "download_too_large", "the file is larger than the size limit") \

@@ -116,6 +116,7 @@ check "the substituted caches are fresh in the client's depot" '[ $rc -eq 0 ]'
 check "nothing of Stats was written" '[ ! -e "$C/compiled/v1.11/Stats" ] && [ ! -e "$C/packages/Stats" ]'
 
 run substitute --json --platform "$PLATFORM" "$E" "$C"
+cp "$out" "$tmp/stats.json"
 check "--json: one document, a state per package" \
     'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); s={p[\"package\"]:p[\"state\"] for p in d[\"packages\"]}; assert s=={\"Greeter\":\"substituted\",\"Shapes\":\"substituted\",\"Stats\":\"not_on_any_server\",\"Devd\":\"not_servable\",\"Tuned\":\"not_servable\"}, s" "$out"'
 check "the input key computed before building is the one pack recorded" \
@@ -139,3 +140,61 @@ check "without a platform: a usage error that says what to give" \
     '[ $rc -eq 2 ] && grep -q -- "--platform CACHE.ji or --julia-home DIR" "$err"'
 run substitute --platform "$PLATFORM" "$E/Manifest.toml" "$C"
 check "a file instead of the environment's directory: a usage error" '[ $rc -eq 2 ] && grep -q "is a file" "$err"'
+
+# a hostile server's input entries: a genuine signed statement for another
+# input key (Shapes' bundle offered as Stats), and a file name that climbs
+# out of the server directory; both refused by name, nothing written
+stats_key=$(python3 -c 'import json,sys; print([p["input_key"] for p in json.load(open(sys.argv[1]))["packages"] if p["package"]=="Stats"][0])' "$tmp/stats.json" 2>/dev/null)
+shapes_entry=$(ls "$W/main/inputs/"*.json | xargs grep -l '"package": "Shapes"')
+mkdir -p "$W/hostile/inputs"
+python3 - "$shapes_entry" "$W/hostile/inputs/$stats_key.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+e["input_key"] = sys.argv[2].rsplit("/", 1)[1][:-5]
+json.dump(e, open(sys.argv[2], "w"))
+PY
+cp "$W/main/"Shapes-*.tar.zst* "$W/hostile/"
+printf '[[source]]\nurl = "%s/hostile"\ntrusted-keys = ["%s"]\n' "$U" "$(cat "$K/srv-1.public")" \
+    >"$C/config/jldepot/sources.toml"
+C2="$tmp/client2"
+mkdir -p "$C2/config/jldepot"
+cp "$C/config/jldepot/sources.toml" "$C2/config/jldepot/"
+before=$(state "$C2")
+run substitute --platform "$PLATFORM" "$E" "$C2"
+check "a signed bundle offered for another input key is refused as bundle_key_mismatch" \
+    '[ $rc -eq 1 ] && grep -q "^refused Stats: .*\[bundle_key_mismatch\]" "$out"'
+check "... and the depot has only what the genuine entries brought" \
+    '[ ! -e "$C2/compiled/v1.11/Stats" ]'
+python3 - "$W/hostile/inputs/$stats_key.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+e["bundles"][0]["file"] = "../main/" + e["bundles"][0]["file"]
+json.dump(e, open(sys.argv[1], "w"))
+PY
+run substitute --platform "$PLATFORM" "$E" "$C2"
+check "a file name that leaves the server directory is refused as index_malformed" \
+    '[ $rc -eq 1 ] && grep -q "^refused Stats: .*\[index_malformed\]" "$out"'
+
+# manifests: format 1, dependencies as a table, a malformed one
+E1="$tmp/env1"
+mkdir -p "$E1"
+python3 - "$E/Manifest.toml" "$E1/Manifest.toml" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+t = re.sub(r'^(julia_version|manifest_format|project_hash) = .*\n', '', t, flags=re.M)
+t = t.replace("[[deps.", "[[")
+t = t.replace('deps = ["Greeter", "Printf"]', 'deps = {Greeter = "0a02c509-b82e-49bd-b306-61972eda4a83", Printf = "de0858da-6303-5e67-8744-51eddeeeb8d7"}')
+open(sys.argv[2], "w").write(t)
+PY
+cp "$E/Project.toml" "$E/LocalPreferences.toml" "$E1/"
+run substitute --json --platform "$PLATFORM" "$E1" "$C"
+check "a format-1 manifest with a dependency table gives the same input keys" \
+    'python3 -c "import json,sys; k=lambda f: {p[\"package\"]:p[\"input_key\"] for p in json.load(open(f))[\"packages\"]}; assert k(sys.argv[1])==k(sys.argv[2])" "$out" "$tmp/stats.json"'
+printf '[[deps.Broken]]\nuuid = \n' >"$E1/Manifest.toml"
+run substitute --platform "$PLATFORM" "$E1" "$C"
+check "a malformed manifest: exit 2, environment_malformed, the file and the line named" \
+    '[ $rc -eq 2 ] && grep -q "Manifest.toml:2:.*\[environment_malformed\]" "$err"'
+rm "$E1/Manifest.toml"
+run substitute --platform "$PLATFORM" "$E1" "$C"
+check "no manifest: exit 2, environment_malformed, the file named" \
+    '[ $rc -eq 2 ] && grep -q "Manifest.toml.*\[environment_malformed\]" "$err"'
