@@ -118,6 +118,18 @@ json_object *jldepot_cpu_targets(const jl_cachefile_t *cf)
     return a;
 }
 
+// The header's record of the compile-time preferences, as text.
+static void prefs_record(const jl_cachefile_t *cf, char out[80])
+{
+    if (cf->prefs_form == JL_CACHE_PREFS_BLOB) {
+        char sha[65];
+        jldepot_sha256_mem(cf->prefs_blob.ptr ? cf->prefs_blob.ptr : "", cf->prefs_blob.len, sha);
+        snprintf(out, 80, "toml-sha256:%s", sha);
+    }
+    else
+        snprintf(out, 80, "hash:%016llx", (unsigned long long)cf->prefs_hash);
+}
+
 json_object *jldepot_key_input(const jl_cachefile_t *cf, jldepot_key_lookup_t lookup, void *ctx)
 {
     if (cf->nworklist == 0)
@@ -146,13 +158,7 @@ json_object *jldepot_key_input(const jl_cachefile_t *cf, jldepot_key_lookup_t lo
     json_object_object_add(o, "package", jstrn(cf->worklist[0].name));
     json_object_object_add(o, "uuid", juuid(cf->worklist[0].uuid));
     char pref[80];
-    if (cf->prefs_form == JL_CACHE_PREFS_BLOB) {
-        char sha[65];
-        jldepot_sha256_mem(cf->prefs_blob.ptr ? cf->prefs_blob.ptr : "", cf->prefs_blob.len, sha);
-        snprintf(pref, sizeof(pref), "toml-sha256:%s", sha);
-    }
-    else
-        snprintf(pref, sizeof(pref), "hash:%016llx", (unsigned long long)cf->prefs_hash);
+    prefs_record(cf, pref);
     json_object_object_add(o, "preferences", json_object_new_string(pref));
     json_object *deps = json_object_new_array();
     for (size_t i = 0; i < cf->ndeps; i++) {
@@ -971,16 +977,8 @@ int jldepot_depot_input_key(jldepot_depot_t *d, size_t i)
     }
     char tree[41], prefs[80] = "none";
     const jl_cachefile_t *cf = c->cf;
-    if (cf->npref_names > 0 || cf->prefs_blob.len > 0) {
-        if (cf->prefs_form == JL_CACHE_PREFS_BLOB) {
-            char sha[65];
-            jldepot_sha256_mem(cf->prefs_blob.ptr ? cf->prefs_blob.ptr : "", cf->prefs_blob.len,
-                               sha);
-            snprintf(prefs, sizeof(prefs), "toml-sha256:%s", sha);
-        }
-        else
-            snprintf(prefs, sizeof(prefs), "hash:%016llx", (unsigned long long)cf->prefs_hash);
-    }
+    if (cf->npref_names > 0 || cf->prefs_blob.len > 0) // compile-time preferences
+        prefs_record(cf, prefs);
     jldepot_platform_t p;
     memset(&p, 0, sizeof(p));
     if (!err)

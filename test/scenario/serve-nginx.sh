@@ -49,15 +49,7 @@ p = sys.argv[1]; m = json.load(open(p)); m["key"] = "0" * 64
 json.dump(m, open(p, "w"))
 EOF
 (cd "$tmp/rk" && tar --format=pax -cf - --sort=name -- @compiled @depot jldepot-bundle.json | zstd -q -c >"$W/badkey/$stats")
-python3 - "$W/good/index.json" "$W/badkey/index.json" "$W/badkey/$stats" <<'EOF'
-import hashlib, json, os, sys
-i = json.load(open(sys.argv[1])); f = sys.argv[3]
-for p in i["packages"].values():
-    for b in p["bundles"].values():
-        if b["file"] == os.path.basename(f):
-            b["sha256"] = hashlib.sha256(open(f, "rb").read()).hexdigest(); b["size"] = os.path.getsize(f)
-json.dump(i, open(sys.argv[2], "w"))
-EOF
+python3 "$TOP/test/scenario/lib/index_rehash.py" "$W/good/index.json" "$W/badkey/index.json" "$W/badkey/$stats"
 # a large bundle for the slow-server and resume cases
 G="$tmp/gen"
 MKCACHE="$MKCACHE" bash "$TOP/test/tools/gendepot.sh" --pkgimage --files 20 --bytes 20000 "$G" 2 >/dev/null 2>&1

@@ -43,15 +43,7 @@ mkdir -p "$W/tamper"
 edit "$W/good/$shapes" "$W/tamper/$shapes" "flip:@compiled/v1.11/Shapes/$so=-100" ||
     echo "not ok - bundle_edit.py edits the bundle"
 cp "$W/good/$shapes.sig" "$W/tamper/"
-python3 - "$W/good/index.json" "$W/tamper/index.json" "$W/tamper/$shapes" <<'EOF'
-import hashlib, json, os, sys
-i = json.load(open(sys.argv[1])); f = sys.argv[3]
-for p in i["packages"].values():
-    for b in p["bundles"].values():
-        if b["file"] == os.path.basename(f):
-            b["sha256"] = hashlib.sha256(open(f, "rb").read()).hexdigest(); b["size"] = os.path.getsize(f)
-json.dump(i, open(sys.argv[2], "w"))
-EOF
+python3 "$TOP/test/scenario/lib/index_rehash.py" "$W/good/index.json" "$W/tamper/index.json" "$W/tamper/$shapes"
 cp "$W/good/index.json.sig" "$W/tamper/"
 # signed by a key the client does not trust; unsigned
 "$JLDEPOT" pack --out "$W/evil" --sign "$K/evil-1.secret" "$D" all >/dev/null
