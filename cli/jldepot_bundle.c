@@ -650,6 +650,28 @@ static void set_reason(jldepot_cache_t *c, int code, const char *detail)
         c->reason_text = NULL;
 }
 
+// Whether the cache file `path` lies in one of Julia's bundled depots
+// (<bindir>/../local/share/julia, <bindir>/../share/julia): a stdlib cache
+// that ships with that Julia build, part of the platform like the sysimage.
+static int in_bundled_depot(const jldepot_depot_t *d, const char *path)
+{
+    size_t k;
+    if (!d->julia_bindir || !path || jl_depot_containing(d->stack, path, &k) != JL_DEPOT_E_OK)
+        return 0;
+    const char *root = jl_depot_root(d->stack, k, JL_DEPOT_ROLE_DEPOT);
+    static const char *const rel[] = {"/../local/share/julia", "/../share/julia"};
+    int found = 0;
+    for (size_t i = 0; i < 2 && root && !found; i++) {
+        char *b = NULL, *n = NULL;
+        if (asprintf(&b, "%s%s", d->julia_bindir, rel[i]) >= 0 &&
+            jl_depot_normalize(b, &n) == JL_DEPOT_E_OK)
+            found = !strcmp(n, root);
+        free(b);
+        free(n);
+    }
+    return found;
+}
+
 static const char *key_lookup(void *ctx, jl_cache_u128_t id)
 {
     jldepot_depot_t *d = ctx;
@@ -766,6 +788,8 @@ static void analyze_one(jldepot_depot_t *d, size_t i)
             const jl_verify_mod_t *mod = &r->mods[m];
             if (mod->verdict == JL_VERIFY_MOD_SYSIMAGE || mod->verdict == JL_VERIFY_MOD_NOT_CHECKED)
                 continue;
+            if (mod->verdict == JL_VERIFY_MOD_FOUND && in_bundled_depot(d, mod->cache))
+                continue; // a stdlib cache of this Julia: the client's Julia has it too
             size_t found = d->ncaches;
             for (size_t j = 0; j < d->ncaches; j++)
                 if (d->caches[j].build_id.hi == mod->build_id.hi &&
@@ -804,7 +828,8 @@ static void analyze_one(jldepot_depot_t *d, size_t i)
     c->state_ = 2;
 }
 
-int jldepot_depot_analyze(jl_depot_stack_t *stack, size_t depot, jldepot_depot_t **out)
+int jldepot_depot_analyze(jl_depot_stack_t *stack, size_t depot, const char *julia_bindir,
+                          jldepot_depot_t **out)
 {
     *out = NULL;
     const char *root = jl_depot_root(stack, depot, JL_DEPOT_ROLE_COMPILED);
@@ -819,6 +844,7 @@ int jldepot_depot_analyze(jl_depot_stack_t *stack, size_t depot, jldepot_depot_t
     }
     d->stack = stack;
     d->depot = depot;
+    d->julia_bindir = julia_bindir;
     d->verifiers_ = vs;
     char **rel = NULL;
     size_t nrel = 0;

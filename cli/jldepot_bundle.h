@@ -129,16 +129,20 @@ typedef struct {
 } jldepot_cache_t;
 
 typedef struct {
-    jl_depot_stack_t *stack; // borrowed
-    size_t depot;            // the packed depot's index in the stack
+    jl_depot_stack_t *stack;  // borrowed
+    size_t depot;             // the packed depot's index in the stack
+    const char *julia_bindir; // borrowed: Julia's bindir (its bundled depots), or NULL
     jldepot_cache_t *caches;
     size_t ncaches;
     void *verifiers_; // private
 } jldepot_depot_t;
 
 // Scan every cache of depot `depot` of `stack` and decide servability,
-// closure and keys of all of them.
-int jldepot_depot_analyze(jl_depot_stack_t *stack, size_t depot, jldepot_depot_t **out);
+// closure and keys of all of them.  A module provided by a stdlib cache in
+// a bundled depot of the Julia at `julia_bindir` (may be NULL) is part of
+// the platform, like the sysimage: neither packed nor a reason to refuse.
+int jldepot_depot_analyze(jl_depot_stack_t *stack, size_t depot, const char *julia_bindir,
+                          jldepot_depot_t **out);
 void jldepot_depot_free(jldepot_depot_t *d);
 // The closure of cache i: i and every cache it requires, transitively,
 // dependencies first (each once).  *idx is malloc'ed.

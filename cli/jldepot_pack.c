@@ -977,7 +977,7 @@ int jldepot_cmd_pack(int argc, char **argv)
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
-    int err = jldepot_depot_analyze(s, 0, &d);
+    int err = jldepot_depot_analyze(s, 0, o.cfg.julia_bindir, &d);
     if (err) {
         jldepot_error("pack: %s: %s", depot, jl_depot_strerror(err));
         rc = JLDEPOT_EXIT_USAGE;

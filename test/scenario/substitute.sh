@@ -198,3 +198,56 @@ rm "$E1/Manifest.toml"
 run substitute --platform "$PLATFORM" "$E1" "$C"
 check "no manifest: exit 2, environment_malformed, the file named" \
     '[ $rc -eq 2 ] && grep -q "Manifest.toml.*\[environment_malformed\]" "$err"'
+
+# a package that uses a stdlib whose cache ships in Julia's bundled depot:
+# with --julia-home that cache is part of the platform (not packed, not a
+# reason to refuse), and the client's platform comes from it
+H="$tmp/julia" # bindir $H/bin, bundled depot $H/share/julia
+B="$H/share/julia"
+mkdir -p "$H/bin" "$B/stdlib/v1.11/Printf/src"
+printf 'name = "Printf"\nuuid = "de0858da-6303-5e67-8744-51eddeeeb8d7"\nversion = "1.11.0"\n' \
+    >"$B/stdlib/v1.11/Printf/Project.toml"
+printf 'module Printf\n\nexport fmt\n\nfmt(x) = string(x)\n\nend # module Printf\n' \
+    >"$B/stdlib/v1.11/Printf/src/Printf.jl"
+"$MKCACHE" --pkgimage --depot-path "$B" --pkgdir "$B/stdlib/v1.11/Printf" "$B" Printf >/dev/null
+F="$D/packages/Fmt/q1Zx9"
+mkdir -p "$F/src"
+printf 'name = "Fmt"\nuuid = "2c8e6a1e-5b1f-4e54-9a0b-3f6d7c1e9b21"\nversion = "0.1.0"\n\n[deps]\nPrintf = "de0858da-6303-5e67-8744-51eddeeeb8d7"\n' \
+    >"$F/Project.toml"
+printf 'module Fmt\n\nusing Printf\n\nshow2(x) = fmt(x) * fmt(x)\n\nend # module Fmt\n' >"$F/src/Fmt.jl"
+"$MKCACHE" --pkgimage --depot-path "$D:$B" "$D" Fmt >/dev/null
+run inspect --json "$D"/compiled/v1.11/Fmt/*.ji
+check "the package's cache requires the stdlib's cache by build id" \
+    'python3 -c "import json,sys; assert any(m[\"name\"]==\"Printf\" for m in json.load(open(sys.argv[1]))[\"required_modules\"])" "$out"'
+run pack --explain --depot-path "$B" "$D" Fmt
+check "without --julia-home the stdlib's cache is a cache missing from the depot" \
+    '[ $rc -eq 1 ] && grep -q "^not servable Fmt .*Printf" "$out"'
+run pack --out "$W/main" --sign "$K/srv-1.secret" --julia-home "$H/bin" --depot-path "$B" "$D" Fmt
+fmtb=$(cd "$W/main" && ls Fmt-*.tar.zst 2>/dev/null)
+check "with --julia-home it is part of the platform: Fmt packed, without Printf's cache" \
+    '[ $rc -eq 0 ] && [ -n "$fmtb" ] && ! zstd -dc "$W/main/$fmtb" | tar -tf - | grep -q Printf'
+E3="$tmp/env3"
+mkdir -p "$E3"
+printf '[deps]\nFmt = "2c8e6a1e-5b1f-4e54-9a0b-3f6d7c1e9b21"\n' >"$E3/Project.toml"
+cat >"$E3/Manifest.toml" <<EOM
+manifest_format = "2.0"
+
+[[deps.Fmt]]
+deps = ["Printf"]
+git-tree-sha1 = "$(treehash "$F")"
+uuid = "2c8e6a1e-5b1f-4e54-9a0b-3f6d7c1e9b21"
+version = "0.1.0"
+
+[[deps.Printf]]
+uuid = "de0858da-6303-5e67-8744-51eddeeeb8d7"
+version = "1.11.0"
+EOM
+C3="$tmp/client3"
+mkdir -p "$C3/config/jldepot"
+printf '[[source]]\nurl = "%s/main"\ntrusted-keys = ["%s"]\n' "$U" "$(cat "$K/srv-1.public")" \
+    >"$C3/config/jldepot/sources.toml"
+run substitute --julia-home "$H/bin" --depot-path "$B" "$E3" "$C3"
+check "--julia-home: the platform from Julia's stdlib caches; Fmt substituted" \
+    '[ $rc -eq 0 ] && grep -q "^substituted Fmt " "$out" && tail -1 "$out" | grep -q "^1 substituted, 0 not on any server, 0 not servable, 0 refused (1 stdlibs"'
+run verify --depot-path "$C3:$B" "$C3"/compiled/v1.11/Fmt/*.ji
+check "... and fresh beside the bundled depot's stdlib cache" '[ $rc -eq 0 ]'

@@ -14,7 +14,9 @@
   keys) in evaluation order, paths tokenized to upstream's `@depot/...`,
   the required modules (the sysimage modules of the real Julia 1.11 fixture,
   then the package's dependencies with the build ids read from their caches,
-  which must therefore be generated first), the source text and the trailer.
+  which must therefore be generated first: packages of DEPOT, and stdlibs
+  <d>/stdlib/vX.Y/NAME of the depots of --depot-path with their caches in
+  <d>/compiled), the source text and the trailer.
 
   The data section is opaque test bytes (deterministic, never Julia's), and
   its checksum word is 0xFAFBFCFD << 32 | crc32c(data).  Without --pkgimage
@@ -878,9 +880,31 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sc.nusings; i++) {
         pkg_t dp;
-        if (!find_pkg(depot, sc.usings[i], &dp))
-            continue; // not a package of this depot (a stdlib): nothing to pin
-        char *path = find_cache(compiled, &dp);
+        char *dcompiled = NULL;
+        if (!find_pkg(depot, sc.usings[i], &dp)) {
+            // a stdlib with a cache in a depot of --depot-path (a bundled
+            // depot: <d>/stdlib/vX.Y/NAME, its cache in <d>/compiled/vX.Y)
+            // is pinned by build id like a package; any other is the sysimage's
+            for (size_t k = 0; k < jl_depot_stack_size(stack) && !dcompiled; k++) {
+                const char *r = jl_depot_root(stack, k, JL_DEPOT_ROLE_DEPOT);
+                char *sd = fmt("%s/stdlib/v%d.%d/%s", r, major, minor, sc.usings[i]);
+                char *pj = fmt("%s/Project.toml", sd);
+                if (is_file(pj)) {
+                    memset(&dp, 0, sizeof(dp));
+                    dp.dir = sd;
+                    sd = NULL;
+                    dp.name = xstrdup(sc.usings[i]);
+                    read_project(&dp);
+                    dcompiled = fmt("%s/compiled/v%d.%d", r, major, minor);
+                }
+                free(sd);
+                free(pj);
+            }
+            if (!dcompiled)
+                continue; // nothing to pin
+        }
+        char *path = find_cache(dcompiled ? dcompiled : compiled, &dp);
+        free(dcompiled);
         if (!path)
             die("the cache of dependency %s is missing: generate it first", dp.name);
         jl_cachefile_t *dcf;
