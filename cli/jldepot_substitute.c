@@ -36,6 +36,7 @@
 #include "jldepot.h"
 #include "jldepot_bundle.h"
 #include "jldepot_inputkey.h"
+#include "jldepot_out.h"
 #include "jldepot_sigfile.h"
 #include "jldepot_sign.h"
 #include "jldepot_toml.h"
@@ -586,8 +587,8 @@ int jldepot_cmd_substitute(int argc, char **argv)
             continue;
         if (json) {
             json_object *x = json_object_new_object();
-            json_object_object_add(x, "package", json_object_new_string(p->name));
-            json_object_object_add(x, "uuid", json_object_new_string(p->uuid));
+            json_object_object_add(x, "package", jldepot_jstr(p->name));
+            json_object_object_add(x, "uuid", jldepot_jstr(p->uuid));
             json_object_object_add(x, "state", json_object_new_string(state_json[p->state]));
             json_object_object_add(x, "input_key",
                                    p->key[0] ? json_object_new_string(p->key) : NULL);
@@ -595,7 +596,7 @@ int jldepot_cmd_substitute(int argc, char **argv)
                                    p->outkey[0] ? json_object_new_string(p->outkey) : NULL);
             json_object_object_add(x, "source",
                                    p->source ? json_object_new_string(p->source) : NULL);
-            json_object_object_add(x, "reason", p->why ? json_object_new_string(p->why) : NULL);
+            json_object_object_add(x, "reason", jldepot_jstr(p->why));
             json_object_object_add(
                 x, "error", p->err ? json_object_new_string(jl_depot_errjson(p->err)) : NULL);
             json_object_array_add(arr, x);
@@ -603,24 +604,29 @@ int jldepot_cmd_substitute(int argc, char **argv)
         }
         if (quiet)
             continue;
+        // names and reasons come from the manifest: one record, one line
+        char *en = jldepot_escape(p->name), *ew = jldepot_escape(p->why ? p->why : ""),
+             *es = jldepot_escape(p->source ? p->source : "");
         switch (p->state) {
         case S_SUBSTITUTED:
-            printf("substituted %s (input %.16s, output %.16s) from %s\n", p->name, p->key,
-                   p->outkey, p->source);
+            printf("substituted %s (input %.16s, output %.16s) from %s\n", en, p->key, p->outkey,
+                   es);
             break;
         case S_MISSING:
-            printf("not on any server %s (input %.16s)\n", p->name, p->key);
+            printf("not on any server %s (input %.16s)\n", en, p->key);
             break;
         case S_NOT_SERVABLE:
-            printf("not servable %s: %s\n", p->name, p->why ? p->why : "");
+            printf("not servable %s: %s\n", en, ew);
             break;
         case S_REFUSED:
-            printf("refused %s: %s [%s]\n", p->name, p->why ? p->why : "",
-                   jl_depot_errjson(p->err));
+            printf("refused %s: %s [%s]\n", en, ew, jl_depot_errjson(p->err));
             break;
         default:
             break;
         }
+        free(en);
+        free(ew);
+        free(es);
     }
     if (json) {
         json_object *doc = json_object_new_object();

@@ -251,3 +251,12 @@ check "--julia-home: the platform from Julia's stdlib caches; Fmt substituted" \
     '[ $rc -eq 0 ] && grep -q "^substituted Fmt " "$out" && tail -1 "$out" | grep -q "^1 substituted, 0 not on any server, 0 not servable, 0 refused (1 stdlibs"'
 run verify --depot-path "$C3:$B" "$C3"/compiled/v1.11/Fmt/*.ji
 check "... and fresh beside the bundled depot's stdlib cache" '[ $rc -eq 0 ]'
+
+# a manifest name with a line break cannot forge a report line
+E4="$tmp/env4"
+mkdir -p "$E4"
+printf 'manifest_format = "2.0"\n[[deps."Evil\\nsubstituted Forged (input 0, output 0) from x"]]\npath = "/dev/x"\nuuid = "5a1b2c3d-0000-4000-8000-000000000001"\n' \
+    >"$E4/Manifest.toml"
+run substitute --platform "$PLATFORM" "$E4" "$C"
+check "a name with a line break is escaped: no forged line" \
+    '[ $rc -eq 0 ] && ! grep -q "^substituted Forged" "$out" && grep -qF "not servable Evil\nsubstituted Forged" "$out"'
