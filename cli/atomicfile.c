@@ -22,7 +22,7 @@ JL_DLLEXPORT int jl_depot_errno_code(int e)
 {
     switch (e) {
     case EROFS:
-    case EACCES:
+    case EACCES: // for a write: the location is read-only to this user
     case EPERM:
         return JL_DEPOT_E_READ_ONLY;
     case ENOSPC:
@@ -36,9 +36,28 @@ JL_DLLEXPORT int jl_depot_errno_code(int e)
         return JL_DEPOT_E_NOT_FOUND;
     case ENOMEM:
         return JL_DEPOT_E_NOMEM;
+    case ENAMETOOLONG:
+        return JL_DEPOT_E_PATH_TOO_LONG;
+    case ELOOP:
+        return JL_DEPOT_E_SYMLINK_LOOP;
+    case EMFILE:
+    case ENFILE:
+        return JL_DEPOT_E_TOO_MANY_FILES;
+    case EEXIST:
+    case ENOTEMPTY:
+        return JL_DEPOT_E_FILE_EXISTS;
+    case EXDEV:
+        return JL_DEPOT_E_CROSS_DEVICE;
+    case EISDIR:
+        return JL_DEPOT_E_IS_DIRECTORY;
     default:
         return JL_DEPOT_E_IO;
     }
+}
+
+JL_DLLEXPORT int jl_depot_read_errno_code(int e)
+{
+    return e == EACCES || e == EPERM ? JL_DEPOT_E_PERMISSION_DENIED : jl_depot_errno_code(e);
 }
 
 static int write_all(int fd, const char *p, size_t len)

@@ -37,7 +37,9 @@ JL_DLLEXPORT int jl_depot_write_atomic(const char *path, const void *buf, size_t
 JL_DLLEXPORT int jl_depot_write_atomic_flags(const char *path, const void *buf, size_t len,
                                              int mode, unsigned flags) JL_NOTSAFEPOINT;
 
-// The error code for an errno value of a write (as above).
+// The error code for an errno value of a write (EACCES: read-only to this
+// user), and of a read (EACCES: permission denied).
 JL_DLLEXPORT int jl_depot_errno_code(int errnum) JL_NOTSAFEPOINT;
+JL_DLLEXPORT int jl_depot_read_errno_code(int errnum) JL_NOTSAFEPOINT;
 
 #endif // JL_DEPOT_ATOMICFILE_H

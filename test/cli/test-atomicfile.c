@@ -75,6 +75,17 @@ static void test_success(void **state)
     assert_int_equal(jl_depot_errno_code(EDQUOT), JL_DEPOT_E_NO_SPACE);
     assert_int_equal(jl_depot_errno_code(EROFS), JL_DEPOT_E_READ_ONLY);
     assert_int_equal(jl_depot_errno_code(EIO), JL_DEPOT_E_IO);
+    // every errno a user can act on has its own name
+    assert_int_equal(jl_depot_errno_code(EACCES), JL_DEPOT_E_READ_ONLY); // writing
+    assert_int_equal(jl_depot_read_errno_code(EACCES), JL_DEPOT_E_PERMISSION_DENIED);
+    assert_int_equal(jl_depot_read_errno_code(ENOENT), JL_DEPOT_E_NOT_FOUND);
+    assert_int_equal(jl_depot_errno_code(EMFILE), JL_DEPOT_E_TOO_MANY_FILES);
+    assert_int_equal(jl_depot_errno_code(ENFILE), JL_DEPOT_E_TOO_MANY_FILES);
+    assert_int_equal(jl_depot_errno_code(ENAMETOOLONG), JL_DEPOT_E_PATH_TOO_LONG);
+    assert_int_equal(jl_depot_errno_code(ELOOP), JL_DEPOT_E_SYMLINK_LOOP);
+    assert_int_equal(jl_depot_errno_code(EEXIST), JL_DEPOT_E_FILE_EXISTS);
+    assert_int_equal(jl_depot_errno_code(EXDEV), JL_DEPOT_E_CROSS_DEVICE);
+    assert_int_equal(jl_depot_errno_code(EISDIR), JL_DEPOT_E_IS_DIRECTORY);
     free(nodir);
     free(dirpath);
     free(p);
