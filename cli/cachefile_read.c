@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cachefile.h"
 
 static const uint8_t ji_magic[8] = {0xFB, 'j', 'l', 'i', '\r', '\n', 0x1A, '\n'};
@@ -939,13 +940,17 @@ JL_DLLEXPORT int jl_cachefile_parse(const uint8_t *buf, size_t len, unsigned fla
 
 static int open_file(const char *path, int *fd, uint64_t *size)
 {
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (*fd < 0)
-        return errno == ENOENT ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+        return jl_depot_read_errno_code(errno);
     struct stat st;
-    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int err = fstat(*fd, &st) != 0 ? jl_depot_read_errno_code(errno)
+              : S_ISDIR(st.st_mode)  ? JL_DEPOT_E_IS_DIRECTORY
+              : !S_ISREG(st.st_mode) ? JL_DEPOT_E_NOT_REGULAR
+                                     : JL_DEPOT_E_OK;
+    if (err) {
         close(*fd);
-        return JL_DEPOT_E_IO;
+        return err;
     }
     *size = (uint64_t)st.st_size;
     if (*size > JL_CACHEFILE_MAX_SIZE) {

@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include "depotpath.h"
+#include "jldepot_walk.h"
 
 // Exit codes of every subcommand.
 #define JLDEPOT_EXIT_OK       0 // success / all fresh / valid
@@ -52,8 +53,27 @@ void jldepot_stack_opts_init(jldepot_stack_opts_t *o);
 int jldepot_stack_option(jldepot_stack_opts_t *o, int argc, char **argv, int *i);
 // Builds the stack; prints "jldepot: <message>" and returns NULL on error.
 jl_depot_stack_t *jldepot_stack_build(const jldepot_stack_opts_t *o);
+// The same, with each of `depots` (real paths) that is not a depot of the
+// stack put in front of it, in order.
+jl_depot_stack_t *jldepot_stack_with(jldepot_stack_opts_t *o, const jldepot_strlist_t *depots);
+// The depot (a real path) of a cache file laid out as
+// DEPOT/compiled/vX.Y/NAME/FILE.ji, or NULL (malloc'ed).
+char *jldepot_cache_depot(const char *file);
+// `p` made absolute against the working directory, no link resolved (malloc'ed).
+char *jldepot_abspath(const char *p);
 
 // "jldepot: " + formatted message + newline on stderr.
 void jldepot_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+// `err` comes from the system (a file, memory, the file system), not from
+// what was checked: such errors exit 2, rejections 1.
+int jldepot_is_system_error(int err);
+// What a user can do about the named error `err`, or NULL.
+const char *jldepot_hint(int err);
+// "jldepot: CMD: PATH: <reason> (<strerror(eno)>); <what to do> [json_name]"
+// (the parenthesis when eno is not 0, the hint when there is one).
+void jldepot_file_error(const char *cmd, const char *path, int err, int eno);
+// The same for the errno value of a failed system call on PATH that was
+// reading (EACCES: permission denied) or writing (EACCES: read-only).
+void jldepot_errno_error(const char *cmd, const char *path, int eno, int writing);
 
 #endif // JLDEPOT_H

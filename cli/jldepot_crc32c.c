@@ -23,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "crc32c.h"
+#include "atomicfile.h"
 #include "depot_errors.h"
 #include "jldepot.h"
 #include "jldepot_out.h"
@@ -77,11 +78,11 @@ static int crc32c_path(const char *path, char *buf, uint32_t *crc, uint64_t *siz
         return crc32c_fd(STDIN_FILENO, buf, crc, size);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+        return jl_depot_read_errno_code(errno);
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
-        return JL_DEPOT_E_IO;
+        return JL_DEPOT_E_IS_DIRECTORY;
     }
 #ifdef POSIX_FADV_SEQUENTIAL
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -144,7 +145,7 @@ int jldepot_cmd_crc32c(int argc, char **argv)
         uint64_t size = 0;
         int err = crc32c_path(argv[i], buf, &crc, &size);
         if (err) {
-            jldepot_error("crc32c: %s: %s", argv[i], jl_depot_strerror(err));
+            jldepot_file_error("crc32c", argv[i], err, 0);
             status = JLDEPOT_EXIT_REJECTED;
         }
         if (json) {

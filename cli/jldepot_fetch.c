@@ -141,7 +141,7 @@ static const char *hint_for(int err)
     case JL_DEPOT_E_NOMEM:
         return "free some memory, then run fetch again";
     default:
-        return NULL;
+        return jldepot_hint(err);
     }
 }
 
@@ -1174,8 +1174,7 @@ out:
     free(dp);
     if (err == JL_DEPOT_E_OK)
         return JLDEPOT_EXIT_OK;
-    return (err == JL_DEPOT_E_IO || err == JL_DEPOT_E_NOMEM || err == JL_DEPOT_E_READ_ONLY ||
-            err == JL_DEPOT_E_NO_SPACE || err == JL_DEPOT_E_NOT_FOUND)
+    return jldepot_is_system_error(err)
                ? JLDEPOT_EXIT_USAGE
                : JLDEPOT_EXIT_REJECTED;
 }

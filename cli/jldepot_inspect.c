@@ -480,12 +480,18 @@ int jldepot_cmd_inspect(int argc, char **argv)
     if (err) {
         if (json)
             print_json(NULL, file, err, NULL, NULL, no_so);
-        jldepot_error("inspect: %s: %s", file, jl_depot_strerror(err));
+        jldepot_file_error("inspect", file, err, 0);
         return JLDEPOT_EXIT_USAGE;
     }
     resolver_t rv = {NULL, file}, *res = NULL;
     if (do_resolve) {
-        rv.stack = jldepot_stack_build(&so);
+        // the depot holding the file first when DEPOT_PATH does not name it
+        jldepot_strlist_t here = {0};
+        char *d = jldepot_cache_depot(file);
+        if (d)
+            jldepot_strlist_push(&here, d);
+        rv.stack = jldepot_stack_with(&so, &here);
+        jldepot_strlist_free(&here);
         if (!rv.stack) {
             jl_cachefile_free(cf);
             return JLDEPOT_EXIT_USAGE;

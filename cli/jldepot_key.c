@@ -81,7 +81,7 @@ char *jldepot_read_small(const char *path, size_t max, size_t *len)
     char *b = NULL;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
         close(fd);
-        errno = EINVAL;
+        errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
         return NULL;
     }
     if ((b = (char *)malloc((size_t)st.st_size + 1)) != NULL) {
@@ -165,12 +165,12 @@ static int key_generate(int argc, char **argv)
         rc = JLDEPOT_EXIT_REJECTED;
     }
     else if (write_new(sp, stn, 0600) != JL_DEPOT_E_OK) {
-        jldepot_error("key generate: %s could not be written: %s", sp, strerror(errno));
+        jldepot_errno_error("key generate", sp, errno, 1);
         rc = JLDEPOT_EXIT_REJECTED;
     }
     else if (write_new(pp, ptn, 0644) != JL_DEPOT_E_OK) {
-        jldepot_error("key generate: %s could not be written: %s; %s was removed", pp,
-                      strerror(errno), sp);
+        jldepot_errno_error("key generate", pp, errno, 1);
+        jldepot_error("key generate: %s was removed", sp);
         unlink(sp);
         rc = JLDEPOT_EXIT_REJECTED;
     }
@@ -199,7 +199,10 @@ static int key_public(int argc, char **argv)
     size_t len = 0;
     char *text = jldepot_read_small(argv[1], 4096, &len);
     if (!text) {
-        jldepot_error("key public: %s could not be read: %s", argv[1], strerror(errno));
+        if (errno == EINVAL)
+            jldepot_file_error("key public", argv[1], JL_DEPOT_E_KEY_MALFORMED, 0);
+        else
+            jldepot_errno_error("key public", argv[1], errno, 0);
         return JLDEPOT_EXIT_REJECTED;
     }
     jldepot_seckey_t k;

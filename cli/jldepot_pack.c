@@ -332,7 +332,7 @@ static int write_file(struct archive *a, const pfile_t *f, json_object *jfiles, 
 {
     int fd = open(f->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        jldepot_error("pack: %s: %s", f->path, strerror(errno));
+        jldepot_errno_error("pack", f->path, errno, 0);
         return -1;
     }
     struct stat st;
@@ -466,7 +466,7 @@ static int write_bundle(jldepot_depot_t *d, size_t i, const char *outdir, int so
         goto out;
     fd = mkstemp(tmp);
     if (fd < 0) {
-        jldepot_error("pack: %s: %s", outdir, strerror(errno));
+        jldepot_errno_error("pack", outdir, errno, 1);
         free(tmp);
         tmp = NULL;
         goto out;
@@ -514,12 +514,12 @@ static int write_bundle(jldepot_depot_t *d, size_t i, const char *outdir, int so
     }
     if (fsync(fd) != 0 || close(fd) != 0) {
         fd = -1;
-        jldepot_error("pack: %s: %s", tmp, strerror(errno));
+        jldepot_errno_error("pack", tmp, errno, 1);
         goto out;
     }
     fd = -1;
     if (rename(tmp, final) != 0) {
-        jldepot_error("pack: %s: %s", final, strerror(errno));
+        jldepot_errno_error("pack", final, errno, 1);
         goto out;
     }
     free(tmp);
@@ -619,7 +619,7 @@ static int index_update(const char *outdir, const packed_t *pk, size_t npk)
     }
     int err = jldepot_json_write_atomic(path, idx);
     if (err)
-        jldepot_error("pack: %s: %s", path, jl_depot_strerror(err));
+        jldepot_file_error("pack", path, err, 0);
     json_object_put(idx);
     free(path);
     return err ? -1 : 0;
@@ -679,7 +679,7 @@ static int sign_bundle(const char *path, jldepot_bundle_sig_t *stmt, const jldep
         e = jl_depot_write_atomic(path, text, strlen(text), 0644);
     free(text);
     if (e)
-        jldepot_error("pack: %s: %s", path, jl_depot_strerror(e));
+        jldepot_file_error("pack", path, e, 0);
     return e;
 }
 
@@ -708,7 +708,7 @@ static int sign_packed(const jldepot_depot_t *d, const packed_t *x, const char *
     if (!e)
         e = sign_bundle(path, &st, keys, nkeys);
     else
-        jldepot_error("pack: %s: %s", x->fname, jl_depot_strerror(e));
+        jldepot_file_error("pack", x->fname, e, 0);
     free(path);
     jldepot_bundle_sig_free(&st);
     return e;
@@ -770,7 +770,7 @@ static int input_entry_update(const char *outdir, const packed_t *x)
     e = jldepot_json_write_atomic(path, doc);
 out:
     if (e)
-        jldepot_error("pack: %s: %s", path ? path : outdir, jl_depot_strerror(e));
+        jldepot_file_error("pack", path ? path : outdir, e, 0);
     if (doc)
         json_object_put(doc);
     if (sig)
@@ -817,7 +817,7 @@ static int sign_index(const char *outdir, const jldepot_seckey_t *keys, size_t n
                valid_days);
 out:
     if (e)
-        jldepot_error("pack: %s: %s", spath ? spath : outdir, jl_depot_strerror(e));
+        jldepot_file_error("pack", spath ? spath : outdir, e, 0);
     jldepot_index_sig_free(&st);
     free(ipath);
     free(spath);
@@ -962,7 +962,7 @@ int jldepot_cmd_pack(int argc, char **argv)
     }
     absdepot = realpath(depot, NULL);
     if (!absdepot) {
-        jldepot_error("pack: %s: %s", depot, strerror(errno));
+        jldepot_errno_error("pack", depot, errno, 0);
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
@@ -1047,14 +1047,14 @@ int jldepot_cmd_pack(int argc, char **argv)
     free(od);
     struct stat st;
     if (stat(outdir, &st) != 0 && mkdir(outdir, 0777) != 0) {
-        jldepot_error("pack: %s: %s", outdir, strerror(errno));
+        jldepot_errno_error("pack", outdir, errno, 1);
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
     // one pack at a time updates the index
     int lockfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
-        jldepot_error("pack: %s: %s", outdir, strerror(errno));
+        jldepot_errno_error("pack", outdir, errno, 1);
         if (lockfd >= 0)
             close(lockfd);
         rc = JLDEPOT_EXIT_USAGE;

@@ -3,13 +3,16 @@
 /*
   jldepot_path.c: the path-model subcommands `layout`, `tokenize` and
   `resolve`, and the depot-stack options every command shares
-  (jldepot_stack_opts_init / jldepot_stack_option / jldepot_stack_build).
+  (jldepot_stack_opts_init / jldepot_stack_option / jldepot_stack_build /
+  jldepot_stack_with, with the depot a cache file is in).
 */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -92,6 +95,96 @@ jl_depot_stack_t *jldepot_stack_build(const jldepot_stack_opts_t *o)
         jldepot_error("DEPOT_PATH: %s", jl_depot_strerror(err));
         return NULL;
     }
+    return s;
+}
+
+char *jldepot_abspath(const char *p)
+{
+    if (p[0] == '/')
+        return strdup(p);
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof(cwd)))
+        return strdup(p); // the caller reports the relative path
+    while (p[0] == '.' && p[1] == '/')
+        p += 2;
+    return jldepot_join(strcmp(cwd, "/") ? cwd : "", p);
+}
+
+char *jldepot_cache_depot(const char *file)
+{
+    char *r = realpath(file, NULL);
+    if (!r)
+        return NULL;
+    for (int k = 0; k < 3; k++) {
+        char *sl = strrchr(r, '/');
+        if (!sl || sl == r) {
+            free(r);
+            return NULL;
+        }
+        *sl = '\0';
+    }
+    char *sl = strrchr(r, '/');
+    if (!sl || sl == r || strcmp(sl + 1, "compiled") != 0) {
+        free(r);
+        return NULL;
+    }
+    *sl = '\0';
+    return r;
+}
+
+// `depot` (a real path) is the depot root of an entry of `s`.
+static int on_stack(jl_depot_stack_t *s, const char *depot)
+{
+    for (size_t i = 0; i < jl_depot_stack_size(s); i++) {
+        const char *root = jl_depot_root(s, i, JL_DEPOT_ROLE_DEPOT);
+        if (!root)
+            continue;
+        if (!strcmp(root, depot))
+            return 1;
+        char *rr = realpath(root, NULL);
+        int eq = rr && !strcmp(rr, depot);
+        free(rr);
+        if (eq)
+            return 1;
+    }
+    return 0;
+}
+
+jl_depot_stack_t *jldepot_stack_with(jldepot_stack_opts_t *o, const jldepot_strlist_t *depots)
+{
+    jl_depot_stack_t *s = jldepot_stack_build(o);
+    if (!s)
+        return NULL;
+    size_t len = 2 + (o->cfg.depot_path ? strlen(o->cfg.depot_path) : 0), nextra = 0;
+    for (size_t i = 0; i < depots->n; i++)
+        len += strlen(depots->v[i]) + 1;
+    char *dp = (char *)malloc(len);
+    if (!dp) {
+        jldepot_error("%s", jl_depot_strerror(JL_DEPOT_E_NOMEM));
+        jl_depot_stack_free(s);
+        return NULL;
+    }
+    dp[0] = '\0';
+    for (size_t i = 0; i < depots->n; i++) {
+        int seen = on_stack(s, depots->v[i]);
+        for (size_t k = 0; !seen && k < i; k++)
+            seen = !strcmp(depots->v[k], depots->v[i]);
+        if (!seen) {
+            strcat(dp, depots->v[i]);
+            strcat(dp, ":");
+            nextra++;
+        }
+    }
+    if (nextra) {
+        // "A:" keeps Julia's rule: an empty entry expands to the default depots
+        strcat(dp, o->cfg.depot_path ? o->cfg.depot_path : "");
+        jl_depot_stack_free(s);
+        const char *saved = o->cfg.depot_path;
+        o->cfg.depot_path = dp;
+        s = jldepot_stack_build(o);
+        o->cfg.depot_path = saved;
+    }
+    free(dp);
     return s;
 }
 

@@ -1393,8 +1393,12 @@ static void raise_nofile(void)
 
 static void report(const bundle_t *b, int err)
 {
-    jldepot_error("unpack: %s: %s%s%s [%s]", b->path, jl_depot_strerror(err), b->detail ? ": " : "",
-                  b->detail ? b->detail : "", jl_depot_errjson(err));
+    // what to do only where the system refused: a rejected bundle is not
+    // the user's to fix
+    const char *hint = jldepot_is_system_error(err) ? jldepot_hint(err) : NULL;
+    jldepot_error("unpack: %s: %s%s%s%s%s [%s]", b->path, jl_depot_strerror(err),
+                  b->detail ? ": " : "", b->detail ? b->detail : "", hint ? "; " : "",
+                  hint ? hint : "", jl_depot_errjson(err));
 }
 
 // Pass 1 of the bundles of a run: a thread per bundle up to the number of CPUs.
@@ -1736,13 +1740,16 @@ static int unpack_bundles(const char *const *paths, size_t nb, jl_depot_stack_t 
         x->fd = open(x->path, O_RDONLY | O_CLOEXEC);
         if (x->fd < 0) {
             int e = errno;
-            jldepot_error("unpack: %s: %s", x->path, strerror(e));
-            err = e == ENOENT ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+            err = jl_depot_read_errno_code(e);
+            jldepot_file_error("unpack", x->path, err, e);
         }
         else if (fstat(x->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             // a bundle is read twice: once to check it, once to write it
-            jldepot_error("unpack: %s: not a regular file", x->path);
-            err = JL_DEPOT_E_INVALID_ARGUMENT;
+            err = S_ISDIR(st.st_mode) ? JL_DEPOT_E_IS_DIRECTORY : JL_DEPOT_E_NOT_REGULAR;
+            jldepot_file_error("unpack", x->path, err, 0);
+            if (S_ISDIR(st.st_mode))
+                jldepot_error("unpack: the bundles come first and the depot last: "
+                              "jldepot unpack BUNDLE... DEPOT");
         }
         else {
             x->fsize = (uint64_t)st.st_size;
@@ -1765,7 +1772,7 @@ static int unpack_bundles(const char *const *paths, size_t nb, jl_depot_stack_t 
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-        jldepot_error("unpack: fork: %s", strerror(errno));
+        jldepot_error("unpack: fork: %s; %s", strerror(errno), jldepot_hint(JL_DEPOT_E_NOMEM));
         err = JL_DEPOT_E_IO;
         goto out;
     }
@@ -2007,9 +2014,8 @@ int jldepot_cmd_unpack(int argc, char **argv)
     free(ops);
     if (err == JL_DEPOT_E_OK)
         return JLDEPOT_EXIT_OK;
-    return (err == JL_DEPOT_E_IO || err == JL_DEPOT_E_NOT_FOUND || err == JL_DEPOT_E_NOMEM ||
-            err == JL_DEPOT_E_READ_ONLY || err == JL_DEPOT_E_NO_SPACE ||
-            err == JL_DEPOT_E_INVALID_ARGUMENT || err == JL_DEPOT_E_UNPACK_INTERRUPTED)
+    return (jldepot_is_system_error(err) || err == JL_DEPOT_E_INVALID_ARGUMENT ||
+            err == JL_DEPOT_E_UNPACK_INTERRUPTED)
                ? JLDEPOT_EXIT_USAGE
                : JLDEPOT_EXIT_REJECTED;
 }

@@ -449,7 +449,7 @@ static int run_verify(int argc, char **argv, int seal)
     for (size_t k = 0; k < ops.n; k++) {
         struct stat st;
         if (stat(ops.v[k], &st) != 0) {
-            jldepot_error("%s: %s: %s", cmd, ops.v[k], strerror(errno));
+            jldepot_errno_error(cmd, ops.v[k], errno, 0);
             rc = JLDEPOT_EXIT_USAGE;
             continue;
         }

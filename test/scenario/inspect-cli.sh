@@ -59,6 +59,10 @@ check "--resolve: resolved against the depot" \
     'grep -q -- "-> $depotA/packages/RelocBar/src/helpers.jl" "$tmp/out"'
 "$JLDEPOT" inspect --no-so --json --resolve --depot-path "$depotA" "$bar" >"$tmp/out.json"
 check "--resolve json" '[ "$(jqv ".dependencies[0].resolved")" = "$depotA/packages/RelocBar/src/RelocBar.jl" ] && [ "$(jqv ".dependencies[0].resolve_status")" = ok ]'
+# the depot holding the file comes first even when DEPOT_PATH does not name it
+"$JLDEPOT" inspect --no-so --json --resolve --depot-path "$tmp/elsewhere" "$bar" >"$tmp/out.json"
+check "--resolve: the containing depot, not on DEPOT_PATH, resolves the tokens" \
+    '[ "$(jqv ".dependencies[0].resolved")" = "$depotA/packages/RelocBar/src/RelocBar.jl" ] && [ "$(jqv ".dependencies[0].resolve_status")" = ok ]'
 
 # Generated caches of the sample depot, all three layouts.
 cp -r "$FIXTURES/sample-depot" "$tmp/depot"
@@ -96,7 +100,7 @@ check "a changed source-text byte: crc_ji, exit 1" '[ "$rc" -eq 1 ] && grep -q "
 # Cannot be parsed: exit 2.
 head -c 100 "$bar" >"$tmp/short.ji"
 "$JLDEPOT" inspect "$tmp/short.ji" >/dev/null 2>"$tmp/err"; rc=$?
-check "truncated: exit 2, named" '[ "$rc" -eq 2 ] && grep -qx "jldepot: inspect: $tmp/short.ji: the cache file is truncated" "$tmp/err"'
+check "truncated: exit 2, named" '[ "$rc" -eq 2 ] && grep -qx "jldepot: inspect: $tmp/short.ji: the cache file is truncated \[truncated\]" "$tmp/err"'
 "$JLDEPOT" inspect --json "$tmp/short.ji" >"$tmp/out.json" 2>/dev/null; rc=$?
 check "truncated json: status truncated" '[ "$rc" -eq 2 ] && [ "$(jqv .status)" = truncated ]'
 printf 'not a cache file' >"$tmp/text.ji"

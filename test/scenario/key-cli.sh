@@ -30,7 +30,7 @@ err=$("$JLDEPOT" key generate --dir "$S" nonumber 2>&1); rc=$?
 check "a name without -N is a usage error naming key_name" '[ "$rc" = 2 ] && grep -qF "[key_name]" <<<"$err"'
 check "nothing was written for it" '[ "$(sha256sum "$S"/*)" = "$before" ] && [ "$(ls "$S" | wc -l)" = 2 ]'
 err=$("$JLDEPOT" key generate --dir "$S/missing" x-1 2>&1); rc=$?
-check "a missing directory is refused by name" '[ "$rc" = 1 ] && grep -qF "$S/missing/x-1.secret could not be written" <<<"$err"'
+check "a missing directory is refused by name" '[ "$rc" = 1 ] && grep -qF "$S/missing/x-1.secret: the file does not exist (No such file or directory); check the path [not_found]" <<<"$err"'
 printf 'x-1:AAAA\n' >"$S/bad.secret"
 err=$("$JLDEPOT" key public "$S/bad.secret" 2>&1); rc=$?
 check "a malformed secret key is refused" '[ "$rc" = 1 ] && grep -qF "[key_malformed]" <<<"$err"'

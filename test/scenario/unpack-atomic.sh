@@ -46,7 +46,7 @@ fault() {
 fault renameat2:1:EPERM read_only "EPERM renaming the first file into place"
 fault "renameat2:$((nfiles / 2)):EDQUOT" no_space "EDQUOT renaming a file half-way"
 fault "renameat2:$nfiles:ENOSPC" no_space "ENOSPC renaming the last file"
-fault renameat2:3:EXDEV io_error "EXDEV renaming a file"
+fault renameat2:3:EXDEV cross_device "EXDEV renaming a file"
 fault mkdirat:1:EPERM read_only "EPERM making the first new directory"
 fault mkdirat:3+:EDQUOT no_space "EDQUOT (no inode left) making directories"
 fault creat:2:EDQUOT no_space "EDQUOT creating the first staged file"

@@ -11,8 +11,9 @@
   makes the N-th call (counted from 1 in each process; a forked child
   inherits the count) of FUNC fail with ERRNO; "N+" fails the N-th call and
   every later one.  FUNC is one of renameat2, linkat, mkdirat, write,
-  fdatasync, fsync, or creat (an open or openat with O_CREAT); ERRNO one of
-  EPERM, EACCES, ENOSPC, EDQUOT, EXDEV, EIO, EMFILE, EROFS.  Every other call
+  fdatasync, fsync, creat (an open or openat with O_CREAT) or open (one
+  without); ERRNO one of EPERM, EACCES, ENOSPC, EDQUOT, EXDEV, EIO, EMFILE,
+  ENFILE, EROFS, ELOOP, ENAMETOOLONG.  Every other call
   goes to the C library.  Built as a shared object of its own (the Makefile's
   test/tools/preload-*.c rule), never linked into a program.
 */
@@ -28,9 +29,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-enum { F_RENAMEAT2, F_LINKAT, F_MKDIRAT, F_WRITE, F_FDATASYNC, F_FSYNC, F_CREAT, F_N };
+enum { F_RENAMEAT2, F_LINKAT, F_MKDIRAT, F_WRITE, F_FDATASYNC, F_FSYNC, F_CREAT, F_OPEN, F_N };
 static const char *const fnames[F_N] = {"renameat2", "linkat", "mkdirat", "write",
-                                        "fdatasync", "fsync",  "creat"};
+                                        "fdatasync", "fsync",  "creat",   "open"};
 
 typedef struct {
     unsigned long at; // 0: no fault
@@ -48,7 +49,8 @@ static int errno_named(const char *s, size_t n)
         const char *name;
         int value;
     } tab[] = {{"EPERM", EPERM}, {"EACCES", EACCES}, {"ENOSPC", ENOSPC}, {"EDQUOT", EDQUOT},
-               {"EXDEV", EXDEV}, {"EIO", EIO},       {"EMFILE", EMFILE}, {"EROFS", EROFS}};
+               {"EXDEV", EXDEV}, {"EIO", EIO},       {"EMFILE", EMFILE}, {"EROFS", EROFS},
+               {"ENFILE", ENFILE}, {"ELOOP", ELOOP}, {"ENAMETOOLONG", ENAMETOOLONG}};
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
         if (strlen(tab[i].name) == n && !memcmp(tab[i].name, s, n))
             return tab[i].value;
@@ -156,7 +158,7 @@ int openat(int d, const char *p, int flags, ...)
         m = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
-    if ((flags & O_CREAT) && fails(F_CREAT))
+    if ((flags & O_CREAT) ? fails(F_CREAT) : fails(F_OPEN))
         return -1;
     int (*real)(int, const char *, int, ...) = next("openat");
     return real(d, p, flags, m);
@@ -171,7 +173,7 @@ int openat64(int d, const char *p, int flags, ...)
         m = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
-    if ((flags & O_CREAT) && fails(F_CREAT))
+    if ((flags & O_CREAT) ? fails(F_CREAT) : fails(F_OPEN))
         return -1;
     int (*real)(int, const char *, int, ...) = next("openat64");
     return real(d, p, flags, m);
@@ -186,7 +188,7 @@ int open(const char *p, int flags, ...)
         m = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
-    if ((flags & O_CREAT) && fails(F_CREAT))
+    if ((flags & O_CREAT) ? fails(F_CREAT) : fails(F_OPEN))
         return -1;
     int (*real)(const char *, int, ...) = next("open");
     return real(p, flags, m);
@@ -201,7 +203,7 @@ int open64(const char *p, int flags, ...)
         m = (mode_t)va_arg(ap, int);
         va_end(ap);
     }
-    if ((flags & O_CREAT) && fails(F_CREAT))
+    if ((flags & O_CREAT) ? fails(F_CREAT) : fails(F_OPEN))
         return -1;
     int (*real)(const char *, int, ...) = next("open64");
     return real(p, flags, m);
