@@ -488,6 +488,8 @@ JL_DLLEXPORT int jl_cache_relocate_plan(jl_depot_stack_t *s, const char *jipath,
     r->st_dev = (uint64_t)st.st_dev;
     r->st_mtime_sec = (int64_t)st.st_mtim.tv_sec;
     r->st_mtime_nsec = (int64_t)st.st_mtim.tv_nsec;
+    r->st_ctime_sec = (int64_t)st.st_ctim.tv_sec;
+    r->st_ctime_nsec = (int64_t)st.st_ctim.tv_nsec;
     if ((err = jl_cachefile_read(jipath, 0, &r->cf)))
         goto fail;
     if ((err = check_integrity(r->cf, jipath, detail)))
@@ -598,12 +600,27 @@ JL_DLLEXPORT int jl_cache_relocate_apply(const jl_cache_reloc_t *r)
         return JL_DEPOT_E_INVALID_ARGUMENT;
     if (!r->out)
         return JL_DEPOT_E_OK;
+    // a directory nobody may write is read-only, even for root (the rule of
+    // verify and seal, doc/stamps.md)
+    const char *sl = strrchr(r->path, '/');
+    char *dir = sl ? strndup(r->path, sl == r->path ? 1 : (size_t)(sl - r->path)) : strdup(".");
+    if (!dir)
+        return JL_DEPOT_E_NOMEM;
     struct stat st;
+    int err = stat(dir, &st) != 0 ? jl_depot_errno_code(errno)
+              : (st.st_mode & 0222) == 0 || access(dir, W_OK) != 0 ? JL_DEPOT_E_READ_ONLY
+                                                                   : JL_DEPOT_E_OK;
+    free(dir);
+    if (err)
+        return err;
     if (stat(r->path, &st) != 0)
         return jl_depot_errno_code(errno);
+    // ctime too: an in-place edit of the same size with its mtime restored
     if ((uint64_t)st.st_size != r->st_size || (uint64_t)st.st_ino != r->st_ino ||
         (uint64_t)st.st_dev != r->st_dev || (int64_t)st.st_mtim.tv_sec != r->st_mtime_sec ||
-        (int64_t)st.st_mtim.tv_nsec != r->st_mtime_nsec)
+        (int64_t)st.st_mtim.tv_nsec != r->st_mtime_nsec ||
+        (int64_t)st.st_ctim.tv_sec != r->st_ctime_sec ||
+        (int64_t)st.st_ctim.tv_nsec != r->st_ctime_nsec)
         return JL_DEPOT_E_RELOCATE_CHANGED;
     return jl_depot_write_atomic(r->path, r->out, r->outlen, -1);
 }

@@ -84,7 +84,7 @@ typedef struct {
     size_t outlen;
     // the identity of the file read (a change before the write is refused)
     uint64_t st_size, st_ino, st_dev;
-    int64_t st_mtime_sec, st_mtime_nsec;
+    int64_t st_mtime_sec, st_mtime_nsec, st_ctime_sec, st_ctime_nsec;
 } jl_cache_reloc_t;
 
 // Plan the relocation of `jipath` against stack `s`.  On success *out is a

@@ -55,46 +55,6 @@ static int scan_depot(const char *depot, jldepot_strlist_t *files)
     return rc;
 }
 
-// The depot of a cache file from its path: <D>/compiled/<v>/<Name>/<file>.ji.
-static char *depot_of_cachefile(const char *file)
-{
-    char *r = realpath(file, NULL);
-    if (!r)
-        return NULL;
-    for (int k = 0; k < 3; k++) {
-        char *sl = strrchr(r, '/');
-        if (!sl || sl == r) {
-            free(r);
-            return NULL;
-        }
-        *sl = '\0';
-    }
-    char *sl = strrchr(r, '/');
-    if (!sl || sl == r || strcmp(sl + 1, "compiled") != 0) {
-        free(r);
-        return NULL;
-    }
-    *sl = '\0';
-    return r;
-}
-
-static int on_stack(jl_depot_stack_t *s, const char *depot)
-{
-    for (size_t i = 0; i < jl_depot_stack_size(s); i++) {
-        const char *root = jl_depot_root(s, i, JL_DEPOT_ROLE_DEPOT);
-        if (!root)
-            continue;
-        if (!strcmp(root, depot))
-            return 1;
-        char *rr = realpath(root, NULL);
-        int eq = rr && !strcmp(rr, depot);
-        free(rr);
-        if (eq)
-            return 1;
-    }
-    return 0;
-}
-
 // Print bytes that may hold anything (NUL, control bytes) readably.
 static void put_bytes(FILE *f, const char *p, size_t n)
 {
@@ -166,10 +126,10 @@ static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
         status = "refused";
         run->refused++;
         if (detail && detail != err)
-            jldepot_error("relocate: %s: %s (%s)", file, jl_depot_strerror(err),
-                          jl_depot_strerror(detail));
+            jldepot_error("relocate: %s: %s (%s) [%s]", file, jl_depot_strerror(err),
+                          jl_depot_strerror(detail), jl_depot_errjson(err));
         else
-            jldepot_error("relocate: %s: %s", file, jl_depot_strerror(err));
+            jldepot_file_error("relocate", file, err, 0);
     }
     else if (!r->out) {
         status = "unchanged";
@@ -275,15 +235,14 @@ int jldepot_cmd_relocate(int argc, char **argv)
         return JLDEPOT_EXIT_USAGE;
     }
     int rc = JLDEPOT_EXIT_USAGE;
-    jldepot_strlist_t files = {0}, depots = {0}, extra = {0};
+    jldepot_strlist_t files = {0}, depots = {0};
     jl_depot_stack_t *s = NULL;
-    char *dp = NULL;
     // 1. the caches, and the depots they are in
     for (size_t i = 0; i < inputs.n; i++) {
         const char *in = inputs.v[i];
         struct stat st;
         if (stat(in, &st) != 0) {
-            jldepot_error("relocate: %s: %s", in, jl_depot_strerror(jl_depot_errno_code(errno)));
+            jldepot_errno_error("relocate", in, errno, 0);
             goto done;
         }
         char *depot;
@@ -291,13 +250,13 @@ int jldepot_cmd_relocate(int argc, char **argv)
             depot = realpath(in, NULL);
             if (!depot || scan_depot(depot, &files)) {
                 free(depot);
-                jldepot_error("relocate: %s: %s", in, jl_depot_strerror(JL_DEPOT_E_IO));
+                jldepot_file_error("relocate", in, JL_DEPOT_E_IO, errno);
                 goto done;
             }
         }
         else {
-            depot = depot_of_cachefile(in);
-            if (jldepot_strlist_push(&files, strdup(in))) {
+            depot = jldepot_cache_depot(in);
+            if (jldepot_strlist_push(&files, jldepot_abspath(in))) {
                 free(depot);
                 goto done;
             }
@@ -306,34 +265,8 @@ int jldepot_cmd_relocate(int argc, char **argv)
             goto done;
     }
     // 2. the stack: the depots not on DEPOT_PATH go in front of it
-    s = jldepot_stack_build(&so);
-    if (!s)
+    if (!(s = jldepot_stack_with(&so, &depots)))
         goto done;
-    for (size_t i = 0; i < depots.n; i++) {
-        int seen = on_stack(s, depots.v[i]);
-        for (size_t k = 0; !seen && k < extra.n; k++)
-            seen = !strcmp(extra.v[k], depots.v[i]);
-        if (!seen && jldepot_strlist_push(&extra, strdup(depots.v[i])))
-            goto done;
-    }
-    if (extra.n) {
-        size_t len = 2 + (so.cfg.depot_path ? strlen(so.cfg.depot_path) : 0);
-        for (size_t i = 0; i < extra.n; i++)
-            len += strlen(extra.v[i]) + 1;
-        if (!(dp = (char *)malloc(len)))
-            goto done;
-        dp[0] = '\0';
-        for (size_t i = 0; i < extra.n; i++) {
-            strcat(dp, extra.v[i]);
-            strcat(dp, ":");
-        }
-        // "A:" keeps Julia's rule: an empty entry expands to the default depots
-        strcat(dp, so.cfg.depot_path ? so.cfg.depot_path : "");
-        so.cfg.depot_path = dp;
-        jl_depot_stack_free(s);
-        if (!(s = jldepot_stack_build(&so)))
-            goto done;
-    }
     jl_depot_stack_prepare(s);
     // 3. temporary files an interrupted run left behind (older than this run)
     struct timespec start;
@@ -392,10 +325,8 @@ int jldepot_cmd_relocate(int argc, char **argv)
 done:
     if (s)
         jl_depot_stack_free(s);
-    free(dp);
     jldepot_strlist_free(&inputs);
     jldepot_strlist_free(&files);
     jldepot_strlist_free(&depots);
-    jldepot_strlist_free(&extra);
     return rc;
 }

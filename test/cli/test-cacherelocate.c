@@ -653,6 +653,44 @@ static void test_changed_before_write(void **state)
     rm_depot(depot);
 }
 
+// A same-size edit in place whose mtime was put back is seen by its ctime.
+static void test_changed_mtime_restored(void **state)
+{
+    (void)state;
+    char *depot;
+    char *ji = abs_cache("", "Stats", &depot);
+    jl_depot_stack_t *s = stack_of(depot);
+    jl_cache_reloc_t *r = NULL;
+    assert_int_equal(jl_cache_relocate_plan(s, ji, 0, &r, NULL), JL_DEPOT_E_OK);
+    assert_non_null(r->out);
+    struct stat before, after;
+    assert_int_equal(stat(ji, &before), 0);
+    size_t len;
+    uint8_t *bytes = jl_test_read_file(ji, &len);
+    bytes[len / 2] ^= 0x20; // the same size, another byte
+    usleep(20000);          // a ctime tick apart
+    FILE *f = fopen(ji, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    struct timespec ts[2] = {before.st_atim, before.st_mtim};
+    assert_int_equal(utimensat(AT_FDCWD, ji, ts, 0), 0);
+    assert_int_equal(stat(ji, &after), 0);
+    assert_int_equal(after.st_size, before.st_size);
+    assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+    assert_int_equal(jl_cache_relocate_apply(r), JL_DEPOT_E_RELOCATE_CHANGED);
+    size_t len2;
+    uint8_t *back = jl_test_read_file(ji, &len2);
+    assert_int_equal(len2, len);
+    assert_memory_equal(back, bytes, len); // the edit survives
+    free(back);
+    free(bytes);
+    jl_cache_relocate_free(r);
+    jl_depot_stack_free(s);
+    free(ji);
+    rm_depot(depot);
+}
+
 static void test_old_depot_forms(void **state)
 {
     (void)state;
@@ -733,4 +771,5 @@ JL_TEST_MAIN(cmocka_unit_test(test_r12_in_place), cmocka_unit_test(test_m13_in_p
              cmocka_unit_test(test_real_fixtures_unchanged), cmocka_unit_test(test_refuse_crc_ji),
              cmocka_unit_test(test_refuse_crc_so), cmocka_unit_test(test_outside_and_role_tokens),
              cmocka_unit_test(test_absolute_roundtrip), cmocka_unit_test(test_changed_before_write),
+             cmocka_unit_test(test_changed_mtime_restored),
              cmocka_unit_test(test_old_depot_forms), cmocka_unit_test(test_temp_files))

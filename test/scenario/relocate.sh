@@ -115,7 +115,7 @@ printf 'X' | dd of="$bad" bs=1 seek=200 conv=notrunc status=none
 cp "$bad" "$tmp/bad.copy"
 reloc "$B"
 check "a flipped byte: refused, exit 1" \
-    '[ $rc -eq 1 ] && grep -qx "jldepot: relocate: $bad: the cache file does not pass its own checks, so it is not rewritten (the cache file checksum is invalid)" "$err"'
+    '[ $rc -eq 1 ] && grep -qx "jldepot: relocate: $bad: the cache file does not pass its own checks, so it is not rewritten (the cache file checksum is invalid) \[relocate_crc\]" "$err"'
 check "a flipped byte: the file is left as it was" 'cmp -s "$bad" "$tmp/bad.copy"'
 
 O="$tmp/readonly"
@@ -134,15 +134,27 @@ else
     chmod -R u+w "$O"
 fi
 check "read-only depot: every cache refused, exit 1" \
-    '[ $rc -eq 1 ] && [ "$(grep -c ": the location is read-only$" "$err")" -eq 2 ] && [ "$(tail -n 1 "$out")" = "0 relocated, 0 unchanged, 2 refused, 0 paths not relocatable" ]'
+    '[ $rc -eq 1 ] && [ "$(grep -c ": the location is read-only; .* \[read_only\]$" "$err")" -eq 2 ] && [ "$(tail -n 1 "$out")" = "0 relocated, 0 unchanged, 2 refused, 0 paths not relocatable" ]'
 check "read-only depot: nothing changed" 'sums "$O" | cmp -s - "$tmp/ro.sum" && [ "$(temps "$O")" -eq 0 ]'
+# a depot with no write bits is read-only for everyone, root included
+chmod -R a-w "$O"
+reloc "$O"
+chmod -R u+w "$O"
+check "no write bits (even as root): every cache refused as read_only, exit 1" \
+    '[ $rc -eq 1 ] && [ "$(grep -c ": the location is read-only; .* \[read_only\]$" "$err")" -eq 2 ]'
+check "no write bits: nothing changed" 'sums "$O" | cmp -s - "$tmp/ro.sum" && [ "$(temps "$O")" -eq 0 ]'
+
+# a relative cache-file path, from inside the depot
+(cd "$O" && "$JLDEPOT" relocate --dry-run compiled/v1.11/Stats/*.ji) >"$out" 2>"$err"
+check "a relative .ji path: planned like the absolute one, exit 0" \
+    '[ $? -eq 0 ] && grep -q "^would relocate $O/compiled/v1.11/Stats/" "$out" && [ ! -s "$err" ]'
 
 "$JLDEPOT" relocate >/dev/null 2>&1
 check "usage: no argument exits 2" '[ $? -eq 2 ]'
 "$JLDEPOT" relocate --frobnicate "$E" >/dev/null 2>&1
 check "usage: unknown option exits 2" '[ $? -eq 2 ]'
 "$JLDEPOT" relocate "$tmp/no-such-depot" >/dev/null 2>"$err"
-check "usage: a missing input exits 2, named" '[ $? -eq 2 ] && grep -q "no-such-depot: the file does not exist" "$err"'
+check "usage: a missing input exits 2, named" '[ $? -eq 2 ] && grep -q "no-such-depot: the file does not exist .*; check the path \[not_found\]$" "$err"'
 
 # ---- fault injection: SIGKILL at random points --------------------------------------
 
