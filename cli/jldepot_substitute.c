@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jldepot.h"
@@ -63,7 +64,8 @@ static const char sub_help[] =
     "  --platform CACHE.ji  a cache written by the Julia that will load these caches,\n"
     "                       with the same options (its version, commit, sysimage,\n"
     "                       flags and CPU targets)\n"
-    "  --julia-home DIR     Julia's bindir: the platform of its bundled stdlib caches\n"
+    "  --julia-home DIR     Julia's bindir: its identity from its bundled stdlib caches,\n"
+    "                       the cache flags and CPU target of a session of DIR/julia\n"
     "  --json               one JSON document instead of the text report\n"
     "  -q, --quiet          the summary line only\n"
     "  --allow-unsigned     accept unsigned bundles, for this command only\n"
@@ -433,7 +435,64 @@ static void substitute_pkg(pkg_t *p, const jldepot_trust_t *t, const char *depot
         p->state = p->err ? S_REFUSED : S_MISSING;
 }
 
-// The platform: --platform, or the first stdlib cache of --julia-home.
+// What a default session of `julia` writes into a new cache: its cache flags
+// and the names of its CPU targets (JULIA_CPU_TARGET, else -C, "native" being
+// the host CPU), as loading.jl passes them to the precompile process.  0, or
+// -1 when it cannot be run.
+static const char session_script[] =
+    "t = get(ENV, \"JULIA_CPU_TARGET\", unsafe_string(Base.JLOptions().cpu_target));"
+    "n = [(s = String(first(split(x, ','))); s == \"native\" ? Sys.CPU_NAME : s)"
+    " for x in split(t, ';')];"
+    "print(Int(ccall(:jl_cache_flags, UInt8, ())), ' ', join(n, ';'))";
+
+static int session_platform(const char *julia, jldepot_platform_t *pf)
+{
+    int fds[2];
+    if (access(julia, X_OK) != 0 || pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execl(julia, julia, "--startup-file=no", "--history-file=no", "-e", session_script,
+              (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[4096];
+    size_t n = 0;
+    ssize_t k;
+    while (n < sizeof(buf) - 1 && ((k = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0 ||
+                                   (k < 0 && errno == EINTR)))
+        n += k > 0 ? (size_t)k : 0;
+    buf[n] = '\0';
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    char *sp = strchr(buf, ' ');
+    char *end = NULL;
+    long flags = strtol(buf, &end, 10);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !sp || end != sp || flags < 0 ||
+        flags > 255 || !sp[1] || strpbrk(sp + 1, " \n\r"))
+        return -1;
+    char *targets = strdup(sp + 1);
+    if (!targets)
+        return -1;
+    free(pf->cpu_targets);
+    pf->cpu_targets = targets;
+    pf->flags = (int)flags;
+    return 0;
+}
+
+// The platform: --platform, or Julia's identity from the first stdlib cache of
+// --julia-home with the flags and CPU target of a session of its julia.
 static int platform_from(const char *platform, const char *julia_home, jldepot_platform_t *pf)
 {
     char *path = platform ? strdup(platform) : NULL;
@@ -460,6 +519,15 @@ static int platform_from(const char *platform, const char *julia_home, jldepot_p
     if (err)
         jldepot_error("substitute: %s: %s [%s]", path, jl_depot_strerror(err),
                       jl_depot_errjson(err));
+    // the stdlib caches were built with the build's own options (-O3 -g2,
+    // JULIA_CPU_TARGET); a user's session writes its own
+    char *julia = NULL;
+    if (!err && !platform && asprintf(&julia, "%s/julia", julia_home) >= 0 &&
+        session_platform(julia, pf) != 0)
+        jldepot_error("substitute: warning: %s could not be run: the cache flags and CPU "
+                      "target of its stdlib caches are used",
+                      julia);
+    free(julia);
     jl_cachefile_free(cf);
     free(path);
     return err;

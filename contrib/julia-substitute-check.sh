@@ -27,7 +27,7 @@ jldepot=${2:-$top/usr/bin/jldepot}
 bindir=$(dirname "$(readlink -f "$julia")")
 W=$(mktemp -d "${TMPDIR:-/tmp}/jl-substitute-XXXXXX")
 srv_pid=
-trap '[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; rm -rf "$W"' EXIT
+trap '[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 fails=0
 check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails + 1)); fi; }
 N=${NPKGS:-6}
@@ -100,11 +100,14 @@ install_pkgs() { # DEPOT NAME...
 B="$W/build machine/depot"
 install_pkgs "$B" "${names[@]}"
 mods=$(printf 'P%s, ' $(seq 1 "$N"))Built
+tb0=$(date +%s%N)
 JULIA_DEPOT_PATH="$B:" JULIA_PROJECT="$W/env" "$julia" --startup-file=no -e "using $mods" 2>"$W/build.log"
+tb1=$(date +%s%N)
 check "the build machine precompiled every package" \
     '[ "$(find "$B/compiled" -name "*.ji" | wc -l)" -eq $((N + 1)) ]'
 
 # ---- 2. sign, pack, serve ----------------------------------------------------------------
+mkdir -p "$W/keys"
 "$jldepot" key generate --dir "$W/keys" check-1 >/dev/null
 "$jldepot" pack --sign "$W/keys/check-1.secret" --julia-home "$bindir" --out "$W/srv" "$B" all \
     >"$W/pack.log" 2>&1 || true
@@ -122,8 +125,10 @@ mkdir -p "$C/config/jldepot"
 printf '[[source]]\nurl = "http://127.0.0.1:%s"\ntrusted-keys = ["%s"]\n' "$port" \
     "$(cat "$W/keys/check-1.public")" >"$C/config/jldepot/sources.toml"
 set +e
+ts0=$(date +%s%N)
 JULIA_DEPOT_PATH="$C:" "$jldepot" substitute --julia-home "$bindir" "$W/env" "$C" >"$W/sub.txt" 2>&1
 src=$?
+ts1=$(date +%s%N)
 set -e
 sed "s|$W|\$W|g" "$W/sub.txt"
 check "substitute exits 0" '[ $src -eq 0 ]'
@@ -132,9 +137,11 @@ check "substitute installed P1..P$N" \
 check "Built is reported not servable, Local not on any server" \
     'grep -q "^not servable.*Built" "$W/sub.txt" && grep -q "^not on any server.*Local" "$W/sub.txt"'
 find "$C/compiled" -name '*.ji' | sort >"$W/before"
+find "$C/compiled" -name '*.ji' -o -name '*.so' | sort | xargs -d '\n' sha256sum >"$W/before.sha"
 
 # ---- 4. Julia loads the environment ------------------------------------------------------
-JULIA_DEPOT_PATH="$C:" JULIA_PROJECT="$W/env" "$julia" --startup-file=no -e "
+t0=$(date +%s%N)
+JULIA_DEBUG=loading JULIA_DEPOT_PATH="$C:" JULIA_PROJECT="$W/env" "$julia" --startup-file=no -e "
     using $mods, Local
     for n in [$(printf '"P%s", ' $(seq 1 "$N"))\"Built\", \"Local\"]
         id = Base.identify_package(n)
@@ -143,6 +150,7 @@ JULIA_DEPOT_PATH="$C:" JULIA_PROJECT="$W/env" "$julia" --startup-file=no -e "
     end
     println(\"P$N.f: \", P$N.f(0.5))" >"$W/load.txt" 2>"$W/load.err"
 lrc=$?
+t1=$(date +%s%N)
 sed "s|$W|\$W|g" "$W/load.txt"
 find "$C/compiled" -name '*.ji' | sort >"$W/after"
 check "Julia loaded the environment (exit 0)" '[ $lrc -eq 0 ]'
@@ -152,6 +160,12 @@ from_served() {
 check "every substituted package loaded from the served cache, nothing recompiled" from_served
 check "only Built and Local were precompiled on the client" \
     '[ "$(comm -13 "$W/before" "$W/after" | sed "s|.*/compiled/v[^/]*/||; s|/.*||" | sort | tr "\n" " ")" = "Built Local " ]'
-check "no substituted cache was rewritten" '[ -z "$(comm -23 "$W/before" "$W/after")" ]'
+check "no substituted cache was rewritten (same .ji and .so bytes)" \
+    '[ -z "$(comm -23 "$W/before" "$W/after")" ] && sha256sum --quiet -c "$W/before.sha"'
+check "the loader rejected none of the substituted caches and loaded each one's pkgimage (JULIA_DEBUG=loading)" \
+    '! grep -E "Rejecting cache file .*/compiled/v[^/]*/P[0-9]+/" "$W/load.err" && [ "$(grep -oE "Loading object cache file .*/compiled/v[^/]*/P[0-9]+/.*\.so for P[0-9]+ " "$W/load.err" | sort -u | wc -l)" -eq "$N" ]'
+echo "# build machine: using the environment with precompilation took $(((tb1 - tb0) / 1000000)) ms;" \
+    "client: substitute $(((ts1 - ts0) / 1000000)) ms, then using (P1..P$N from the server," \
+    "Built and Local precompiled) $(((t1 - t0) / 1000000)) ms"
 echo "$fails failed"
 [ "$fails" -eq 0 ]

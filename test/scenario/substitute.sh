@@ -249,6 +249,8 @@ printf '[[source]]\nurl = "%s/main"\ntrusted-keys = ["%s"]\n' "$U" "$(cat "$K/sr
 run substitute --julia-home "$H/bin" --depot-path "$B" "$E3" "$C3"
 check "--julia-home: the platform from Julia's stdlib caches; Fmt substituted" \
     '[ $rc -eq 0 ] && grep -q "^substituted Fmt " "$out" && tail -1 "$out" | grep -q "^1 substituted, 0 not on any server, 0 not servable, 0 refused (1 stdlibs"'
+check "--julia-home with no julia to ask: a warning that the stdlib caches' flags and CPU target stand in" \
+    'grep -qF "warning: $H/bin/julia could not be run: the cache flags and CPU target of its stdlib caches are used" "$err"'
 run verify --depot-path "$C3:$B" "$C3"/compiled/v1.11/Fmt/*.ji
 check "... and fresh beside the bundled depot's stdlib cache" '[ $rc -eq 0 ]'
 
