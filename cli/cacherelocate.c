@@ -193,12 +193,57 @@ static int path_exists(const char *p)
 }
 
 // Find the entry of `name`; NULL when absent.
+static uint64_t name_hash(jl_cache_str_t s)
+{
+    uint64_t h = 14695981039346656037ull; // FNV-1a
+    for (size_t i = 0; i < s.len; i++)
+        h = (h ^ (uint8_t)s.ptr[i]) * 1099511628211ull;
+    return h;
+}
+
+// The slot of `name` in the index: the one holding it, or the empty one
+// where it belongs.
+static size_t *index_slot(const jl_cache_reloc_t *r, jl_cache_str_t name)
+{
+    size_t mask = r->index_cap_ - 1;
+    for (size_t i = (size_t)name_hash(name) & mask;; i = (i + 1) & mask) {
+        size_t *slot = &r->index_[i];
+        if (*slot == 0 || str_eq(r->names[*slot - 1].old, name))
+            return slot;
+    }
+}
+
 static jl_cache_reloc_name_t *find_name(const jl_cache_reloc_t *r, jl_cache_str_t name)
 {
-    for (size_t i = 0; i < r->nnames; i++)
-        if (str_eq(r->names[i].old, name))
-            return &r->names[i];
-    return NULL;
+    if (!r->index_)
+        return NULL;
+    size_t *slot = index_slot(r, name);
+    return *slot ? &r->names[*slot - 1] : NULL;
+}
+
+// Room for one more name, in `names` and in the index (kept at most half full).
+static int reserve_name(jl_cache_reloc_t *r)
+{
+    if (r->nnames == r->names_cap_) {
+        size_t cap = r->names_cap_ ? 2 * r->names_cap_ : 16;
+        jl_cache_reloc_name_t *nn = (jl_cache_reloc_name_t *)realloc(r->names, cap * sizeof(*nn));
+        if (!nn)
+            return JL_DEPOT_E_NOMEM;
+        r->names = nn;
+        r->names_cap_ = cap;
+    }
+    if (2 * (r->nnames + 1) > r->index_cap_) {
+        size_t cap = r->index_cap_ ? 2 * r->index_cap_ : 32;
+        size_t *idx = (size_t *)calloc(cap, sizeof(*idx));
+        if (!idx)
+            return JL_DEPOT_E_NOMEM;
+        free(r->index_);
+        r->index_ = idx;
+        r->index_cap_ = cap;
+        for (size_t i = 0; i < r->nnames; i++)
+            *index_slot(r, r->names[i].old) = i + 1;
+    }
+    return JL_DEPOT_E_OK;
 }
 
 static int set_new(jl_cache_reloc_name_t *e, const char *p, size_t n, int action)
@@ -292,17 +337,16 @@ static int add_name(planner_t *pl, jl_cache_str_t name)
     jl_cache_reloc_t *r = pl->r;
     if (find_name(r, name))
         return JL_DEPOT_E_OK;
-    jl_cache_reloc_name_t *nn =
-        (jl_cache_reloc_name_t *)realloc(r->names, (r->nnames + 1) * sizeof(*nn));
-    if (!nn)
-        return JL_DEPOT_E_NOMEM;
-    r->names = nn;
+    int err = reserve_name(r);
+    if (err)
+        return err;
     jl_cache_reloc_name_t *e = &r->names[r->nnames++];
     memset(e, 0, sizeof(*e));
     e->old = name;
-    int err = r->cf->layout == JL_CACHE_LAYOUT_L10 && !(r->flags & JL_CACHE_RELOCATE_ABSOLUTE)
-                  ? map_l10(pl, e)
-                  : map_tokens(pl, e);
+    *index_slot(r, name) = r->nnames;
+    err = r->cf->layout == JL_CACHE_LAYOUT_L10 && !(r->flags & JL_CACHE_RELOCATE_ABSOLUTE)
+              ? map_l10(pl, e)
+              : map_tokens(pl, e);
     if (!err && e->new_)
         r->nchanged++;
     return err;
@@ -452,6 +496,7 @@ JL_DLLEXPORT void jl_cache_relocate_free(jl_cache_reloc_t *r)
     for (size_t i = 0; i < r->nnames; i++)
         free(r->names[i].new_);
     free(r->names);
+    free(r->index_);
     free(r->mtimes);
     free(r->out);
     free(r->old_depot);
@@ -607,7 +652,7 @@ JL_DLLEXPORT int jl_cache_relocate_apply(const jl_cache_reloc_t *r)
     if (!dir)
         return JL_DEPOT_E_NOMEM;
     struct stat st;
-    int err = stat(dir, &st) != 0 ? jl_depot_errno_code(errno)
+    int err = stat(dir, &st) != 0                                  ? jl_depot_errno_code(errno)
               : (st.st_mode & 0222) == 0 || access(dir, W_OK) != 0 ? JL_DEPOT_E_READ_ONLY
                                                                    : JL_DEPOT_E_OK;
     free(dir);

@@ -85,6 +85,11 @@ typedef struct {
     // the identity of the file read (a change before the write is refused)
     uint64_t st_size, st_ino, st_dev;
     int64_t st_mtime_sec, st_mtime_nsec, st_ctime_sec, st_ctime_nsec;
+    // private: capacity of `names`, and a hash index of them (open
+    // addressing: 0 empty, else a names index + 1), so planning stays
+    // linear in the number of dependencies
+    size_t names_cap_, index_cap_;
+    size_t *index_;
 } jl_cache_reloc_t;
 
 // Plan the relocation of `jipath` against stack `s`.  On success *out is a
