@@ -99,9 +99,58 @@ static json_object *juuid(jl_cache_u128_t u)
     return jldepot_jstr(b);
 }
 
+#define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static json_object *jcheck(int v)
 {
     return v < 0 ? NULL : json_object_new_boolean(v);
+}
+
+typedef struct {
+    const jl_cachefile_t *cf;
+    resolver_t *res;
+} deps_ctx_t;
+
+// The dependency list, streamed: a hostile header may have millions.
+static void emit_deps(FILE *f, void *ctx)
+{
+    const jl_cachefile_t *cf = ((deps_ctx_t *)ctx)->cf;
+    resolver_t *res = ((deps_ctx_t *)ctx)->res;
+    fputc('[', f);
+    for (size_t i = 0; i < cf->ndeps; i++) {
+        const jl_cache_dep_t *d = &cf->deps[i];
+        json_object *j = json_object_new_object();
+        jldepot_json_add_name(j, "kind", jl_cache_dep_kind_name(d->kind));
+        // a require entry's stored path is a binary key (NUL, 16 UUID bytes,
+        // name): it is given decoded, as `name` and `uuid`
+        if (d->kind == JL_CACHE_DEP_REQUIRE)
+            json_object_object_add(j, "path", NULL);
+        else
+            jldepot_json_add_name_n(j, "path", d->path.ptr, d->path.len);
+        if (d->kind == JL_CACHE_DEP_REQUIRE) {
+            jldepot_json_add_name_n(j, "name", d->req_name.ptr, d->req_name.len);
+            json_object_object_add(j, "uuid", juuid(d->req_uuid));
+        }
+        json_object_object_add(j, "fsize", json_object_new_uint64(d->fsize));
+        json_object_object_add(j, "hash", jhex32(d->hash));
+        json_object_object_add(j, "mtime", json_object_new_double(d->mtime));
+        json_object_object_add(j, "content_tracked", json_object_new_boolean(d->mtime == -1.0));
+        json_object_object_add(j, "provides", json_object_new_int(d->provides));
+        json_object *mp = json_object_new_array();
+        for (size_t k = 0; k < d->modpath_count; k++)
+            json_object_array_add(mp, jldepot_jstr_n(cf->modpath[d->modpath_first + k].ptr,
+                                                     cf->modpath[d->modpath_first + k].len));
+        json_object_object_add(j, "module_path", mp);
+        if (res && d->kind != JL_CACHE_DEP_REQUIRE) {
+            int err;
+            char *r = resolve(res, d->path, &err);
+            json_object_object_add(j, "resolved", r ? jldepot_jstr(r) : NULL);
+            jldepot_json_add_name(j, "resolve_status", jl_depot_errjson(err));
+            free(r);
+        }
+        jldepot_json_print_element(f, j, i, JSON_FLAGS);
+    }
+    fputs(cf->ndeps ? "\n]" : "]", f);
 }
 
 static void print_json(const jl_cachefile_t *cf, const char *file, int status,
@@ -157,41 +206,6 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     }
     json_object_object_add(o, "modules", mods);
     json_object_object_add(o, "depblock_size", json_object_new_uint64(cf->depblock_size));
-    json_object *deps = json_object_new_array();
-    for (size_t i = 0; i < cf->ndeps; i++) {
-        const jl_cache_dep_t *d = &cf->deps[i];
-        json_object *j = json_object_new_object();
-        jldepot_json_add_name(j, "kind", jl_cache_dep_kind_name(d->kind));
-        // a require entry's stored path is a binary key (NUL, 16 UUID bytes,
-        // name): it is given decoded, as `name` and `uuid`
-        if (d->kind == JL_CACHE_DEP_REQUIRE)
-            json_object_object_add(j, "path", NULL);
-        else
-            jldepot_json_add_name_n(j, "path", d->path.ptr, d->path.len);
-        if (d->kind == JL_CACHE_DEP_REQUIRE) {
-            jldepot_json_add_name_n(j, "name", d->req_name.ptr, d->req_name.len);
-            json_object_object_add(j, "uuid", juuid(d->req_uuid));
-        }
-        json_object_object_add(j, "fsize", json_object_new_uint64(d->fsize));
-        json_object_object_add(j, "hash", jhex32(d->hash));
-        json_object_object_add(j, "mtime", json_object_new_double(d->mtime));
-        json_object_object_add(j, "content_tracked", json_object_new_boolean(d->mtime == -1.0));
-        json_object_object_add(j, "provides", json_object_new_int(d->provides));
-        json_object *mp = json_object_new_array();
-        for (size_t k = 0; k < d->modpath_count; k++)
-            json_object_array_add(mp, jldepot_jstr_n(cf->modpath[d->modpath_first + k].ptr,
-                                                     cf->modpath[d->modpath_first + k].len));
-        json_object_object_add(j, "module_path", mp);
-        if (res && d->kind != JL_CACHE_DEP_REQUIRE) {
-            int err;
-            char *r = resolve(res, d->path, &err);
-            json_object_object_add(j, "resolved", r ? jldepot_jstr(r) : NULL);
-            jldepot_json_add_name(j, "resolve_status", jl_depot_errjson(err));
-            free(r);
-        }
-        json_object_array_add(deps, j);
-    }
-    json_object_object_add(o, "dependencies", deps);
     json_object *pr = json_object_new_object();
     if (cf->prefs_form == JL_CACHE_PREFS_BLOB) {
         jldepot_json_add_name(pr, "form", "toml_blob");
@@ -272,8 +286,9 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     json_object_object_add(ck, "pkgimage_path", so ? jldepot_jstr(so) : NULL);
     free(so);
     json_object_object_add(o, "checks", ck);
-    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    deps_ctx_t dc = {cf, res};
+    jldepot_json_print_with(stdout, o, "dependencies", JSON_FLAGS, emit_deps, &dc);
+    fputc('\n', stdout);
     json_object_put(o);
 }
 

@@ -163,3 +163,66 @@ void jldepot_json_add_name(json_object *o, const char *key, const char *s)
 {
     jldepot_json_add_name_n(o, key, s, s ? strlen(s) : 0);
 }
+
+// ---- streamed JSON -----------------------------------------------------------------
+
+// Strings json-c prints as they are, and that no name can produce: control
+// bytes are always printed escaped.  Hole k is "\001jldepot-stream-<k>\001".
+#define STREAM_HOLE      "\001jldepot-stream-%zu\001"
+#define STREAM_HOLE_JSON "\"\\u0001jldepot-stream-%zu\\u0001\""
+
+void jldepot_json_print_holes(FILE *f, json_object *o, int flags, const char *const *keys,
+                              size_t nkeys, void (*emit)(FILE *f, void *ctx, size_t k), void *ctx)
+{
+    char hole[64];
+    for (size_t k = 0; k < nkeys; k++) {
+        snprintf(hole, sizeof(hole), STREAM_HOLE, k);
+        json_object_object_add(o, keys[k], json_object_new_string(hole));
+    }
+    const char *s = json_object_to_json_string_ext(o, flags);
+    for (;;) {
+        // the next hole in the text (json-c keeps the members in order)
+        const char *next = NULL;
+        size_t nk = 0, nlen = 0;
+        for (size_t k = 0; k < nkeys; k++) {
+            snprintf(hole, sizeof(hole), STREAM_HOLE_JSON, k);
+            const char *h = strstr(s, hole);
+            if (h && (!next || h < next)) {
+                next = h;
+                nk = k;
+                nlen = strlen(hole);
+            }
+        }
+        if (!next)
+            break;
+        fwrite(s, 1, (size_t)(next - s), f);
+        emit(f, ctx, nk);
+        s = next + nlen;
+    }
+    fputs(s, f);
+}
+
+typedef struct {
+    void (*emit)(FILE *f, void *ctx);
+    void *ctx;
+} one_hole_t;
+
+static void emit_one(FILE *f, void *ctx, size_t k)
+{
+    (void)k;
+    ((one_hole_t *)ctx)->emit(f, ((one_hole_t *)ctx)->ctx);
+}
+
+void jldepot_json_print_with(FILE *f, json_object *o, const char *key, int flags,
+                             void (*emit)(FILE *f, void *ctx), void *ctx)
+{
+    one_hole_t h = {emit, ctx};
+    jldepot_json_print_holes(f, o, flags, &key, 1, emit_one, &h);
+}
+
+void jldepot_json_print_element(FILE *f, json_object *e, size_t i, int flags)
+{
+    fputs(i ? ",\n" : "\n", f);
+    fputs(json_object_to_json_string_ext(e, flags), f);
+    json_object_put(e);
+}

@@ -19,6 +19,7 @@
 #define JLDEPOT_OUT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <json.h>
 
@@ -39,5 +40,17 @@ json_object *jldepot_jstr(const char *s);
 // Add `key` (and `<key>_hex` when the name is not valid UTF-8) to `o`.
 void jldepot_json_add_name_n(json_object *o, const char *key, const char *s, size_t n);
 void jldepot_json_add_name(json_object *o, const char *key, const char *s);
+
+// Streamed JSON, so that output with millions of entries needs memory for
+// one entry, not for the whole document: print `o` (json-c `flags`) with
+// the value of `key` written by `emit` in its place (typically "[", the
+// entries through jldepot_json_print_element, "]").
+void jldepot_json_print_with(FILE *f, json_object *o, const char *key, int flags,
+                             void (*emit)(FILE *f, void *ctx), void *ctx);
+// The same for several keys: `emit` is called with the index of the key.
+void jldepot_json_print_holes(FILE *f, json_object *o, int flags, const char *const *keys,
+                              size_t nkeys, void (*emit)(FILE *f, void *ctx, size_t k), void *ctx);
+// Print entry `i` (0-based) of an array being streamed, and free it.
+void jldepot_json_print_element(FILE *f, json_object *e, size_t i, int flags);
 
 #endif // JLDEPOT_OUT_H

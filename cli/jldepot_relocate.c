@@ -65,7 +65,7 @@ typedef struct {
     int dry_run, json;
     unsigned flags;
     size_t relocated, unchanged, refused, absolute;
-    json_object *jcaches;
+    size_t njson; // caches printed (--json)
 } run_t;
 
 static void report_plan(run_t *run, const jl_cache_reloc_t *r)
@@ -95,23 +95,37 @@ static void report_plan(run_t *run, const jl_cache_reloc_t *r)
     }
 }
 
-static json_object *plan_json(const jl_cache_reloc_t *r)
+#define RELOC_JSON_FLAGS \
+    (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+// A plan's lists of paths and of mtimes, streamed: a hostile header may
+// have millions of names.
+static void emit_plan(FILE *f, void *ctx, size_t which)
 {
-    json_object *paths = json_object_new_array();
-    for (size_t i = 0; i < r->nnames; i++) {
-        const jl_cache_reloc_name_t *e = &r->names[i];
+    const jl_cache_reloc_t *r = (const jl_cache_reloc_t *)ctx;
+    size_t n = which == 0 ? r->nnames : r->nmtimes;
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
         json_object *o = json_object_new_object();
-        jldepot_json_add_name_n(o, "old", e->old.ptr, e->old.len);
-        if (e->new_)
-            jldepot_json_add_name_n(o, "new", e->new_, e->newlen);
-        else
-            jldepot_json_add_name_n(o, "new", e->old.ptr, e->old.len);
-        jldepot_json_add_name(o, "action", jl_cache_reloc_action_name(e->action));
-        if (e->action == JL_CACHE_RELOC_NOT_RELOCATABLE)
-            jldepot_json_add_name(o, "reason", jl_depot_errjson(e->err));
-        json_object_array_add(paths, o);
+        if (which == 0) {
+            const jl_cache_reloc_name_t *e = &r->names[i];
+            jldepot_json_add_name_n(o, "old", e->old.ptr, e->old.len);
+            if (e->new_)
+                jldepot_json_add_name_n(o, "new", e->new_, e->newlen);
+            else
+                jldepot_json_add_name_n(o, "new", e->old.ptr, e->old.len);
+            jldepot_json_add_name(o, "action", jl_cache_reloc_action_name(e->action));
+            if (e->action == JL_CACHE_RELOC_NOT_RELOCATABLE)
+                jldepot_json_add_name(o, "reason", jl_depot_errjson(e->err));
+        }
+        else {
+            json_object_object_add(o, "dependency", json_object_new_uint64(r->mtimes[i].dep));
+            json_object_object_add(o, "old", json_object_new_double(r->mtimes[i].old_mtime));
+            json_object_object_add(o, "new", json_object_new_double(r->mtimes[i].new_mtime));
+        }
+        jldepot_json_print_element(f, o, i, RELOC_JSON_FLAGS);
     }
-    return paths;
+    fputs(n ? "\n]" : "]", f);
 }
 
 static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
@@ -157,18 +171,15 @@ static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
             json_object_object_add(o, "not_relocatable", json_object_new_uint64(r->nabsolute));
             if (r->old_depot)
                 jldepot_json_add_name(o, "old_depot", r->old_depot);
-            json_object_object_add(o, "paths", plan_json(r));
-            json_object *mts = json_object_new_array();
-            for (size_t i = 0; i < r->nmtimes; i++) {
-                json_object *m = json_object_new_object();
-                json_object_object_add(m, "dependency", json_object_new_uint64(r->mtimes[i].dep));
-                json_object_object_add(m, "old", json_object_new_double(r->mtimes[i].old_mtime));
-                json_object_object_add(m, "new", json_object_new_double(r->mtimes[i].new_mtime));
-                json_object_array_add(mts, m);
-            }
-            json_object_object_add(o, "mtimes", mts);
         }
-        json_object_array_add(run->jcaches, o);
+        // one cache at a time: the document is streamed
+        static const char *const keys[] = {"paths", "mtimes"};
+        fputs(run->njson++ ? ",\n" : "\n", stdout);
+        if (r)
+            jldepot_json_print_holes(stdout, o, RELOC_JSON_FLAGS, keys, 2, emit_plan, r);
+        else
+            fputs(json_object_to_json_string_ext(o, RELOC_JSON_FLAGS), stdout);
+        json_object_put(o);
     }
     else if (!err) {
         if (r->out)
@@ -301,20 +312,19 @@ int jldepot_cmd_relocate(int argc, char **argv)
     }
     // 4. each cache
     if (run.json)
-        run.jcaches = json_object_new_array();
+        printf("{\n\"dry_run\": %s,\n\"caches\": [", run.dry_run ? "true" : "false");
     for (size_t i = 0; i < files.n; i++)
         do_cache(&run, s, files.v[i]);
     if (run.json) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "dry_run", json_object_new_boolean(run.dry_run));
-        json_object_object_add(o, "caches", run.jcaches);
         json_object_object_add(o, run.dry_run ? "would_relocate" : "relocated",
                                json_object_new_uint64(run.relocated));
         json_object_object_add(o, "unchanged", json_object_new_uint64(run.unchanged));
         json_object_object_add(o, "refused", json_object_new_uint64(run.refused));
         json_object_object_add(o, "not_relocatable", json_object_new_uint64(run.absolute));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        // the rest of the document after the caches: the members of `o`
+        const char *rest = strchr(json_object_to_json_string_ext(o, RELOC_JSON_FLAGS), '{');
+        printf("%s],%s\n", run.njson ? "\n" : "", rest ? rest + 1 : "}");
         json_object_put(o);
     }
     else {

@@ -171,16 +171,47 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
                            unreadable ? NULL : json_object_new_boolean(r->relocatable));
     jldepot_json_add_name(o, "stamp", jl_verify_stamp_use_name(r->stamp));
     json_object_object_add(o, "stamp_rejected", json_object_new_boolean(r->stamp_rejected));
-    json_object *rr = json_object_new_array();
-    for (size_t i = 0; i < r->nreloc; i++) {
+    json_object *mods = json_object_new_array();
+    for (size_t i = 0; i < r->nmods; i++) {
+        const jl_verify_mod_t *m = &r->mods[i];
         json_object *x = json_object_new_object();
-        jldepot_json_add_name(x, "reason", jl_depot_errjson(r->reloc[i].code));
-        jldepot_json_add_name(x, "path", r->reloc[i].path);
-        jldepot_json_add_name(x, "text", r->reloc[i].text);
-        json_object_array_add(rr, x);
+        jldepot_json_add_name(x, "name", m->name);
+        json_object_object_add(x, "uuid", juuid(m->uuid));
+        json_object_object_add(x, "build_id", juuid(m->build_id));
+        jldepot_json_add_name(x, "verdict", jl_verify_mod_verdict_name(m->verdict));
+        jldepot_json_add_name(x, "cache", m->cache);
+        json_object_array_add(mods, x);
     }
-    json_object_object_add(o, "relocatable_reasons", rr);
-    json_object *deps = json_object_new_array();
+    json_object_object_add(o, "modules", mods);
+    return o;
+}
+
+#define VERIFY_JSON_FLAGS \
+    (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+typedef struct {
+    const jl_verify_result_t *r;
+    jl_depot_stack_t *s;
+} deps_ctx_t;
+
+// A cache's lists of reasons and of dependencies, streamed: a hostile header
+// may have millions.
+static void emit_lists(FILE *f, void *ctx, size_t which)
+{
+    const jl_verify_result_t *r = ((deps_ctx_t *)ctx)->r;
+    jl_depot_stack_t *s = ((deps_ctx_t *)ctx)->s;
+    fputc('[', f);
+    if (which == 0) {
+        for (size_t i = 0; i < r->nreloc; i++) {
+            json_object *x = json_object_new_object();
+            jldepot_json_add_name(x, "reason", jl_depot_errjson(r->reloc[i].code));
+            jldepot_json_add_name(x, "path", r->reloc[i].path);
+            jldepot_json_add_name(x, "text", r->reloc[i].text);
+            jldepot_json_print_element(f, x, i, VERIFY_JSON_FLAGS);
+        }
+        fputs(r->nreloc ? "\n]" : "]", f);
+        return;
+    }
     for (size_t i = 0; i < r->ndeps; i++) {
         const jl_verify_dep_t *d = &r->deps[i];
         json_object *x = json_object_new_object();
@@ -189,7 +220,7 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
         jldepot_json_add_name(x, "stored", d->stored ? d->stored : "");
         if (d->kind == JL_CACHE_DEP_REQUIRE) {
             json_object_object_add(x, "uuid", juuid(d->req_uuid));
-            json_object_array_add(deps, x);
+            jldepot_json_print_element(f, x, i, VERIFY_JSON_FLAGS);
             continue;
         }
         jldepot_json_add_name(x, "resolved", d->resolved);
@@ -210,22 +241,20 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
             json_object_object_add(x, "crc32c", jhex(d->hash, 8));
             json_object_object_add(x, "crc32c_now", jhex(d->hash_now, 8));
         }
-        json_object_array_add(deps, x);
+        jldepot_json_print_element(f, x, i, VERIFY_JSON_FLAGS);
     }
-    json_object_object_add(o, "dependencies", deps);
-    json_object *mods = json_object_new_array();
-    for (size_t i = 0; i < r->nmods; i++) {
-        const jl_verify_mod_t *m = &r->mods[i];
-        json_object *x = json_object_new_object();
-        jldepot_json_add_name(x, "name", m->name);
-        json_object_object_add(x, "uuid", juuid(m->uuid));
-        json_object_object_add(x, "build_id", juuid(m->build_id));
-        jldepot_json_add_name(x, "verdict", jl_verify_mod_verdict_name(m->verdict));
-        jldepot_json_add_name(x, "cache", m->cache);
-        json_object_array_add(mods, x);
-    }
-    json_object_object_add(o, "modules", mods);
-    return o;
+    fputs(r->ndeps ? "\n]" : "]", f);
+}
+
+// One cache of the JSON document, printed at once (then `r` can be freed).
+static void print_result_json(const jl_verify_result_t *r, jl_depot_stack_t *s, size_t i)
+{
+    json_object *o = result_json(r, s);
+    deps_ctx_t dc = {r, s};
+    static const char *const keys[] = {"relocatable_reasons", "dependencies"};
+    fputs(i ? ",\n" : "\n", stdout);
+    jldepot_json_print_holes(stdout, o, VERIFY_JSON_FLAGS, keys, 2, emit_lists, &dc);
+    json_object_put(o);
 }
 
 static void print_target(const jl_cacheverify_t *v, FILE *f)
@@ -519,7 +548,9 @@ static int run_verify(int argc, char **argv, int seal)
         goto out;
     }
     size_t nfresh = 0, nstale = 0, nnotreloc = 0, nerr = 0, nunreadable = 0;
-    json_object *jarr = json ? json_object_new_array() : NULL;
+    size_t njson = 0; // caches printed: the document is streamed, cache by cache
+    if (json)
+        fputs("{\n\"caches\": [", stdout);
     int target_printed = 0;
     if (!json && jl_cacheverify_target(v)->julia_version) {
         print_target(v, stdout);
@@ -534,7 +565,7 @@ static int run_verify(int argc, char **argv, int seal)
             jldepot_error("seal: %s: %s", r->path, jl_depot_strerror(err));
             nerr++;
             if (json)
-                json_object_array_add(jarr, result_json(r, s));
+                print_result_json(r, s, njson++);
             jl_verify_result_free(r);
             continue;
         }
@@ -560,7 +591,7 @@ static int run_verify(int argc, char **argv, int seal)
         if (!r->relocatable && r->layout != JL_CACHE_LAYOUT_UNKNOWN)
             nnotreloc++;
         if (json)
-            json_object_array_add(jarr, result_json(r, s));
+            print_result_json(r, s, njson++);
         else {
             // one record, one line: names are escaped (jldepot_out.h)
             char *ep = jldepot_escape(r->path);
@@ -599,7 +630,6 @@ static int run_verify(int argc, char **argv, int seal)
         json_object_object_add(jt, "flags", jhex((uint64_t)tt->flags, 2));
         jldepot_json_add_name(jt, "source", jl_cacheverify_target_source(v));
         json_object_object_add(doc, "target", jt);
-        json_object_object_add(doc, "caches", jarr);
         json_object *sum = json_object_new_object();
         json_object_object_add(sum, "fresh", json_object_new_uint64(nfresh));
         json_object_object_add(sum, "stale", json_object_new_uint64(nstale));
@@ -607,8 +637,9 @@ static int run_verify(int argc, char **argv, int seal)
         json_object_object_add(sum, "unreadable", json_object_new_uint64(nunreadable));
         json_object_object_add(sum, "errors", json_object_new_uint64(nerr));
         json_object_object_add(doc, "summary", sum);
-        puts(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        // the rest of the document after the caches: the members of `doc`
+        const char *rest = strchr(json_object_to_json_string_ext(doc, VERIFY_JSON_FLAGS), '{');
+        printf("%s],%s\n", njson ? "\n" : "", rest ? rest + 1 : "}");
         json_object_put(doc);
     }
     else {
