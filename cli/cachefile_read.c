@@ -944,7 +944,7 @@ static int open_file(const char *path, int *fd, uint64_t *size)
     if (*fd < 0)
         return jl_depot_read_errno_code(errno);
     struct stat st;
-    int err = fstat(*fd, &st) != 0 ? jl_depot_read_errno_code(errno)
+    int err = fstat(*fd, &st) != 0   ? jl_depot_read_errno_code(errno)
               : S_ISDIR(st.st_mode)  ? JL_DEPOT_E_IS_DIRECTORY
               : !S_ISREG(st.st_mode) ? JL_DEPOT_E_NOT_REGULAR
                                      : JL_DEPOT_E_OK;

@@ -105,8 +105,8 @@ void jldepot_file_error(const char *cmd, const char *path, int err, int eno)
 
 void jldepot_errno_error(const char *cmd, const char *path, int eno, int writing)
 {
-    jldepot_file_error(cmd, path, writing ? jl_depot_errno_code(eno) : jl_depot_read_errno_code(eno),
-                       eno);
+    jldepot_file_error(cmd, path,
+                       writing ? jl_depot_errno_code(eno) : jl_depot_read_errno_code(eno), eno);
 }
 
 static void usage(FILE *f)

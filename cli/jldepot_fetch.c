@@ -1174,7 +1174,5 @@ out:
     free(dp);
     if (err == JL_DEPOT_E_OK)
         return JLDEPOT_EXIT_OK;
-    return jldepot_is_system_error(err)
-               ? JLDEPOT_EXIT_USAGE
-               : JLDEPOT_EXIT_REJECTED;
+    return jldepot_is_system_error(err) ? JLDEPOT_EXIT_USAGE : JLDEPOT_EXIT_REJECTED;
 }

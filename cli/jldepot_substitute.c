@@ -468,8 +468,8 @@ static int session_platform(const char *julia, jldepot_platform_t *pf)
     char buf[4096];
     size_t n = 0;
     ssize_t k;
-    while (n < sizeof(buf) - 1 && ((k = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0 ||
-                                   (k < 0 && errno == EINTR)))
+    while (n < sizeof(buf) - 1 &&
+           ((k = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0 || (k < 0 && errno == EINTR)))
         n += k > 0 ? (size_t)k : 0;
     buf[n] = '\0';
     close(fds[0]);

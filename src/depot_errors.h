@@ -218,7 +218,8 @@
     /* tool: system errors */ \
     XX(PERMISSION_DENIED, "permission_denied", "permission to access the file is denied") \
     XX(IS_DIRECTORY, "is_directory", "the path is a directory, not a file") \
-    XX(NOT_REGULAR, "not_regular_file", "the path is a FIFO, socket or device, not a regular file") \
+    XX(NOT_REGULAR, "not_regular_file", \
+       "the path is a FIFO, socket or device, not a regular file") \
     XX(TOO_MANY_FILES, "too_many_open_files", "the limit on open files was reached") \
     XX(SYMLINK_LOOP, "symlink_loop", "the path has too many levels of symbolic links") \
     XX(FILE_EXISTS, "file_exists", "a file already exists where one was to be created") \

@@ -771,5 +771,5 @@ JL_TEST_MAIN(cmocka_unit_test(test_r12_in_place), cmocka_unit_test(test_m13_in_p
              cmocka_unit_test(test_real_fixtures_unchanged), cmocka_unit_test(test_refuse_crc_ji),
              cmocka_unit_test(test_refuse_crc_so), cmocka_unit_test(test_outside_and_role_tokens),
              cmocka_unit_test(test_absolute_roundtrip), cmocka_unit_test(test_changed_before_write),
-             cmocka_unit_test(test_changed_mtime_restored),
-             cmocka_unit_test(test_old_depot_forms), cmocka_unit_test(test_temp_files))
+             cmocka_unit_test(test_changed_mtime_restored), cmocka_unit_test(test_old_depot_forms),
+             cmocka_unit_test(test_temp_files))

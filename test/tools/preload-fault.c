@@ -48,9 +48,17 @@ static int errno_named(const char *s, size_t n)
     static const struct {
         const char *name;
         int value;
-    } tab[] = {{"EPERM", EPERM}, {"EACCES", EACCES}, {"ENOSPC", ENOSPC}, {"EDQUOT", EDQUOT},
-               {"EXDEV", EXDEV}, {"EIO", EIO},       {"EMFILE", EMFILE}, {"EROFS", EROFS},
-               {"ENFILE", ENFILE}, {"ELOOP", ELOOP}, {"ENAMETOOLONG", ENAMETOOLONG}};
+    } tab[] = {{"EPERM", EPERM},
+               {"EACCES", EACCES},
+               {"ENOSPC", ENOSPC},
+               {"EDQUOT", EDQUOT},
+               {"EXDEV", EXDEV},
+               {"EIO", EIO},
+               {"EMFILE", EMFILE},
+               {"EROFS", EROFS},
+               {"ENFILE", ENFILE},
+               {"ELOOP", ELOOP},
+               {"ENAMETOOLONG", ENAMETOOLONG}};
     for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
         if (strlen(tab[i].name) == n && !memcmp(tab[i].name, s, n))
             return tab[i].value;
