@@ -597,11 +597,14 @@ JL_DLLEXPORT int jl_cache_relocate_plan(jl_depot_stack_t *s, const char *jipath,
         double now;
         if (!current_mtime(&pl, mapped(r, d->path), &now) || mtime_eq(now, d->mtime))
             continue;
-        jl_cache_reloc_mtime_t *nm =
-            (jl_cache_reloc_mtime_t *)realloc(r->mtimes, (r->nmtimes + 1) * sizeof(*nm));
-        if (!nm)
-            goto fail;
-        r->mtimes = nm;
+        size_t n = r->nmtimes; // capacity doubles at each power of two
+        if ((n & (n - 1)) == 0) {
+            jl_cache_reloc_mtime_t *nm =
+                (jl_cache_reloc_mtime_t *)realloc(r->mtimes, (n ? 2 * n : 1) * sizeof(*nm));
+            if (!nm)
+                goto fail;
+            r->mtimes = nm;
+        }
         r->mtimes[r->nmtimes++] = (jl_cache_reloc_mtime_t){i, d->mtime, now};
         deps[i].mtime = mt[i] = now;
     }

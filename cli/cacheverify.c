@@ -53,11 +53,16 @@ char *jl_verify_strndup_(const char *s, size_t len)
 
 int jl_verify_add_reloc_(jl_verify_result_t *r, int code, const char *path)
 {
-    jl_verify_reloc_t *nr =
-        (jl_verify_reloc_t *)realloc(r->reloc, (r->nreloc + 1) * sizeof(jl_verify_reloc_t));
-    if (!nr)
-        return 1;
-    r->reloc = nr;
+    // the capacity doubles when the count reaches a power of two: a header
+    // with a million dependencies costs linear time, not quadratic copying
+    jl_verify_reloc_t *nr = r->reloc;
+    size_t n = r->nreloc;
+    if ((n & (n - 1)) == 0) {
+        nr = (jl_verify_reloc_t *)realloc(r->reloc, (n ? 2 * n : 1) * sizeof(*nr));
+        if (!nr)
+            return 1;
+        r->reloc = nr;
+    }
     jl_verify_reloc_t *x = &nr[r->nreloc];
     x->code = code;
     x->path = path ? strdup(path) : NULL;
