@@ -145,7 +145,8 @@ check "no write bits (even as root): every cache refused as read_only, exit 1" \
 check "no write bits: nothing changed" 'sums "$O" | cmp -s - "$tmp/ro.sum" && [ "$(temps "$O")" -eq 0 ]'
 
 # a relative cache-file path, from inside the depot
-(cd "$O" && "$JLDEPOT" relocate --dry-run compiled/v1.11/Stats/*.ji) >"$out" 2>"$err"
+jl=$(cd "$(dirname "$JLDEPOT")" && pwd)/$(basename "$JLDEPOT") # $JLDEPOT may be relative
+(cd "$O" && "$jl" relocate --dry-run compiled/v1.11/Stats/*.ji) >"$out" 2>"$err"
 rc=$?
 check "a relative .ji path: planned like the absolute one, exit 0" \
     '[ $rc -eq 0 ] && grep -q "^would relocate $O/compiled/v1.11/Stats/" "$out" && ! grep -q "not absolute" "$err"'
