@@ -1,22 +1,21 @@
 // This file is a part of Julia. License is MIT: https://julialang.org/license
 
 /*
-  llvm-depotmap.c: the debug-info path mapper (see llvm-depotmap.h for the
-  map's format).  Owns: the image id, the memo of files (one
-  tokenize, one DIFile per distinct path and kind, and for DWARF 5 one MD5),
-  the virtual roots `/@<role>-<id>-<k>`, the rewrite pass over existing
-  DIFile nodes, and the `.jl_depot_map` section.
+  llvm-depotmap.c: the debug-info depot map (see llvm-depotmap.h for its
+  format).  Owns: the image id, the memo of files (one tokenize, one DIFile
+  per distinct path and kind, and for DWARF 5 one MD5), the roots (virtual
+  name `/@<role>-<id>-<k>`, token, and the build machine's directory), the
+  scan over the DIFile nodes of a module, and the `jl_depot_map` constant.
+
+  The debug info itself keeps the absolute paths of the machine that built
+  the image, as Julia always wrote them: tools find the sources of an image
+  whose depot did not move with no configuration at all.  The map says which
+  of those paths lie under which depot role root, so a moved image's paths
+  can be found again.
 
   A source file is read only when a DWARF 5 DIFile needs its MD5: once, with
-  one open, fstat and read into the map's reused buffer.
-
-  The rewrite pass collects, in one walk over the module (each node once),
-  the DIFiles reachable from it, then changes each to its final form with
-  LLVMReplaceMDNodeOperandWith.  Changing an operand re-uniques a node; an
-  unresolved node that then collides with an equal one is deleted (its uses
-  replaced), but a DIFile's operands are strings, so a DIFile is always
-  resolved and, on a collision, turns distinct beside the equal node: its
-  handle stays valid, and both of its operands can change in turn.
+  one open, fstat and read into the map's reused buffer.  The scan reads no
+  file and changes no node.
 */
 
 #include <errno.h>
@@ -40,6 +39,7 @@ typedef struct {
     long k;                // mapped: 1-based depot index
     char *vpath;           // mapped: "/@<role>-<id>-<k>/<rest>"
     size_t vrootlen;       // mapped: length of the virtual root in vpath
+    size_t root;           // mapped: index of its root in roots
     char md5[33];          // "" when not (yet) known
     int md5_read;          // the file was read for its MD5 (or could not be)
     LLVMDIBuilderRef b;    // the builder md[] belong to
@@ -50,6 +50,7 @@ typedef struct {
     int role;
     long k;
     size_t entry; // the file whose rest is the anchor
+    char *dir;    // the role root as the build's paths spell it (no trailing `/`)
 } jl_dimap_root_t;
 
 struct jl_dimap_t {
@@ -65,7 +66,7 @@ struct jl_dimap_t {
     size_t *absolute; // indices of ABSOLUTE entries
     size_t nabs, capabs;
     uint64_t created;
-    uint64_t rewritten;
+    uint64_t scanned;
     LLVMDIBuilderRef cub; // builder of the cached CU files
     LLVMMetadataRef cu[2];
     char *buf;   // JL_DEPOT_PATH_MAX + 1 bytes of scratch
@@ -203,6 +204,8 @@ JL_DLLEXPORT void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT
     }
     free(m->e);
     free(m->slots);
+    for (size_t i = 0; i < m->nroots; i++)
+        free(m->roots[i].dir);
     free(m->roots);
     free(m->absolute);
     free(m->buf);
@@ -253,9 +256,9 @@ JL_DLLEXPORT uint64_t jl_dimap_created(const jl_dimap_t *m) JL_NOTSAFEPOINT
     return m->created;
 }
 
-JL_DLLEXPORT uint64_t jl_dimap_rewritten(const jl_dimap_t *m) JL_NOTSAFEPOINT
+JL_DLLEXPORT uint64_t jl_dimap_scanned(const jl_dimap_t *m) JL_NOTSAFEPOINT
 {
-    return m->rewritten;
+    return m->scanned;
 }
 
 // ---- classification of one path ----------------------------------------------
@@ -346,18 +349,51 @@ static void entry_md5(jl_dimap_t *m, jl_dimap_entry_t *e) JL_NOTSAFEPOINT
     file_md5(m, e->path, e->md5);
 }
 
-static int add_root(jl_dimap_t *m, int role, long k, size_t entry) JL_NOTSAFEPOINT
+// The directory a root stands for, as the build spells it: the path of its
+// first file without `/<rest>`, or (a token form, or a path the tokenizer
+// normalized) the role root of depot k resolved in the stack.
+static char *root_dir(jl_dimap_t *m, const jl_dimap_entry_t *e, const char *token,
+                      size_t restlen) JL_NOTSAFEPOINT
+{
+    const char *rest = e->vpath + e->vrootlen + 1;
+    const char *p = e->path;
+    size_t n = 0;
+    if (p[0] == '/' && e->len > restlen + 1 && p[e->len - restlen - 1] == '/' &&
+        memcmp(p + e->len - restlen, rest, restlen) == 0 && memchr(p, '\0', e->len) == NULL)
+        n = e->len - restlen - 1;
+    else if (jl_depot_resolve_buf(m->stack, e->k - 1, JL_DEPOT_RESOLVE_NOSTAT, token, strlen(token),
+                                  m->buf, JL_DEPOT_PATH_MAX + 1, &n, NULL) == JL_DEPOT_E_OK)
+        p = m->buf;
+    else
+        n = 0;
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    char *d = (char *)malloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, p, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+// The index of the root of (role, k), added with e as its anchor when new;
+// -1 when memory runs out.
+static long add_root(jl_dimap_t *m, jl_dimap_entry_t *e, size_t entry,
+                     size_t restlen) JL_NOTSAFEPOINT
 {
     for (size_t i = 0; i < m->nroots; i++)
-        if (m->roots[i].role == role && m->roots[i].k == k)
-            return 0;
+        if (m->roots[i].role == e->role && m->roots[i].k == e->k)
+            return (long)i;
     if (grow((void **)&m->roots, &m->caproots, m->nroots + 1, sizeof(*m->roots)))
         return -1;
-    m->roots[m->nroots].role = role;
-    m->roots[m->nroots].k = k;
-    m->roots[m->nroots].entry = entry;
-    m->nroots++;
-    return 0;
+    jl_dimap_root_t *r = &m->roots[m->nroots];
+    r->role = e->role;
+    r->k = e->k;
+    r->entry = entry;
+    r->dir = root_dir(m, e, jl_depot_token_name((jl_depot_role_t)e->role), restlen);
+    if (r->dir == NULL)
+        return -1;
+    return (long)m->nroots++;
 }
 
 // Fill a fresh entry: tokenize, virtual path (no MD5: see entry_md5).
@@ -388,8 +424,10 @@ static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFE
         e->kind = JL_DIMAP_MAPPED;
         e->role = role;
         e->k = k;
-        if (add_root(m, role, k, index))
+        long r = add_root(m, e, index, restlen);
+        if (r < 0)
             return JL_DEPOT_E_NOMEM;
+        e->root = (size_t)r;
         return JL_DEPOT_E_OK;
     }
     if (err == JL_DEPOT_E_RELATIVE_PATH) {
@@ -482,19 +520,20 @@ JL_DLLEXPORT LLVMMetadataRef jl_dimap_file(jl_dimap_t *m, LLVMDIBuilderRef b, co
         return e->md[w];
     if (w)
         entry_md5(m, e);
-    const char *name, *dir;
-    size_t nl, dl;
+    const char *name = e->path, *dir = e->kind == JL_DIMAP_RELATIVE ? "." : "";
+    size_t nl = e->len, dl = strlen(dir);
     if (e->kind == JL_DIMAP_MAPPED) {
-        name = e->vpath + e->vrootlen + 1;
-        nl = strlen(name);
-        dir = e->vpath;
-        dl = e->vrootlen;
-    }
-    else {
-        name = e->path;
-        nl = e->len;
-        dir = e->kind == JL_DIMAP_RELATIVE ? "." : "";
-        dl = strlen(dir);
+        // the absolute path, spelled under its root's directory
+        const char *rdir = m->roots[e->root].dir;
+        const char *rest = e->vpath + e->vrootlen + 1;
+        size_t rdl = strlen(rdir), rl = strlen(rest);
+        if (rdl + 1 + rl > JL_DEPOT_PATH_MAX)
+            return NULL;
+        memcpy(m->buf, rdir, rdl);
+        m->buf[rdl] = '/';
+        memcpy(m->buf + rdl + 1, rest, rl);
+        name = m->buf;
+        nl = rdl + 1 + rl;
     }
     LLVMMetadataRef f;
     if (w && e->md5[0])
@@ -520,7 +559,7 @@ JL_DLLEXPORT LLVMMetadataRef jl_dimap_cu_file(jl_dimap_t *m, LLVMDIBuilderRef b,
     return m->cu[w];
 }
 
-// ---- the rewrite pass ----------------------------------------------------------
+// ---- the scan of a module ----------------------------------------------------------
 
 typedef struct {
     uintptr_t *slots;
@@ -578,8 +617,6 @@ typedef struct {
     size_t nstack, capstack;
     LLVMMetadataRef *files; // DIFiles found
     size_t nfiles, capfiles;
-    LLVMMetadataRef *cus; // compile units found
-    size_t ncus, capcus;
     LLVMMetadataRef *ops; // operand scratch
     size_t capops;
     int oom;
@@ -616,12 +653,6 @@ static void walk_run(walk_t *w) JL_NOTSAFEPOINT
             else
                 w->files[w->nfiles++] = md;
             continue; // a DIFile's operands are strings
-        case LLVMDICompileUnitMetadataKind:
-            if (grow((void **)&w->cus, &w->capcus, w->ncus + 1, sizeof(*w->cus)))
-                w->oom = 1;
-            else
-                w->cus[w->ncus++] = md;
-            break;
         case LLVMDILocationMetadataKind:
             walk_push(w, LLVMDILocationGetScope(md));
             walk_push(w, LLVMDILocationGetInlinedAt(md));
@@ -661,7 +692,7 @@ static void walk_location(void *arg, LLVMMetadataRef scope,
     walk_push(w, inlined_at);
 }
 
-// Collect every DIFile and compile unit reachable from `mod`.
+// Collect every DIFile reachable from `mod`.
 static void walk_module(walk_t *w, LLVMModuleRef mod) JL_NOTSAFEPOINT
 {
     unsigned ncu = LLVMGetNamedMetadataNumOperands(mod, "llvm.dbg.cu");
@@ -694,53 +725,26 @@ static void walk_free(walk_t *w) JL_NOTSAFEPOINT
     free(w->seen.slots);
     free(w->stack);
     free(w->files);
-    free(w->cus);
     free(w->ops);
 }
 
-static int is_virtual_dir(const jl_dimap_t *m, const char *dir, size_t dl) JL_NOTSAFEPOINT
-{
-    // "/@<word>-<id>-<k>"
-    if (dl < 2 + 1 + 16 + 2 || dir[0] != '/' || dir[1] != '@')
-        return 0;
-    const char *dash = (const char *)memchr(dir + 2, '-', dl - 2);
-    return dash != NULL && (size_t)(dash - dir) + 18 < dl && memcmp(dash + 1, m->id, 16) == 0 &&
-           dash[17] == '-';
-}
-
-static void replace_op(LLVMContextRef ctx, LLVMMetadataRef node, unsigned i, const char *s,
-                       size_t len) JL_NOTSAFEPOINT
-{
-    LLVMMetadataRef str = LLVMMDStringInContext2(ctx, s, len);
-    LLVMReplaceMDNodeOperandWith(LLVMMetadataAsValue(ctx, node), i, str);
-}
-
-// Change one DIFile to its final form: (rest, virtual root) for a file under
-// a depot root; (absolute path, "") for one under none, when its directory
-// was absolute.  Returns 1 when it changed, 0 when nothing was to do, -1
-// when memory ran out.  The map's MD5 of the file, when unknown, is the
-// DIFile's own checksum (no file is read).
-static int rewrite_file(jl_dimap_t *m, LLVMContextRef ctx, LLVMMetadataRef f) JL_NOTSAFEPOINT
+// Record one DIFile: the absolute path it names (its name, or a relative name
+// in an absolute directory) and, when the map does not know it yet, the MD5
+// the DIFile carries (no file is read).  Returns 1 for a file under a root,
+// 0 for any other, -1 when memory ran out.
+static int scan_file(jl_dimap_t *m, LLVMMetadataRef f) JL_NOTSAFEPOINT
 {
     unsigned nl = 0, dl = 0;
     const char *name = LLVMDIFileGetFilename(f, &nl);
     const char *dir = LLVMDIFileGetDirectory(f, &dl);
-    if (name == NULL)
-        name = "", nl = 0;
-    if (dir == NULL)
-        dir = "", dl = 0;
-    int dir_abs = dl > 0 && dir[0] == '/';
+    if (name == NULL || nl == 0)
+        return 0;
     const char *full = name;
     size_t fl = nl;
     char small[512], *heap = NULL;
-    if (nl == 0 || name[0] != '/') {
-        if (!dir_abs || is_virtual_dir(m, dir, dl))
-            return 0;                                   // relative, or mapped already
-        if (nl == 5 && memcmp(name, "julia", 5) == 0) { // Julia's compile unit
-            replace_op(ctx, f, 1, ".", 1);
-            return 1;
-        }
-        // a relative name in an absolute directory
+    if (name[0] != '/') {
+        if (dir == NULL || dl == 0 || dir[0] != '/')
+            return 0; // relative: Julia's compile unit, `array.jl`, `none`
         fl = (size_t)dl + 1 + nl;
         char *p = small;
         if (fl >= sizeof(small) && (p = heap = (char *)malloc(fl + 1)) == NULL)
@@ -752,114 +756,31 @@ static int rewrite_file(jl_dimap_t *m, LLVMContextRef ctx, LLVMMetadataRef f) JL
         full = p;
     }
     jl_dimap_entry_t *e = lookup(m, full, fl);
-    if (e == NULL) {
-        free(heap);
+    free(heap);
+    if (e == NULL)
         return -1;
-    }
     if (e->kind != JL_DIMAP_RELATIVE && e->md5[0] == '\0')
         jl_dimap_difile_get_md5(f, e->md5);
-    const char *nn = full, *nd = dir;
-    size_t nnl = fl, ndl = dl;
-    if (e->kind == JL_DIMAP_MAPPED) {
-        nn = e->vpath + e->vrootlen + 1;
-        nnl = strlen(nn);
-        nd = e->vpath;
-        ndl = e->vrootlen;
-    }
-    else if (dir_abs) { // a build directory (or a root) that says nothing
-        nd = "";
-        ndl = 0;
-    }
-    int changed = 0;
-    // the handle stays valid after a change (see the top of this file)
-    if (nnl != nl || memcmp(nn, name, nl) != 0) {
-        replace_op(ctx, f, 0, nn, nnl);
-        changed = 1;
-    }
-    if (ndl != dl || memcmp(nd, dir, dl) != 0) {
-        replace_op(ctx, f, 1, nd, ndl);
-        changed = 1;
-    }
-    free(heap);
-    return changed;
+    return e->kind == JL_DIMAP_MAPPED;
 }
 
-// Map an absolute path held in a string operand or module name; returns the
-// memo entry, or NULL when nothing is to change.
-static jl_dimap_entry_t *map_string(jl_dimap_t *m, const char *s, size_t len,
-                                    int *oom) JL_NOTSAFEPOINT
+JL_DLLEXPORT int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
 {
-    if (s == NULL || len == 0 || s[0] != '/')
-        return NULL;
-    jl_dimap_entry_t *e = lookup(m, s, len);
-    if (e == NULL) {
-        *oom = 1;
-        return NULL;
-    }
-    return e->kind == JL_DIMAP_MAPPED ? e : NULL;
-}
-
-static int rewrite_cu_strings(jl_dimap_t *m, LLVMContextRef ctx, LLVMMetadataRef cu) JL_NOTSAFEPOINT
-{
-    // DICompileUnit operands: 3 split-debug file name, 9 sysroot, 10 SDK
-    static const unsigned idx[] = {3, 9, 10};
-    LLVMValueRef v = LLVMMetadataAsValue(ctx, cu);
-    unsigned n = LLVMGetMDNodeNumOperands(v);
-    if (n != 11)
-        return 0;
-    LLVMValueRef ops[11];
-    LLVMGetMDNodeOperands(v, ops);
-    int oom = 0;
-    for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
-        LLVMValueRef op = ops[idx[i]];
-        if (op == NULL || !LLVMIsAMDString(op))
-            continue;
-        unsigned len = 0;
-        const char *s = LLVMGetMDString(op, &len);
-        jl_dimap_entry_t *e = map_string(m, s, len, &oom);
-        if (e != NULL) // a compile unit is distinct: its handle stays valid
-            replace_op(ctx, cu, idx[i], e->vpath, strlen(e->vpath));
-    }
-    return oom ? JL_DEPOT_E_NOMEM : 0;
-}
-
-JL_DLLEXPORT int jl_dimap_rewrite_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
-{
-    LLVMContextRef ctx = LLVMGetModuleContext(mod);
-    int err = JL_DEPOT_E_OK;
     walk_t w;
     memset(&w, 0, sizeof(w));
     if (ptrset_init(&w.seen))
         return JL_DEPOT_E_NOMEM;
     walk_module(&w, mod);
-    if (w.oom) {
-        walk_free(&w);
-        return JL_DEPOT_E_NOMEM;
-    }
-    for (size_t i = 0; i < w.ncus && !err; i++)
-        err = rewrite_cu_strings(m, ctx, w.cus[i]);
+    int err = w.oom ? JL_DEPOT_E_NOMEM : JL_DEPOT_E_OK;
     for (size_t i = 0; i < w.nfiles && !err; i++) {
-        int r = rewrite_file(m, ctx, w.files[i]);
+        int r = scan_file(m, w.files[i]);
         if (r < 0)
             err = JL_DEPOT_E_NOMEM;
         else
-            m->rewritten += (uint64_t)r;
+            m->scanned += (uint64_t)r;
     }
     walk_free(&w);
-    if (err)
-        return err;
-    // the module's own names (source_filename: the ELF STT_FILE symbol)
-    int oom = 0;
-    size_t len = 0;
-    const char *s = LLVMGetSourceFileName(mod, &len);
-    jl_dimap_entry_t *e = map_string(m, s, len, &oom);
-    if (e != NULL)
-        LLVMSetSourceFileName(mod, e->vpath, strlen(e->vpath));
-    s = LLVMGetModuleIdentifier(mod, &len);
-    e = map_string(m, s, len, &oom);
-    if (e != NULL)
-        LLVMSetModuleIdentifier(mod, e->vpath, strlen(e->vpath));
-    return oom ? JL_DEPOT_E_NOMEM : JL_DEPOT_E_OK;
+    return err;
 }
 
 // ---- the map -------------------------------------------------------------------
@@ -931,6 +852,8 @@ JL_DLLEXPORT int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAF
         sb_str(&b, "\t");
         const char *rest = e->vpath + e->vrootlen + 1;
         sb_field(&b, rest, strlen(rest));
+        sb_str(&b, "\t");
+        sb_field(&b, r->dir, strlen(r->dir));
         sb_str(&b, "\n");
     }
     for (size_t i = 0; i < m->n; i++) {
@@ -967,12 +890,16 @@ JL_DLLEXPORT int jl_dimap_embed_text(LLVMModuleRef mod, const char *text,
     LLVMValueRef *elts = (LLVMValueRef *)malloc((n + 1) * sizeof(LLVMValueRef));
     if (elts == NULL)
         return JL_DEPOT_E_NOMEM;
-    LLVMTypeRef ty = LLVMArrayType2(LLVMInt8TypeInContext(ctx), len);
-    LLVMValueRef g = LLVMAddGlobal(mod, ty, "jl_depot_map");
-    LLVMSetInitializer(g, LLVMConstStringInContext2(ctx, text, len, 1));
+    // NUL-terminated, under a symbol the loader finds with dlsym
+    LLVMTypeRef ty = LLVMArrayType2(LLVMInt8TypeInContext(ctx), len + 1);
+    LLVMValueRef g = LLVMAddGlobal(mod, ty, JL_DIMAP_SYMBOL);
+    LLVMSetInitializer(g, LLVMConstStringInContext2(ctx, text, len, 0));
     LLVMSetGlobalConstant(g, 1);
-    LLVMSetLinkage(g, LLVMPrivateLinkage);
-    LLVMSetSection(g, JL_DIMAP_SECTION);
+    const char *triple = LLVMGetTarget(mod);
+    if (strstr(triple, "windows") != NULL)
+        LLVMSetDLLStorageClass(g, LLVMDLLExportStorageClass);
+    else if (strstr(triple, "apple") == NULL) // an ELF section for debuggers
+        LLVMSetSection(g, JL_DIMAP_SECTION);
     LLVMSetAlignment(g, 1);
     // keep it: append to llvm.used
     for (unsigned i = 0; i < n; i++)

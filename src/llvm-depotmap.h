@@ -1,22 +1,24 @@
 // This file is a part of Julia. License is MIT: https://julialang.org/license
 
 /*
-  llvm-depotmap.h: the debug-info path mapper.  Codegen asks it for one DIFile
-  per distinct source file; a file under a depot gets the directory
-  `/@<role>-<image id>-<k>` (a virtual root that carries the identity of the
-  image and of the depot, k = 1-based index of the depot in the build stack)
-  and the file name relative to the role root, so no byte of the build
-  machine's depot path reaches the object.  A pass rewrites the DIFile nodes
-  of a module that was built with absolute paths, and the map from virtual
-  roots to tokens is embedded as plain data in the ELF section `.jl_depot_map`:
-  UTF-8 text, one record per line, fields separated by one TAB, and `%`, TAB,
-  LF, CR in fields escaped as %25, %09, %0A, %0D:
-      julia-depot-map <TAB> 1
+  llvm-depotmap.h: the debug-info depot map.  The DWARF of a pkgimage keeps
+  the absolute paths of the machine that built it, as Julia always wrote
+  them, so every tool finds the sources of an image whose depot did not
+  move.  The map says which of those paths lie under which depot role root:
+  each root has a virtual name `/@<role>-<image id>-<k>` (k = 1-based index
+  of the depot in the build stack) that carries the identity of the image
+  and of the depot, the token it stands for, and the directory the build's
+  paths spell it with.  It is embedded as the NUL-terminated constant
+  `jl_depot_map` (on ELF also in section `.jl_depot_map`): UTF-8 text, one
+  record per line, fields separated by one TAB, and `%`, TAB, LF, CR in
+  fields escaped as %25, %09, %0A, %0D:
+      julia-depot-map <TAB> 2
       image <TAB> <image id>
-      root <TAB> /@<role>-<id>-<k> <TAB> @<role> <TAB> <a file under it, relative>
+      root <TAB> /@<role>-<id>-<k> <TAB> @<role> <TAB> <a file under it, relative> <TAB> <dir>
       file <TAB> /@<role>-<id>-<k>/<rest> <TAB> <MD5 in hex; "-" when not recorded>
-  A debugger finds the depot holding the image from the image's own location
-  and maps each root to the directory where its anchor file exists.
+  A path `<dir>/<rest>` of the debug info is the file `@<role>/<rest>`: Julia's
+  stack traces resolve it like a token, a debugger maps `<dir>` to the
+  directory of the depot holding the image where the anchor file exists.
 
   Uses LLVM's C API (LLVM 17+ for LLVMReplaceMDNodeOperandWith); the MD5
   checksums of DWARF 5, a node's operands as metadata and the debug
@@ -38,14 +40,15 @@ extern "C" {
 
 typedef struct jl_dimap_t jl_dimap_t;
 
-// The name of the ELF section that holds the map, and its first line.
+// The symbol and the ELF section that hold the map, and its first line.
+#define JL_DIMAP_SYMBOL  "jl_depot_map"
 #define JL_DIMAP_SECTION ".jl_depot_map"
 #define JL_DIMAP_MAGIC   "julia-depot-map"
-#define JL_DIMAP_VERSION 1
+#define JL_DIMAP_VERSION 2
 
 // What became of one file given to the mapper.
 typedef enum {
-    JL_DIMAP_MAPPED = 0,   // under a virtual root
+    JL_DIMAP_MAPPED = 0,   // under a depot role root
     JL_DIMAP_ABSOLUTE = 1, // absolute, under no depot root: not relocatable
     JL_DIMAP_RELATIVE = 2, // a relative name (`array.jl`, `none`): left as it is
 } jl_dimap_kind_t;
@@ -63,9 +66,9 @@ JL_DLLEXPORT int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16],
                                    uint64_t build_id_hi, uint64_t build_id_lo,
                                    char out[17]) JL_NOTSAFEPOINT;
 
-// The one DIFile of `path` (memoized per distinct path and builder): mapped
-// to (`<rest>`, `/@<role>-<id>-<k>`) when it lies under a depot root, else
-// ("<path>", "") and recorded as not relocatable (relative names are kept).
+// The one DIFile of `path` (memoized per distinct path and builder):
+// ("<absolute path>", ""), recorded under its root when it lies under a depot
+// role root, else as not relocatable (relative names are kept, in ".").
 // With `dwarf5` the DIFile carries the MD5 of the file's bytes (none when
 // the file cannot be read), computed once per file; without, the file is
 // not opened at all (its map line then says `-`).  NULL only when memory
@@ -78,19 +81,17 @@ JL_DLLEXPORT LLVMMetadataRef jl_dimap_file(jl_dimap_t *m, LLVMDIBuilderRef b, co
 JL_DLLEXPORT LLVMMetadataRef jl_dimap_cu_file(jl_dimap_t *m, LLVMDIBuilderRef b,
                                               int dwarf5) JL_NOTSAFEPOINT;
 
-// Rewrite, in place, every path of `mod`: the file name and directory of
-// every DIFile reachable from llvm.dbg.cu, the functions' DISubprograms,
-// the instructions' debug locations (scopes and inlinedAt chains) and the
-// globals' !dbg attachments; the compile units' split-debug file name,
-// sysroot and SDK; the module's source_filename and identifier.  Reads no
-// source file: a file's MD5 in the map is the one its DIFile carries, if
-// any.  Returns JL_DEPOT_E_OK (or JL_DEPOT_E_NOMEM).
-JL_DLLEXPORT int jl_dimap_rewrite_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
-// How many DIFile nodes the rewrite passes of `m` changed so far.
-JL_DLLEXPORT uint64_t jl_dimap_rewritten(const jl_dimap_t *m) JL_NOTSAFEPOINT;
+// Record in the map every file named by a DIFile reachable from llvm.dbg.cu,
+// the functions' DISubprograms, the instructions' debug locations (scopes
+// and inlinedAt chains) and the globals' !dbg attachments.  Changes nothing
+// and reads no source file: a file's MD5 in the map is the one its DIFile
+// carries, if any.  Returns JL_DEPOT_E_OK (or JL_DEPOT_E_NOMEM).
+JL_DLLEXPORT int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
+// How many DIFile nodes under a depot root the scans of `m` found so far.
+JL_DLLEXPORT uint64_t jl_dimap_scanned(const jl_dimap_t *m) JL_NOTSAFEPOINT;
 
-// Emit the map as a constant global in section `.jl_depot_map` (kept through
-// llvm.used).  Returns JL_DEPOT_E_OK.
+// Emit the map as the constant `jl_depot_map` (exported; on ELF in section
+// `.jl_depot_map`), kept through llvm.used.  Returns JL_DEPOT_E_OK.
 JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
 // The same for map text made earlier by jl_dimap_text, into any module (of
 // any context): an image whose code modules are split and internalized gets

@@ -6,13 +6,16 @@ Enable with one line in ~/.gdbinit:
 
     source <julia>/share/julia/contrib/julia-depot-gdb.py
 
-For every object file GDB loads that carries a `.jl_depot_map` section (a
-pkgimage), this finds the depot that holds the file, resolves each of the
-image's virtual roots (`/@depot-<image id>-<k>`) to a directory on this
-machine and installs exactly those rules with `set substitute-path`.  The
-virtual roots are unique per image, so two relocated depots in one process
-never collide.  A source file whose MD5 differs from the one recorded at
-build time gets one warning.  `info julia-depot-map` lists what was done.
+GDB needs nothing to find the sources of an image whose depot did not move:
+its debug info names them by their absolute paths.  For every object file
+GDB loads that carries a `.jl_depot_map` section (a pkgimage), this finds
+the depot that holds the file, resolves each root of the image's map to a
+directory on this machine and, where that is not the directory the image
+was built in, maps one to the other with `set substitute-path`.  GDB's
+rules are global: two images built in one directory but now in two depots
+get the rule of the first (the second gets a warning).  A source file whose
+MD5 differs from the one recorded at build time gets one warning.
+`info julia-depot-map` lists what was done.
 
 The map is data: nothing inside a depot is ever executed.
 
@@ -20,7 +23,7 @@ Settings:
   set julia-depot-map-absolute-filenames on|off
       (default on) switch GDB's `filename-display` from its default
       `relative` to `absolute` when the first rule is installed, so frames
-      print the real file rather than the virtual one.
+      print the file GDB found rather than the name in the debug info.
 """
 
 import os
@@ -34,7 +37,7 @@ if _here and _here not in sys.path:
 sys.dont_write_bytecode = True  # nothing is written next to the scripts
 import julia_depot_map as jdm  # noqa: E402
 
-# vroot -> real root, for every rule this loader installed
+# build directory -> real root, for every rule this loader installed
 _installed = {}
 # objfile file name -> record (for `info julia-depot-map`)
 _records = {}
@@ -148,26 +151,27 @@ def _handle(objfile):
     res = jdm.resolve(dmap, name, env, _guess_bindir(env))
     installed = []
     for vroot, real, depot in res.rules:
-        have = _installed.get(vroot)
-        if have == real:
+        src = dmap.roots[vroot].dir
+        have = _installed.get(src)
+        if have == real or (have is None and src == real):  # (not moved)
             installed.append((vroot, real, depot.origin))
             continue
         if have is not None:
             _warn("julia-depot-map: %s is already mapped to %s; not mapping it to %s"
-                  % (vroot, have, real))
+                  % (src, have, real))
             continue
-        if "\n" in real or "\r" in real:
+        if any(c in real or c in src for c in "\n\r"):
             _warn("julia-depot-map: %s: a line end in %r cannot be given to GDB" % (name, real))
             continue
-        gdb.execute("set substitute-path %s %s" % (_quote(vroot), _quote(real)), to_string=True)
-        _installed[vroot] = real
+        gdb.execute("set substitute-path %s %s" % (_quote(src), _quote(real)), to_string=True)
+        _installed[src] = real
         installed.append((vroot, real, depot.origin))
     if installed and _absolute.value and gdb.parameter("filename-display") == "relative":
         gdb.execute("set filename-display absolute", to_string=True)
     for vroot in res.missing:
         root = dmap.roots[vroot]
         _warn("julia-depot-map: %s: no depot holds %s (%s, %s); its sources will not be found"
-              % (name, vroot, root.token, root.anchor))
+              % (name, root.dir, root.token, root.anchor))
     for path in res.differs:
         if path not in _warned:
             _warned.add(path)
@@ -188,18 +192,19 @@ def _on_free_objfile(event):
     if rec is None:
         return
     for vroot, real, _ in rec[2]:
-        if _installed.get(vroot) == real and not any(
-                vroot == v for r in _records.values() for v, _, _ in r[2]):
+        src = rec[0].roots[vroot].dir
+        if _installed.get(src) == real and not any(
+                src == r[0].roots[v].dir for r in _records.values() for v, _, _ in r[2]):
             try:
-                gdb.execute("unset substitute-path %s" % _quote(vroot), to_string=True)
+                gdb.execute("unset substitute-path %s" % _quote(src), to_string=True)
             except gdb.error:
                 pass
-            del _installed[vroot]
+            del _installed[src]
 
 
 class _InfoJuliaDepotMap(gdb.Command):
-    """List the Julia images seen, their virtual roots and the real
-    directories they were mapped to (`set substitute-path` rules)."""
+    """List the Julia images seen, the directories they were built in and
+    the real directories those are now (`set substitute-path` rules)."""
 
     def __init__(self):
         super(_InfoJuliaDepotMap, self).__init__("info julia-depot-map", gdb.COMMAND_FILES)
@@ -212,9 +217,10 @@ class _InfoJuliaDepotMap(gdb.Command):
             gdb.write("%s (image %s, %d files)\n" % (name, dmap.image, len(dmap.files)))
             for vroot, real, origin in installed:
                 gdb.write("  %s -> %s (%s, %s)\n"
-                          % (vroot, real, dmap.roots[vroot].token, origin))
+                          % (dmap.roots[vroot].dir, real, dmap.roots[vroot].token, origin))
             for vroot in res.missing:
-                gdb.write("  %s -> not found (%s)\n" % (vroot, dmap.roots[vroot].token))
+                gdb.write("  %s -> not found (%s)\n"
+                          % (dmap.roots[vroot].dir, dmap.roots[vroot].token))
             for path in res.differs:
                 gdb.write("  differs: %s\n" % path)
             for path in res.absent:

@@ -6,13 +6,15 @@ Enable with one line in ~/.lldbinit:
 
     command script import <julia>/share/julia/contrib/julia_depot_lldb.py
 
-For every module that carries a `.jl_depot_map` section (a pkgimage), this
-finds the depot that holds the file, resolves each of the image's virtual
-roots (`/@depot-<image id>-<k>`) to a directory on this machine and appends
-exactly those pairs with `settings append target.source-map`.  The virtual
-roots are unique per image, so two relocated depots in one process never
-collide.  A source file whose MD5 differs from the one recorded at build time
-gets one warning.
+LLDB needs nothing to find the sources of an image whose depot did not move:
+its debug info names them by their absolute paths.  For every module that
+carries a `.jl_depot_map` section (a pkgimage), this finds the depot that
+holds the file, resolves each root of the image's map to a directory on
+this machine and, where that is not the directory the image was built in,
+appends the pair with `settings append target.source-map`.  The source map
+is per target: two images built in one directory but now in two depots get
+the pair of the first (the second gets a warning).  A source file whose MD5
+differs from the one recorded at build time gets one warning.
 
 When it runs, and how (lldb-19 has no synchronous "module loaded" callback
 for Python):
@@ -51,7 +53,7 @@ import julia_depot_map as jdm  # noqa: E402
 _lock = threading.RLock()
 # (target key, module path) -> record or None (no map)
 _seen = {}
-# target key -> {vroot: real root}
+# target key -> {build directory: real root}
 _installed = {}
 # real file paths already warned about
 _warned = set()
@@ -126,7 +128,7 @@ def _out(stream, msg):
 
 
 def _current_map(debugger, target):
-    """The source-map pairs of `target` (vroot -> real)."""
+    """The source-map pairs of `target` (build directory -> real)."""
     pairs = {}
     try:
         data = debugger.GetSetting("target.source-map")
@@ -164,28 +166,29 @@ def _handle_module(debugger, target, module, stream):
             debugger.SetSelectedTarget(target)
         current = _current_map(debugger, target)
         for vroot, real, depot in res.rules:
-            old = have.get(vroot) or current.get(vroot)
-            if old == real:
+            src = dmap.roots[vroot].dir
+            old = have.get(src) or current.get(src)
+            if old == real or (old is None and src == real):  # (not moved)
                 installed.append((vroot, real, depot.origin))
-                have[vroot] = real
+                have[src] = real
                 continue
             if old is not None:
                 _out(stream, "warning: julia-depot-map: %s is already mapped to %s; not mapping it to %s"
-                     % (vroot, old, real))
+                     % (src, old, real))
                 continue
             ret = lldb.SBCommandReturnObject()
             debugger.GetCommandInterpreter().HandleCommand(
-                "settings append target.source-map %s %s" % (_quote(vroot), _quote(real)), ret)
+                "settings append target.source-map %s %s" % (_quote(src), _quote(real)), ret)
             if not ret.Succeeded():
                 _out(stream, "warning: julia-depot-map: %s" % (ret.GetError() or "").strip())
                 continue
-            have[vroot] = real
+            have[src] = real
             installed.append((vroot, real, depot.origin))
         _seen[(tk, path)] = (dmap, res, installed)
         for vroot in res.missing:
             root = dmap.roots[vroot]
             _out(stream, "warning: julia-depot-map: %s: no depot holds %s (%s, %s); "
-                 "its sources will not be found" % (path, vroot, root.token, root.anchor))
+                 "its sources will not be found" % (path, root.dir, root.token, root.anchor))
         for p in res.differs:
             if p not in _warned:
                 _warned.add(p)
@@ -275,7 +278,7 @@ def _listen(debugger, listener):
 
 def julia_depot_map(debugger, command, exe_ctx, result, internal_dict):
     """julia-depot-map: map the Julia images loaded now and list the
-    virtual roots and the real directories they were mapped to."""
+    directories they were built in and the real directories those are now."""
     target = exe_ctx.GetTarget() if exe_ctx.GetTarget().IsValid() else debugger.GetSelectedTarget()
     if not target.IsValid():
         result.AppendMessage("No target.")
@@ -291,9 +294,10 @@ def julia_depot_map(debugger, command, exe_ctx, result, internal_dict):
     for path, (dmap, res, installed) in recs:
         lines.append("%s (image %s, %d files)" % (path, dmap.image, len(dmap.files)))
         for vroot, real, origin in installed:
-            lines.append("  %s -> %s (%s, %s)" % (vroot, real, dmap.roots[vroot].token, origin))
+            lines.append("  %s -> %s (%s, %s)"
+                         % (dmap.roots[vroot].dir, real, dmap.roots[vroot].token, origin))
         for vroot in res.missing:
-            lines.append("  %s -> not found (%s)" % (vroot, dmap.roots[vroot].token))
+            lines.append("  %s -> not found (%s)" % (dmap.roots[vroot].dir, dmap.roots[vroot].token))
         for p in res.differs:
             lines.append("  differs: %s" % p)
         for p in res.absent:
@@ -334,9 +338,9 @@ def _support_files(target):
 
 
 def _remap(path, rules):
-    for vroot, real in rules.items():
-        if path == vroot or path.startswith(vroot + "/"):
-            return real + path[len(vroot):]
+    for src, real in rules.items():
+        if path == src or path.startswith(src + "/"):
+            return real + path[len(src):]
     return path
 
 

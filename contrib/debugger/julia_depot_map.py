@@ -3,10 +3,12 @@
 julia_depot_map: the shared logic of Julia's debugger loaders
 (julia-depot-gdb.py, julia_depot_lldb.py, julia-depot-symbolizer).
 
-A pkgimage names its source files under virtual roots such as
-`/@depot-<image_id16>-<k>/packages/...` and carries, as plain data in the ELF
-section `.jl_depot_map`, the map from those roots to role tokens.  This module
-owns:
+The debug info of a pkgimage names its source files by their absolute paths
+on the machine that built it.  The image carries, as plain data in the ELF
+section `.jl_depot_map`, the depot map: for each depot role root those paths
+lie under, the directory the build spelled it with, the role token, and a
+virtual root `/@depot-<image_id16>-<k>` that names the root in the map's
+file list.  This module owns:
 
   - reading that section from an ELF file (standard library only, every
     offset and length bounded by the file, nothing executed);
@@ -14,8 +16,9 @@ owns:
   - finding the depot that contains an object file from the file's own
     location (classic `<depot>/compiled/vX.Y/...` or the XDG split layout);
   - building DEPOT_PATH with Julia's rules;
-  - resolving each virtual root to a real directory (containing depot first,
-    then DEPOT_PATH in order) and checking the recorded MD5 of each file.
+  - resolving each root to a real directory (containing depot first, then
+    DEPOT_PATH in order) and checking the recorded MD5 of each file; a
+    debugger then maps the root's build directory to that real directory.
 
 Nothing found inside a depot is ever executed: the map is data.
 """
@@ -34,7 +37,7 @@ __all__ = [
 
 SECTION = ".jl_depot_map"
 MAGIC = "julia-depot-map"
-VERSION = 1
+VERSION = 2
 ROLES = ("depot", "artifacts", "compiled", "cache")
 # The longest path (in bytes) the runtime accepts (JL_DEPOT_PATH_MAX).
 PATH_MAX = 32767
@@ -191,13 +194,16 @@ def _check_rel(rel, what, lineno):
 
 
 class Root(object):
-    __slots__ = ("vroot", "role", "k", "token", "anchor")
+    """A root: its virtual name, role, depot index k, token, anchor, and
+    `dir`, the directory the build's paths (the debug info) spell it with."""
+    __slots__ = ("vroot", "role", "k", "token", "anchor", "dir")
 
-    def __init__(self, vroot, role, k, token, anchor):
+    def __init__(self, vroot, role, k, token, anchor, dir):
         self.vroot, self.role, self.k, self.token, self.anchor = vroot, role, k, token, anchor
+        self.dir = dir
 
     def __repr__(self):
-        return "Root(%r, %r, %r)" % (self.vroot, self.token, self.anchor)
+        return "Root(%r, %r, %r, %r)" % (self.vroot, self.token, self.anchor, self.dir)
 
 
 class DepotMap(object):
@@ -254,11 +260,16 @@ def parse_map(data):
                 raise MapError("line %d: the image id is not 16 lower-case hex digits" % lineno)
             image = fields[1]
         elif kind == "root":
-            if len(fields) != 4:
-                raise MapError("line %d: `root` takes 3 fields, not %d" % (lineno, len(fields) - 1))
+            if len(fields) != 5:
+                raise MapError("line %d: `root` takes 4 fields, not %d" % (lineno, len(fields) - 1))
             if image is None:
                 raise MapError("line %d: `root` before the `image` line" % lineno)
             vroot, token, anchor = fields[1], unescape(fields[2]), unescape(fields[3])
+            rdir = unescape(fields[4])
+            if not rdir.startswith("/") or "\0" in rdir or len(rdir) > PATH_MAX:
+                raise MapError("line %d: the directory of %s is not an absolute path" % (lineno, vroot))
+            if rdir != "/" and rdir.endswith("/"):
+                raise MapError("line %d: the directory of %s ends in `/`" % (lineno, vroot))
             m = _VROOT.match(vroot)
             if not m:
                 raise MapError("line %d: %r is not a virtual root /@<role>-<id16>-<k>" % (lineno, vroot))
@@ -269,7 +280,9 @@ def parse_map(data):
             if vroot in roots:
                 raise MapError("line %d: the root %s is declared twice" % (lineno, vroot))
             _check_rel(anchor, "anchor", lineno)
-            roots[vroot] = Root(vroot, m.group(1), int(m.group(3)), token, anchor)
+            if any(r.dir == rdir for r in roots.values()):
+                raise MapError("line %d: the directory of %s is another root's" % (lineno, vroot))
+            roots[vroot] = Root(vroot, m.group(1), int(m.group(3)), token, anchor, rdir)
         elif kind == "file":
             if len(fields) != 3:
                 raise MapError("line %d: `file` takes 2 fields, not %d" % (lineno, len(fields) - 1))

@@ -11,9 +11,8 @@
                  DWARF 5 also the MD5 of each file, read once), then the map
                  embedded in .jl_depot_map: what Julia's codegen does;
                  DWARF 4 and DWARF 5, each against the baseline of its version
-    rewrite      the DWARF 4 baseline module (absolute DIFiles), then the
-                 rewrite pass and the embedded map: for modules that did not
-                 go through the mapper
+    scan         the DWARF 4 baseline module (absolute DIFiles), then the
+                 scan and the embedded map: what Julia does for a pkgimage
   Prints the median of 5 of each: module build + emission (CPU time), the
   ratio against the baseline, and the mapper's own time (wall time) in %
   of the baseline, with its parts.  Figures, not a pass/fail test.
@@ -93,7 +92,7 @@ enum { BASE, CODEGEN, REWRITE };
 typedef struct {
     double total;   // module build + emission, CPU time
     double mapper;  // of which in the mapper (0 for the baseline)
-    double rewrite; // of which in the rewrite pass
+    double rewrite; // of which in the scan
     double files;   // of which in jl_dimap_file and jl_dimap_cu_file
     double embed;   // of which in jl_dimap_embed
     size_t objsize;
@@ -168,7 +167,7 @@ static sample_t run_once(bench_t *B, int mode, int dwarf)
     LLVMDIBuilderFinalize(b);
     if (mode == REWRITE) {
         t = now();
-        if (jl_dimap_rewrite_module(m, mod) != JL_DEPOT_E_OK)
+        if (jl_dimap_scan_module(m, mod) != JL_DEPOT_E_OK)
             abort();
         S.rewrite = now() - t;
         S.mapper += S.rewrite;
@@ -207,7 +206,7 @@ static const struct {
     {BASE, 5, 1, "baseline DWARF 5 (absolute DIFiles)"},
     {CODEGEN, 4, 0, "codegen mode DWARF 4 (mapper + embed)"},
     {CODEGEN, 5, 1, "codegen mode DWARF 5 (mapper + MD5s + embed)"},
-    {REWRITE, 4, 0, "rewrite mode DWARF 4 (rewrite pass + embed)"},
+    {REWRITE, 4, 0, "scan mode DWARF 4 (scan + embed)"},
 };
 
 static double median(double *x, int n)
@@ -298,7 +297,7 @@ int main(int argc, char **argv)
                "baseline\n",
                runs[k].dwarf, mtot[k] / base, mmap[k] * 1e3, 100.0 * mmap[k] / base);
         if (runs[k].mode == REWRITE)
-            printf("      of which the rewrite pass %.2f ms, the embedded map %.2f ms\n",
+            printf("      of which the scan %.2f ms, the embedded map %.2f ms\n",
                    median(rw + k * reps, reps) * 1e3, median(em + k * reps, reps) * 1e3);
         else
             printf("      of which the DIFiles %.2f ms, the embedded map %.2f ms\n",

@@ -23,9 +23,9 @@ MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 
 
 def good_lines():
-    return ["julia-depot-map\t1", "image\t" + ID,
-            "root\t%s\t@depot\tpackages/Foo/abc/src/Foo.jl" % VR,
-            "root\t/@artifacts-%s-2\t@artifacts\tdeadbeef/lib/x.so" % ID,
+    return ["julia-depot-map\t2", "image\t" + ID,
+            "root\t%s\t@depot\tpackages/Foo/abc/src/Foo.jl\t/build/d%%09one" % VR,
+            "root\t/@artifacts-%s-2\t@artifacts\tdeadbeef/lib/x.so\t/build/two/artifacts" % ID,
             "file\t%s/packages/Foo/abc/src/Foo.jl\t%s" % (VR, MD5.upper()),
             "file\t%s/packages/Foo/abc/src/a%%09b%%25c%%0Ad.jl\t%s" % (VR, MD5)]
 
@@ -103,6 +103,9 @@ class TestParse(unittest.TestCase):
         r = m.roots[VR]
         self.assertEqual((r.role, r.k, r.token, r.anchor), ("depot", 1, "@depot", "packages/Foo/abc/src/Foo.jl"))
         self.assertEqual(m.roots["/@artifacts-%s-2" % ID].k, 2)
+        # the directory the build spelled the root with, unescaped
+        self.assertEqual(r.dir, "/build/d\tone")
+        self.assertEqual(m.roots["/@artifacts-%s-2" % ID].dir, "/build/two/artifacts")
         self.assertEqual(m.files[0], (VR, "packages/Foo/abc/src/Foo.jl", MD5))
 
     def test_escapes_in_file_names(self):
@@ -128,7 +131,7 @@ class TestParse(unittest.TestCase):
         self.assertEqual(jdm.parse_map(text(good_lines()).decode()).image, ID)
 
     def test_root_line_order_and_roles(self):
-        lines = good_lines()[:2] + ["root\t/@%s-%s-%d\t@%s\tx/y" % (r, ID, k, r)
+        lines = good_lines()[:2] + ["root\t/@%s-%s-%d\t@%s\tx/y\t/b/%s" % (r, ID, k, r, r)
                                     for k, r in enumerate(jdm.ROLES, 1)]
         m = jdm.parse_map(text(lines))
         self.assertEqual([r.role for r in m.roots.values()], list(jdm.ROLES))
@@ -143,10 +146,11 @@ def malformed():
         "only NULs": b"\0\0",
         "no final line end": text(g)[:-1],
         "wrong magic": text(["julia-depot-mop\t1"] + g[1:]),
-        "unknown version": text(["julia-depot-map\t2"] + g[1:]),
+        "unknown version": text(["julia-depot-map\t3"] + g[1:]),
+        "version 1 (virtual roots in the debug info)": text(["julia-depot-map\t1"] + g[1:]),
         "malformed version": text(["julia-depot-map\tone"] + g[1:]),
         "version missing": text(["julia-depot-map"] + g[1:]),
-        "extra header field": text(["julia-depot-map\t1\tx"] + g[1:]),
+        "extra header field": text(["julia-depot-map\t2\tx"] + g[1:]),
         "no image": text([g[0]]),
         "image twice": text(g[:2] + [g[1]] + g[2:]),
         "image not hex": text([g[0], "image\t0123456789ABCDEF"] + g[2:]),
@@ -154,16 +158,20 @@ def malformed():
         "image extra field": text([g[0], g[1] + "\tx"] + g[2:]),
         "root before image": text([g[0], root, g[1]]),
         "root field count": text(g[:2] + [root + "\textra"]),
-        "root short": text(g[:2] + ["root\t" + VR + "\t@depot"]),
-        "root not virtual": text(g[:2] + ["root\t/home/u/.julia\t@depot\tx"]),
-        "root unknown role": text(g[:2] + ["root\t/@scratch-%s-1\t@scratch\tx" % ID]),
-        "root k zero": text(g[:2] + ["root\t/@depot-%s-0\t@depot\tx" % ID]),
-        "root other image": text(g[:2] + ["root\t/@depot-fedcba9876543210-1\t@depot\tx"]),
-        "token mismatch": text(g[:2] + ["root\t%s\t@artifacts\tx" % VR]),
+        "root short": text(g[:2] + ["root\t" + VR + "\t@depot\tx"]),
+        "root not virtual": text(g[:2] + ["root\t/home/u/.julia\t@depot\tx\t/b"]),
+        "root unknown role": text(g[:2] + ["root\t/@scratch-%s-1\t@scratch\tx\t/b" % ID]),
+        "root k zero": text(g[:2] + ["root\t/@depot-%s-0\t@depot\tx\t/b" % ID]),
+        "root other image": text(g[:2] + ["root\t/@depot-fedcba9876543210-1\t@depot\tx\t/b"]),
+        "token mismatch": text(g[:2] + ["root\t%s\t@artifacts\tx\t/b" % VR]),
         "root twice": text(g[:3] + [root]),
-        "anchor absolute": text(g[:2] + ["root\t%s\t@depot\t/etc/passwd" % VR]),
-        "anchor dotdot": text(g[:2] + ["root\t%s\t@depot\tpackages/../../x" % VR]),
-        "anchor empty": text(g[:2] + ["root\t%s\t@depot\t" % VR]),
+        "anchor absolute": text(g[:2] + ["root\t%s\t@depot\t/etc/passwd\t/b" % VR]),
+        "anchor dotdot": text(g[:2] + ["root\t%s\t@depot\tpackages/../../x\t/b" % VR]),
+        "anchor empty": text(g[:2] + ["root\t%s\t@depot\t\t/b" % VR]),
+        "directory relative": text(g[:2] + ["root\t%s\t@depot\tx\tbuild/d" % VR]),
+        "directory empty": text(g[:2] + ["root\t%s\t@depot\tx\t" % VR]),
+        "directory ends in /": text(g[:2] + ["root\t%s\t@depot\tx\t/build/d/" % VR]),
+        "directory of two roots": text(g[:3] + ["root\t/@depot-%s-2\t@depot\tx\t/build/d%%09one" % ID]),
         "file under no root": text(g[:3] + ["file\t/@depot-%s-9/x.jl\t%s" % (ID, MD5)]),
         "file not under root": text(g[:3] + ["file\t/elsewhere/x.jl\t%s" % MD5]),
         "file is the root": text(g[:3] + ["file\t%s\t%s" % (VR, MD5)]),
@@ -369,8 +377,8 @@ class TestResolve(TmpDir):
         self.md5 = hashlib.md5(self.src).hexdigest()
 
     def map(self, anchor="packages/Foo/abc/src/Foo.jl", extra=()):
-        lines = ["julia-depot-map\t1", "image\t" + ID,
-                 "root\t%s\t@depot\t%s" % (VR, anchor),
+        lines = ["julia-depot-map\t2", "image\t" + ID,
+                 "root\t%s\t@depot\t%s\t/build/A" % (VR, anchor),
                  "file\t%s/%s\t%s" % (VR, anchor, self.md5)] + list(extra)
         return jdm.parse_map(text(lines))
 
@@ -421,10 +429,10 @@ class TestResolve(TmpDir):
         self.write("A/artifacts/h1/lib/x.so", b"")
         self.write("A/scratchspaces/u/s/f", b"")
         so = self.write("A/compiled/v1.11/Foo/abc.so")
-        lines = ["julia-depot-map\t1", "image\t" + ID,
-                 "root\t/@artifacts-%s-1\t@artifacts\th1/lib/x.so" % ID,
-                 "root\t/@cache-%s-1\t@cache\tu/s/f" % ID,
-                 "root\t/@compiled-%s-1\t@compiled\tv1.11/Foo/abc.so" % ID]
+        lines = ["julia-depot-map\t2", "image\t" + ID,
+                 "root\t/@artifacts-%s-1\t@artifacts\th1/lib/x.so\t/b/artifacts" % ID,
+                 "root\t/@cache-%s-1\t@cache\tu/s/f\t/b/scratchspaces" % ID,
+                 "root\t/@compiled-%s-1\t@compiled\tv1.11/Foo/abc.so\t/b/compiled" % ID]
         r = jdm.resolve(jdm.parse_map(text(lines)), so, {"JULIA_DEPOT_PATH": ""})
         a = os.path.join(self.dir, "A")
         self.assertEqual([p for _, p, _ in r.rules],
@@ -440,8 +448,8 @@ class TestResolve(TmpDir):
 
     def test_load_from_elf(self):
         self.write("A/packages/Foo/abc/src/Foo.jl", self.src)
-        data = text(["julia-depot-map\t1", "image\t" + ID,
-                     "root\t%s\t@depot\tpackages/Foo/abc/src/Foo.jl" % VR])
+        data = text(["julia-depot-map\t2", "image\t" + ID,
+                     "root\t%s\t@depot\tpackages/Foo/abc/src/Foo.jl\t/build/A" % VR])
         so = self.write("A/compiled/v1.11/Foo/abc.so", elf64([(".jl_depot_map", data)]))
         m, r = jdm.load(so, {"JULIA_DEPOT_PATH": ""})
         self.assertEqual(m.image, ID)

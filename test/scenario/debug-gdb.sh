@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
 #
-# debug-gdb.sh: GDB with contrib/debugger/julia-depot-gdb.py finds the
-# sources of pkgimages whose depots were moved.  mkdiso builds Shapes (sample
-# depot, inlining from Units in the second depot) with DWARF 4 and 5; both
-# depots are then moved to paths with a space, `=`, `:` and `%`, reached
+# debug-gdb.sh: plain GDB finds the sources of a pkgimage whose depot did
+# not move, with no configuration; GDB with contrib/debugger/julia-depot-gdb.py
+# also finds those of pkgimages whose depots were moved.  mkdiso builds Shapes
+# (sample depot, inlining from Units in the second depot) with DWARF 4 and 5;
+# both depots are then moved to paths with a space, `=`, `:` and `%`, reached
 # through symlinks listed in JULIA_DEPOT_PATH; gdb runs dihost on the .so.
 # Every expectation (files, lines, symbols) comes from mkdiso's manifest.
 set -u
@@ -49,8 +50,8 @@ for dw in 4 5; do
         'grep -qxF "$FUNC_LINE	$text" <<<"$out"'
     check "dwarf$dw: bt frame #0 shows the new path" \
         'grep -qE "^#0  $FUNC_SYM \(\) at " <<<"$out" && grep "^#0 " <<<"$out" | grep -qF "$rf:$FUNC_LINE"'
-    check "dwarf$dw: no virtual root is left in bt" '! grep "^#" <<<"$out" | grep -q "/@depot-"'
-    rules=$(grep "^  \`/@depot-" <<<"$out")
+    check "dwarf$dw: no build directory is left in bt" '! grep "^#" <<<"$out" | grep -qF "$BUILD/"'
+    rules=$(grep -F "  \`$BUILD/" <<<"$out")
     check "dwarf$dw: exactly the image's two roots are installed" \
         '[ "$(wc -l <<<"$rules")" = 2 ] && grep -qF -- "-> \`$LA'"'"'." <<<"$rules" && grep -qF -- "-> \`$LB'"'"'." <<<"$rules"'
     check "dwarf$dw: info julia-depot-map lists both roots" \
@@ -76,15 +77,34 @@ for dw in 4 5; do
     check "dwarf$dw: two depots: second stop resolves into the other depot" \
         'sed -n 2p <<<"$stops" | grep -qF "$(readlink -f "$LA2")/"'
     check "dwarf$dw: two depots: three distinct roots installed" \
-        '[ "$(grep -c "^  \`/@depot-" <<<"$out")" = 3 ]'
+        '[ "$(grep -cF "  \`$BUILD/" <<<"$out")" = 3 ]'
 
     # without the loader the same breakpoint does not find the real file
     out=$(gdb -batch -nx -ex 'set breakpoint pending on' -ex "break \"$FUNC_FILE\":$FUNC_LINE" -ex run \
         -ex "break $base:$FUNC_LINE" -ex run -ex 'info source' -ex bt --args "$DIHOST" "$SO" 2>&1)
     check "dwarf$dw: without the loader the moved file is unknown to gdb" \
         '! grep -q "^Breakpoint 1," <<<"$out" && ! grep -qF "$rf" <<<"$out"'
-    check "dwarf$dw: without the loader frames show the virtual root" \
-        'grep "^#0 " <<<"$out" | grep -q " at /@depot-[0-9a-f]\{16\}-1/"'
+    check "dwarf$dw: without the loader frames show the build machine's path" \
+        'grep "^#0 " <<<"$out" | grep -qF " at $BUILD/A/packages/"'
+
+    # an image whose depot did not move: plain gdb, nothing configured
+    stext=$(sed -n "${STAY_LINE}p" "$STAY_FILE")
+    out=$(gdb -batch -nx -ex 'set breakpoint pending on' -ex "break \"$STAY_FILE\":$STAY_LINE" -ex run \
+        -ex 'info source' -ex "list $STAY_LINE,$STAY_LINE" -ex bt --args "$DIHOST" "$SO_STAY" 2>&1)
+    check "dwarf$dw: unmoved, plain gdb: break FILE:LINE stops in $STAY_SYM" \
+        'grep -qF "Breakpoint 1, $STAY_SYM () at $STAY_FILE:$STAY_LINE" <<<"$out"'
+    check "dwarf$dw: unmoved, plain gdb: info source finds the file" 'grep -qxF "Located in $STAY_FILE" <<<"$out"'
+    check "dwarf$dw: unmoved, plain gdb: list shows the real line text" \
+        'grep -qxF "$STAY_LINE	$stext" <<<"$out"'
+    check "dwarf$dw: unmoved, plain gdb: bt frame #0 names the file" \
+        'grep "^#0 " <<<"$out" | grep -qF "$STAY_FILE:$STAY_LINE"'
+    # with the loader: the root maps to itself, no rule is installed
+    EX=(-ex "break \"$STAY_FILE\":$STAY_LINE" -ex run -ex 'show substitute-path' -ex 'info julia-depot-map')
+    out=$(gdbrun "$SO_STAY")
+    check "dwarf$dw: unmoved, with the loader: it stops there, no rule installed" \
+        'grep -qF "Breakpoint 1, $STAY_SYM () at $STAY_FILE:$STAY_LINE" <<<"$out" && grep -qx "List of all source path substitution rules:" <<<"$out" && ! grep -qF -- "-> \`" <<<"$out"'
+    check "dwarf$dw: unmoved, with the loader: info julia-depot-map says where" \
+        'grep -qF "  $STAY -> $STAY (@depot, containing)" <<<"$out"'
 
     # an edited source after the move: the md5 warning, once
     printf '# edited after the move\n' >>"$FUNC_FILE"
@@ -111,7 +131,7 @@ python3 - "$bad/x.so" <<'PY'
 import sys
 p = sys.argv[1]
 data = bytearray(open(p, "rb").read())
-i = data.find(b"julia-depot-map\t1")
+i = data.find(b"julia-depot-map\t2")
 data[i + 16] = ord("7")  # version 7
 open(p, "wb").write(data)
 PY

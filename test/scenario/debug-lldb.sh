@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
 #
-# debug-lldb.sh: lldb-19 with `command script import
-# .../contrib/debugger/julia_depot_lldb.py` (the line the docs give) finds
-# the sources of pkgimages whose depots were moved.  Same setup as
+# debug-lldb.sh: plain lldb-19 finds the sources of a pkgimage whose depot
+# did not move, with no configuration; with `command script import
+# .../contrib/debugger/julia_depot_lldb.py` (the line the docs give) it also
+# finds those of pkgimages whose depots were moved.  Same setup as
 # debug-gdb.sh: mkdiso builds Shapes (inlining from Units in the second
 # depot) with DWARF 4 and 5, both depots move to paths with a space, `=`,
 # `:` and `%`, reached through symlinks listed in JULIA_DEPOT_PATH; lldb runs
@@ -51,7 +52,7 @@ for dw in 4 5; do
     check "dwarf$dw: source info shows the new location" \
         'grep -qF "): $FUNC_FILE:$FUNC_LINE" <<<"$out"'
     check "dwarf$dw: exactly the image's two roots are in target.source-map" \
-        '[ "$(grep -c "^\[[0-9]*\] \"/@depot-[0-9a-f]\{16\}-[12]\" -> " <<<"$out")" = 2 ] && grep -qF "\" -> \"$LA\"" <<<"$out" && grep -qF "\" -> \"$LB\"" <<<"$out"'
+        '[ "$(grep -c "^\[[0-9]*\] \"$BUILD/[AB]\" -> " <<<"$out")" = 2 ] && grep -qF "\"$BUILD/A\" -> \"$LA\"" <<<"$out" && grep -qF "\"$BUILD/B\" -> \"$LB\"" <<<"$out"'
     check "dwarf$dw: julia-depot-map lists both roots" \
         'grep -qF -- "-> $LA (@depot, containing)" <<<"$out" && grep -qF -- "-> $LB (@depot, DEPOT_PATH[2])" <<<"$out"'
 
@@ -108,8 +109,25 @@ for dw in 4 5; do
     # without the loader the same breakpoint does not find the real file
     out=$(timeout 120 "$LLDB" -b -o "breakpoint set -f $base -l $FUNC_LINE" -o run -o 'source info' \
         -- "$DIHOST" "$SO" 2>&1)
-    check "dwarf$dw: without the loader the stop shows the virtual root" \
-        'grep -q "): /@depot-[0-9a-f]\{16\}-1/" <<<"$out" && ! grep -qF "$FUNC_FILE" <<<"$out"'
+    check "dwarf$dw: without the loader the stop shows the build machine's path" \
+        'grep -qF "): $BUILD/A/packages/" <<<"$out" && ! grep -qF "$FUNC_FILE" <<<"$out"'
+
+    # an image whose depot did not move: plain lldb, nothing configured
+    stext=$(sed -n "${STAY_LINE}p" "$STAY_FILE")
+    out=$(timeout 120 "$LLDB" -b -o "breakpoint set -f \"$STAY_FILE\" -l $STAY_LINE" -o run \
+        -o "settings set frame-format \"$FMT\"" -o bt -o 'source info' -- "$DIHOST" "$SO_STAY" 2>&1)
+    check "dwarf$dw: unmoved, plain lldb: break FILE:LINE stops in $STAY_SYM" \
+        'grep -q "stop reason = breakpoint 1\.1" <<<"$out" && grep -qF "frame #0: $STAY_SYM at $STAY_FILE:$STAY_LINE" <<<"$out"'
+    check "dwarf$dw: unmoved, plain lldb: the stop shows the real line text" \
+        'grep -qF -- "-> $STAY_LINE   	$stext" <<<"$out" || grep -qF -- "-> $STAY_LINE  	$stext" <<<"$out"'
+    check "dwarf$dw: unmoved, plain lldb: source info names the file" \
+        'grep -qF "): $STAY_FILE:$STAY_LINE" <<<"$out"'
+    # with the loader: the root maps to itself, nothing is added
+    EX=(-o "breakpoint set -f \"$STAY_FILE\" -l $STAY_LINE" -o run -o 'julia-depot-map'
+        -o 'settings show target.source-map')
+    out=$(lldbrun "$SO_STAY")
+    check "dwarf$dw: unmoved, with the loader: it stops there, the source map stays empty" \
+        'grep -q "stop reason = breakpoint 1\.1" <<<"$out" && ! grep -q "^\[[0-9]*\] \"" <<<"$out" && grep -qF "  $STAY -> $STAY (@depot, containing)" <<<"$out"'
 
     # an edited source after the move: the md5 warning, once
     printf '# edited after the move\n' >>"$FUNC_FILE"

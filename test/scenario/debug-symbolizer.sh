@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
 #
-# debug-symbolizer.sh: contrib/debugger/julia-depot-symbolizer turns the
-# virtual source paths that llvm-symbolizer-19 and addr2line print for a
-# pkgimage into the files of the moved depots.  Same setup as debug-gdb.sh
+# debug-symbolizer.sh: llvm-symbolizer-19 and addr2line alone name the real
+# files of a pkgimage whose depot did not move; contrib/debugger/
+# julia-depot-symbolizer turns the build machine's paths they print for a
+# moved one into the files of the moved depots.  Same setup as debug-gdb.sh
 # (mkdiso, DWARF 4 and 5, depots moved behind symlinks); the addresses of the
 # manifest's symbols come from nm.
 set -u
@@ -35,8 +36,8 @@ for dw in 4 5; do
     check "dwarf$dw: nm finds every manifest symbol" '[ "${#addrs[@]}" -eq "$(wc -l <<<"$want")" ] && ! printf "%s\n" "${addrs[@]}" | grep -qx "0x"'
 
     raw=$("$LLVM_SYMBOLIZER" --obj="$SO" "${addrs[@]}")
-    check "dwarf$dw: llvm-symbolizer alone prints virtual roots" \
-        '[ "$(grep -c "^/@depot-[0-9a-f]\{16\}-1/" <<<"$raw")" -eq "${#addrs[@]}" ]'
+    check "dwarf$dw: llvm-symbolizer alone prints the build machine's paths" \
+        '[ "$(grep -cF "$BUILD/A/packages/" <<<"$raw")" -eq "${#addrs[@]}" ]'
     got=$("$SYM" "$SO" -- "$LLVM_SYMBOLIZER" --obj="$SO" "${addrs[@]}" |
         awk 'NF == 0 { n = 0; next } { n++ } n == 1 { s = $0 } n == 2 { sub(/:[0-9]+$/, ""); print s "\t" $0 }')
     check "dwarf$dw: wrapped llvm-symbolizer prints the moved files and lines" '[ "$got" = "$want" ]'
@@ -59,9 +60,25 @@ for dw in 4 5; do
 
     rules=$("$SYM" --rules "$SO")
     check "dwarf$dw: --rules lists exactly the image's two roots" \
-        '[ "$(wc -l <<<"$rules")" = 2 ] && grep -qP "^/@depot-[0-9a-f]{16}-1\t\Q${LA//%/%25}\E\$" <<<"$rules" && grep -qP "^/@depot-[0-9a-f]{16}-2\t\Q${LB//%/%25}\E\$" <<<"$rules"'
+        '[ "$(wc -l <<<"$rules")" = 2 ] && grep -qxF "$BUILD/A	${LA//%/%25}" <<<"$rules" && grep -qxF "$BUILD/B	${LB//%/%25}" <<<"$rules"'
     check "dwarf$dw: --gdb quotes the spaces" \
-        '"$SYM" --gdb "$SO" | grep -qF "set substitute-path /@depot-" && "$SYM" --gdb "$SO" | grep -qF "${LA// /\\ }"'
+        '"$SYM" --gdb "$SO" | grep -qF "set substitute-path $BUILD/A " && "$SYM" --gdb "$SO" | grep -qF "${LA// /\\ }"'
+
+    # an image whose depot did not move: the tools alone name its files
+    swant=$(awk -F'\t' -v d="$STAY" '$1 == "func" { sub(/^@depot\//, "", $3); print $2 "\t" d "/" $3 ":" $4 }' "$S/man3-$dw")
+    saddrs=()
+    for s in $(cut -f1 <<<"$swant"); do
+        saddrs+=("$(nm "$SO_STAY" | awk -v s="$s" '$3 == s { print "0x" $1 }')")
+    done
+    got=$("$LLVM_SYMBOLIZER" --obj="$SO_STAY" "${saddrs[@]}" |
+        awk 'NF == 0 { n = 0; next } { n++ } n == 1 { s = $0 } n == 2 { sub(/:[0-9]+$/, ""); print s "\t" $0 }')
+    check "dwarf$dw: unmoved: llvm-symbolizer alone names the files and lines" '[ -n "$swant" ] && [ "$got" = "$swant" ]'
+    if [ "$dw" = 4 ]; then
+        got=$(addr2line -f -e "$SO_STAY" "${saddrs[@]}" | paste - - | sed 's/ (discriminator [0-9]*)$//')
+        check "dwarf$dw: unmoved: addr2line alone names the files and lines" '[ "$got" = "$swant" ]'
+    fi
+    check "dwarf$dw: unmoved: the symbolizer has no rule to add" \
+        '[ -z "$("$SYM" --rules "$SO_STAY")" ]'
 
     # two images of the same relative paths map each to its own depot
     got=$("$SYM" "$SO" "$SO2" -- "$LLVM_SYMBOLIZER" --obj="$SO2" "${addrs[0]}" | sed -n 2p)
