@@ -2,29 +2,61 @@
 
 # File names in the debug info of pkgimages.
 #
-# A pkgimage names each source file under a depot by a virtual root that carries
-# the identity of the image and of the depot, `/@depot-<image id>-<k>/packages/...`
-# (src/llvm-depotmap.h), because the depot may be anywhere by the time the image is
-# loaded.  Stack traces show the file on this machine: the virtual root is resolved
-# like a token, in DEPOT_PATH order, once per distinct name.
+# The debug info of a pkgimage names its sources by their absolute paths on the
+# machine that built it.  The image also carries a depot map (src/llvm-depotmap.h):
+# for each depot role root those paths lie under, the directory the build spelled
+# it with and a virtual root `/@depot-<image id>-<k>` that stands for its token.
+# Stack traces show the file on this machine: a path under a root of a loaded
+# image is resolved like its token, in DEPOT_PATH order, once per distinct name;
+# a name that resolves nowhere is shown as the debug info has it.
 
 const DEBUGINFO_NAMES = Dict{Symbol,Symbol}()
 const DEBUGINFO_NAMES_DEPOTS = Ref("")
+const DEBUGINFO_ROOTS = Pair{String,String}[] # build directory => virtual root
 const DEBUGINFO_NAMES_LOCK = ReentrantLock()
+
+unescape_depot_map_field(s::AbstractString) =
+    replace(s, "%09" => "\t", "%0A" => "\n", "%0D" => "\r", "%25" => "%")
+
+# Record the roots of the depot map of the pkgimage `ocachepath`, just loaded.
+function register_debuginfo_roots(ocachepath::String)
+    h = Libc.Libdl.dlopen(ocachepath, Libc.Libdl.RTLD_LAZY | Libc.Libdl.RTLD_NOLOAD;
+                          throw_error=false)
+    h === nothing && return
+    p = Libc.Libdl.dlsym(h, :jl_depot_map; throw_error=false)
+    roots = Pair{String,String}[]
+    if p !== nothing
+        for line in eachsplit(unsafe_string(Ptr{UInt8}(p)), '\n')
+            f = split(line, '\t')
+            if length(f) == 5 && f[1] == "root" && startswith(f[2], "/@")
+                push!(roots, unescape_depot_map_field(f[5]) => String(f[2]))
+            end
+        end
+    end
+    Libc.Libdl.dlclose(h)
+    isempty(roots) && return
+    @lock DEBUGINFO_NAMES_LOCK begin
+        append!(DEBUGINFO_ROOTS, roots)
+        empty!(DEBUGINFO_NAMES)
+    end
+    nothing
+end
 
 """
     Base.debuginfo_file(file::Symbol) -> Symbol
 
-The file on this machine that a file name from debug info refers to: a name under
-a pkgimage's virtual depot root (`/@depot-<image id>-<k>/...`) is resolved against
-`DEPOT_PATH`; any other name, and a name that cannot be resolved, is returned as it is.
+The file on this machine that a file name from debug info refers to: a path under
+a depot root recorded in the depot map of a loaded pkgimage (or a virtual name
+`/@depot-<image id>-<k>/...`) is resolved against `DEPOT_PATH`; any other name,
+and a name that cannot be resolved, is returned as it is.
 
 !!! compat "Julia 1.14"
     This function requires at least Julia 1.14.
 """
 function debuginfo_file(file::Symbol)
     p = unsafe_convert(Ptr{UInt8}, file) # no allocation for the common case
-    (unsafe_load(p) == UInt8('/') && unsafe_load(p, 2) == UInt8('@')) || return file
+    unsafe_load(p) == UInt8('/') || return file
+    (unsafe_load(p, 2) == UInt8('@') || !isempty(DEBUGINFO_ROOTS)) || return file
     name = String(file)
     depots = join(normalize_depots_for_relocation(), Sys.iswindows() ? ';' : ':')
     @lock DEBUGINFO_NAMES_LOCK begin
@@ -36,8 +68,23 @@ function debuginfo_file(file::Symbol)
     end
 end
 
+# The virtual name of `name`: itself when it is one, else `<virtual root>/<rest>`
+# for a path `<dir>/<rest>` under a recorded root; nothing for any other path.
+function virtual_debuginfo_name(name::String)
+    startswith(name, "/@") && return name
+    for (dir, vroot) in DEBUGINFO_ROOTS
+        n = ncodeunits(dir)
+        if ncodeunits(name) > n + 1 && startswith(name, dir) && codeunit(name, n + 1) == UInt8('/')
+            return vroot * SubString(name, n + 1)
+        end
+    end
+    return nothing
+end
+
 function resolve_debuginfo_name(depots::String, name::String)
     resolved = Symbol(name)
+    vname = virtual_debuginfo_name(name)
+    vname === nothing && return resolved
     stack = ccall(:jl_depot_stack_from_list, Ptr{Cvoid}, (Cstring,), depots)
     stack == C_NULL && return resolved
     names = Ref{Ptr{Cvoid}}(C_NULL)
@@ -47,7 +94,7 @@ function resolve_debuginfo_name(depots::String, name::String)
         out = Ref{Ptr{UInt8}}(C_NULL)
         err = ccall(:jl_depot_filename_load, Cint,
                     (Ptr{Cvoid}, Ptr{UInt8}, Ptr{UInt8}, Csize_t, Ref{Ptr{UInt8}}),
-                    names[], C_NULL, name, sizeof(name), out)
+                    names[], C_NULL, vname, sizeof(vname), out)
         if err == 0 && out[] != C_NULL
             resolved = Symbol(unsafe_string(out[]))
         end
