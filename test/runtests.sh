@@ -12,9 +12,11 @@
 # "not ok" counts as one failure.
 #
 # With QUICK=1 (make check) only the release build's unit tests, a short
-# fuzz run and the scenario scripts not marked `# tier: slow` run.  Every
-# run ends with the ten slowest programs (unit-test binaries, fuzz targets,
-# scenario scripts) and their wall-clock times.
+# fuzz run and the scenario scripts not marked `# tier: slow` run, the
+# scripts JOBS at a time (default 2; the full run: 1).  Their lines are
+# reported in the scripts' order either way.  Every run ends with the ten
+# slowest programs (unit-test binaries, fuzz targets, scenario scripts) and
+# their wall-clock times.
 
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +24,8 @@ cd "$top" || exit 2
 export JL_TEST_FIXTURES="$top/test/fixtures"
 QUICK=${QUICK:-0}
 FUZZ_RUNS=${FUZZ_RUNS:-20000}
-[ "$QUICK" = 1 ] && FUZZ_RUNS=${QUICK_FUZZ_RUNS:-2000}
+JOBS=${JOBS:-1}
+[ "$QUICK" = 1 ] && FUZZ_RUNS=${QUICK_FUZZ_RUNS:-2000} && JOBS=${JOBS_QUICK:-2}
 passed=0
 failed=0
 failures=()
@@ -94,16 +97,35 @@ for build in "$@"; do
         timed "$label/fuzz/$name" "$t0"
         rm -rf "$work"
     done
-    # scenario tests
+    # scenario tests: each script's output, exit status and time go to its
+    # own files; at most JOBS run at once; reported in order afterwards
+    scripts=()
     for s in test/scenario/*.sh; do
         [ -f "$s" ] || continue
-        name=$(basename "$s" .sh)
         [ "$QUICK" = 1 ] && grep -q '^# tier: slow' "$s" && continue
-        log="$logdir/out"
-        t0=$(now_ms)
-        bash "$s" >"$log" 2>&1
-        rc=$?
-        timed "$label/scenario/$name" "$t0"
+        scripts+=("$s")
+    done
+    running=0
+    for s in "${scripts[@]}"; do
+        name=$(basename "$s" .sh)
+        if [ "$running" -ge "$JOBS" ]; then
+            wait -n
+            running=$((running - 1))
+        fi
+        (
+            t0=$(now_ms)
+            bash "$s" >"$logdir/$name.out" 2>&1
+            echo $? >"$logdir/$name.rc"
+            echo "$(($(now_ms) - t0)) $label/scenario/$name" >"$logdir/$name.time"
+        ) &
+        running=$((running + 1))
+    done
+    wait
+    for s in "${scripts[@]}"; do
+        name=$(basename "$s" .sh)
+        log="$logdir/$name.out"
+        rc=$(cat "$logdir/$name.rc" 2>/dev/null || echo 1)
+        cat "$logdir/$name.time" >>"$logdir/times" 2>/dev/null
         nlines=0
         while IFS= read -r line; do
             case "$line" in
@@ -116,6 +138,7 @@ for build in "$@"; do
         elif [ "$nlines" -eq 0 ]; then
             report fail "$label/scenario/$name (no checks ran)" "$log"
         fi
+        rm -f "$log" "$logdir/$name.rc" "$logdir/$name.time"
     done
 done
 
