@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cacheverify_int.h"
+#include "jldepot_model.h"
 
 // ---- small utilities ----------------------------------------------------------------
 
@@ -385,7 +386,7 @@ static char *absolute_path(const char *path)
 {
     char *norm = NULL;
     if (path[0] == '/') {
-        if (jl_depot_normalize(path, &norm) != JL_DEPOT_E_OK)
+        if (jldepot_normalize(path, &norm) != JL_DEPOT_E_OK)
             return strdup(path);
         return norm;
     }
@@ -395,7 +396,7 @@ static char *absolute_path(const char *path)
     char *j = jl_verify_fmt_("%s/%s", cwd, path);
     if (!j)
         return NULL;
-    if (jl_depot_normalize(j, &norm) != JL_DEPOT_E_OK)
+    if (jldepot_normalize(j, &norm) != JL_DEPOT_E_OK)
         return j;
     free(j);
     return norm;
@@ -830,7 +831,7 @@ static int run_checks(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify_r
     int want_so = cf->clone_len > 0 && !ignore_so;
     if (r->status == JL_DEPOT_E_OK && cs->stamp &&
         (!want_so || (cs->stamp->has_so && cs->have_so &&
-                      jl_verify_fstat_match_(&cs->stamp->so, &cs->so, cs->stamp->seal)))) {
+                      jl_verify_fstat_match_(cs->stamp->so, &cs->so, cs->stamp->seal)))) {
         int all = 1;
         for (size_t i = 0; i < r->ndeps && all; i++)
             if (r->deps[i].kind != JL_CACHE_DEP_REQUIRE && !r->deps[i].by_stamp &&

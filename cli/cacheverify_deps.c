@@ -443,7 +443,7 @@ int jl_cacheverify_deps_(jl_cacheverify_t *v, const jl_cachefile_t *cf, long con
                     d->have_st = 1;
                 }
             }
-            if (stamp && jl_verify_stamp_dep_(stamp, i, d, containing))
+            if (stamp && jl_verify_stamp_dep_(stamp, i, d))
                 judge_by_stamp(d);
             else
                 check_file(v, d);

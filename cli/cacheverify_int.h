@@ -40,15 +40,16 @@ struct jl_cacheverify_t {
 
 // A stamp or seal read and validated against a cache (cacheverify_stamp.c).
 typedef struct {
-    int seal;   // a seal (size + mtime) rather than a stamp (full stat)
-    int has_so; // the .so record is present
-    jl_verify_fstat_t ji, so;
-    size_t ndeps;
-    uint8_t *buf; // the file's bytes (dependency records)
+    int seal;               // a seal (size + mtime) rather than a stamp (full stat)
+    int has_so;             // the .so record is present
+    const uint8_t *ji, *so; // their records, in buf
+    size_t ndeps, nfiles;   // the cache's dependency list; those that are files
+    size_t *index;          // the record of each dependency (nfiles: none)
+    uint8_t *buf;           // the file's bytes
 } jl_verify_stamp_t;
 
 void jl_verify_fstat_set_(jl_verify_fstat_t *o, const struct stat *st) JL_NOTSAFEPOINT;
-int jl_verify_fstat_match_(const jl_verify_fstat_t *rec, const jl_verify_fstat_t *now,
+int jl_verify_fstat_match_(const uint8_t *rec, const jl_verify_fstat_t *now,
                            int seal) JL_NOTSAFEPOINT;
 int64_t jl_verify_now_ns_(void) JL_NOTSAFEPOINT;
 // The cache's stamp (tried first) or seal, when one is valid for `cf` and the
@@ -58,8 +59,8 @@ jl_verify_stamp_t *jl_verify_stamp_load_(const char *jipath, const jl_cachefile_
                                          int *rejected) JL_NOTSAFEPOINT;
 void jl_verify_stamp_free_(jl_verify_stamp_t *s) JL_NOTSAFEPOINT;
 // 1 when dependency `i` (resolved, its stat in d->st) matches the record.
-int jl_verify_stamp_dep_(const jl_verify_stamp_t *s, size_t i, const jl_verify_dep_t *d,
-                         long containing) JL_NOTSAFEPOINT;
+int jl_verify_stamp_dep_(const jl_verify_stamp_t *s, size_t i,
+                         const jl_verify_dep_t *d) JL_NOTSAFEPOINT;
 // Write the stamp (seal = 0) or seal of a fresh cache; `so` NULL when no
 // pkgimage was checked; `seen_ns` the time the stats were taken.  READ_ONLY
 // (nothing attempted) when the directory is not writable; OK with *written

@@ -7,22 +7,22 @@
   parsed cache, matching a file's stat against it, and writing one after a
   content check (atomically, and only into a writable depot).
 
-  Format (little-endian, fixed size for a given dependency count):
-     0  8  magic "JLSTAMP1" (stamp) or "JLSEAL_1" (seal)
-     8  4  format version (1)
-    12  4  flags: bit 0 a pkgimage record is present
-    16  4  crc_ji of the cache the record was made for
-    20  4  n, the cache's dependency-list length (require keys included)
-    24 48  the .ji's stat      (size, mtime s, mtime ns, ctime ns, ctime s,
-    72 48  the .so's stat       inode, device)
-   120 56n per dependency: u32 name hash, u32 flags, 48-byte stat
-       4   crc32c of every byte before it
-  Name hash: a stamp hashes the resolved path; a seal hashes the stored
-  (token) name and records in flag bit 2 whether the file resolved into the
-  cache's own depot, so that a sealed depot stays sealed after `mv`.
+  Format (little-endian; the one Julia's loader reads and writes, base/stamps.jl):
+     0  8  magic "JLSTAMP2" (stamp) or "JLSEAL_2" (seal)
+     8  4  flags: bit 0 a pkgimage record is present
+    12  4  crc_ji of the cache the record was made for
+    16  4  n, the number of files in the cache's dependency list (require
+           keys are not files and have no record)
+    20 32  the .ji's record
+    52 32  the .so's record
+    84 36n per file, in the list's order: u32 flags, 32-byte record
+        4  crc32c of every byte before it
+  A record is what Julia's `stat` reports: size (u64), mtime and ctime
+  (f64, seconds + nanoseconds * 1e-9), inode and device (u32, low bits).
   Flag bit 0: a file record; bit 1: "racy", the file changed too close to
   the moment it was examined to trust its timestamps (git's racy-clean rule),
-  so it is checked by content next time.
+  so it is checked by content next time.  Records are matched by their
+  position: the list is part of the .ji, whose checksum the record names.
   A stamp matches on size, mtime, ctime, inode and device; a seal on size
   and mtime only (it must survive chmod, cp -a, tar and read-only mounts).
   The .ji is the exception: Julia's loader touches it after every successful
@@ -60,21 +60,19 @@
 #include "cacheverify_int.h"
 #include "crc32c.h"
 
-#define STAMP_HEAD     24
-#define STAMP_REC      48
-#define STAMP_DEP      (8 + STAMP_REC)
-#define STAMP_FIXED    (STAMP_HEAD + 2 * STAMP_REC + 4)
-#define STAMP_VERSION  1
+#define STAMP_HEAD  20
+#define STAMP_REC   32
+#define STAMP_DEP   (4 + STAMP_REC)
+#define STAMP_FIXED (STAMP_HEAD + 2 * STAMP_REC + 4)
 
-#define DEP_PRESENT    0x1
-#define DEP_RACY       0x2
-#define DEP_CONTAINING 0x4
+#define DEP_PRESENT 0x1
+#define DEP_RACY    0x2
 
 // A file changed less than this before it was examined is racy.
 #define RACY_NS 50000000LL
 
-static const char stamp_magic[8] = {'J', 'L', 'S', 'T', 'A', 'M', 'P', '1'};
-static const char seal_magic[8] = {'J', 'L', 'S', 'E', 'A', 'L', '_', '1'};
+static const char stamp_magic[8] = {'J', 'L', 'S', 'T', 'A', 'M', 'P', '2'};
+static const char seal_magic[8] = {'J', 'L', 'S', 'E', 'A', 'L', '_', '2'};
 
 JL_DLLEXPORT const char *jl_verify_stamp_use_name(int use)
 {
@@ -134,31 +132,19 @@ static uint32_t get32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
+// A record as Julia's `stat` reports the file (base/stat.jl, jl_stat_mtime).
 static void put_rec(uint8_t *p, const jl_verify_fstat_t *s)
 {
+    double m = (double)s->mtime_sec + (double)s->mtime_nsec * 1e-9;
+    double c = (double)s->ctime_sec + (double)s->ctime_nsec * 1e-9;
+    uint64_t mb, cb;
+    memcpy(&mb, &m, 8);
+    memcpy(&cb, &c, 8);
     put64(p, s->size);
-    put64(p + 8, (uint64_t)s->mtime_sec);
-    put32(p + 16, s->mtime_nsec);
-    put32(p + 20, s->ctime_nsec);
-    put64(p + 24, (uint64_t)s->ctime_sec);
-    put64(p + 32, s->ino);
-    put64(p + 40, s->dev);
-}
-
-static void get_rec(const uint8_t *p, jl_verify_fstat_t *s)
-{
-    s->size = get64(p);
-    s->mtime_sec = (int64_t)get64(p + 8);
-    s->mtime_nsec = get32(p + 16);
-    s->ctime_nsec = get32(p + 20);
-    s->ctime_sec = (int64_t)get64(p + 24);
-    s->ino = get64(p + 32);
-    s->dev = get64(p + 40);
+    put64(p + 8, mb);
+    put64(p + 16, cb);
+    put32(p + 24, (uint32_t)s->ino);
+    put32(p + 28, (uint32_t)s->dev);
 }
 
 static int racy(const jl_verify_fstat_t *s, int64_t seen_ns, int seal)
@@ -171,27 +157,18 @@ static int racy(const jl_verify_fstat_t *s, int64_t seen_ns, int seal)
 
 // The .ji's record: no timestamps (see the top of this file); crc_ji is
 // compared with the header's when the record is read.
-static int ji_match(const jl_verify_fstat_t *rec, const jl_verify_fstat_t *now, int seal)
+static int ji_match(const uint8_t *rec, const jl_verify_fstat_t *now, int seal)
 {
-    if (rec->size != now->size)
-        return 0;
-    return seal || (rec->ino == now->ino && rec->dev == now->dev);
+    uint8_t n[STAMP_REC];
+    put_rec(n, now);
+    return memcmp(rec, n, 8) == 0 && (seal || memcmp(rec + 24, n + 24, 8) == 0);
 }
 
-int jl_verify_fstat_match_(const jl_verify_fstat_t *rec, const jl_verify_fstat_t *now, int seal)
+int jl_verify_fstat_match_(const uint8_t *rec, const jl_verify_fstat_t *now, int seal)
 {
-    if (rec->size != now->size || rec->mtime_sec != now->mtime_sec ||
-        rec->mtime_nsec != now->mtime_nsec)
-        return 0;
-    if (seal)
-        return 1;
-    return rec->ctime_sec == now->ctime_sec && rec->ctime_nsec == now->ctime_nsec &&
-           rec->ino == now->ino && rec->dev == now->dev;
-}
-
-static uint32_t name_hash(const char *s)
-{
-    return jl_crc32c(0x5354414dU, s, strlen(s));
+    uint8_t n[STAMP_REC];
+    put_rec(n, now);
+    return memcmp(rec, n, seal ? 16 : STAMP_REC) == 0;
 }
 
 // ---- reading -----------------------------------------------------------------------
@@ -200,6 +177,7 @@ void jl_verify_stamp_free_(jl_verify_stamp_t *s)
 {
     if (s) {
         free(s->buf);
+        free(s->index);
         free(s);
     }
 }
@@ -223,7 +201,10 @@ static jl_verify_stamp_t *load_one(const char *path, int seal, const jl_cachefil
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return NULL;
-    size_t want = STAMP_FIXED + STAMP_DEP * cf->ndeps;
+    size_t nfiles = 0;
+    for (size_t i = 0; i < cf->ndeps; i++)
+        nfiles += cf->deps[i].kind != JL_CACHE_DEP_REQUIRE;
+    size_t want = STAMP_FIXED + STAMP_DEP * nfiles;
     struct stat st;
     jl_verify_stamp_t *s = NULL;
     uint8_t *b = NULL;
@@ -242,17 +223,26 @@ static jl_verify_stamp_t *load_one(const char *path, int seal, const jl_cachefil
             goto out;
         got += (size_t)k;
     }
-    if (memcmp(b, seal ? seal_magic : stamp_magic, 8) != 0 || get32(b + 8) != STAMP_VERSION ||
-        get32(b + 16) != cf->crc_ji || get32(b + 20) != (uint32_t)cf->ndeps ||
+    if (memcmp(b, seal ? seal_magic : stamp_magic, 8) != 0 || get32(b + 12) != cf->crc_ji ||
+        get32(b + 16) != (uint32_t)nfiles ||
         get32(b + want - 4) != jl_crc32c(0, (const char *)b, want - 4))
         goto out;
     if ((s = (jl_verify_stamp_t *)calloc(1, sizeof(*s))) == NULL)
         goto out;
+    // the record of dependency i: files are numbered without the require keys
+    if ((s->index = (size_t *)malloc((cf->ndeps ? cf->ndeps : 1) * sizeof(size_t))) == NULL) {
+        free(s);
+        s = NULL;
+        goto out;
+    }
+    for (size_t i = 0, k = 0; i < cf->ndeps; i++)
+        s->index[i] = cf->deps[i].kind == JL_CACHE_DEP_REQUIRE ? nfiles : k++;
     s->seal = seal;
-    s->has_so = (get32(b + 12) & 1) != 0;
-    get_rec(b + STAMP_HEAD, &s->ji);
-    get_rec(b + STAMP_HEAD + STAMP_REC, &s->so);
+    s->has_so = (get32(b + 8) & 1) != 0;
+    s->ji = b + STAMP_HEAD;
+    s->so = b + STAMP_HEAD + STAMP_REC;
     s->ndeps = cf->ndeps;
+    s->nfiles = nfiles;
     s->buf = b;
     b = NULL;
     *rejected = 0;
@@ -275,7 +265,7 @@ jl_verify_stamp_t *jl_verify_stamp_load_(const char *jipath, const jl_cachefile_
         int rej = 0;
         jl_verify_stamp_t *s = load_one(p, seal, cf, have_jist ? &jist : NULL, &rej);
         free(p);
-        if (s && !ji_match(&s->ji, ji_now, seal)) {
+        if (s && !ji_match(s->ji, ji_now, seal)) {
             jl_verify_stamp_free_(s);
             // a stamp for this cache made for another copy of it: never
             // fall back to the weaker seal
@@ -289,26 +279,15 @@ jl_verify_stamp_t *jl_verify_stamp_load_(const char *jipath, const jl_cachefile_
     return NULL;
 }
 
-int jl_verify_stamp_dep_(const jl_verify_stamp_t *s, size_t i, const jl_verify_dep_t *d,
-                         long containing)
+int jl_verify_stamp_dep_(const jl_verify_stamp_t *s, size_t i, const jl_verify_dep_t *d)
 {
     if (!s || i >= s->ndeps || !d->have_st || !d->resolved)
         return 0;
-    const uint8_t *p = s->buf + STAMP_HEAD + 2 * STAMP_REC + STAMP_DEP * i;
-    uint32_t flags = get32(p + 4);
-    if (!(flags & DEP_PRESENT) || (flags & DEP_RACY))
+    size_t k = s->index[i];
+    if (k >= s->nfiles)
         return 0;
-    if (s->seal) {
-        int inside = containing >= 0 && d->depot == containing;
-        if (get32(p) != name_hash(d->stored) || !(flags & DEP_CONTAINING) != !inside)
-            return 0;
-    }
-    else if (get32(p) != name_hash(d->resolved)) {
-        return 0;
-    }
-    jl_verify_fstat_t rec;
-    get_rec(p + 8, &rec);
-    return jl_verify_fstat_match_(&rec, &d->st, s->seal);
+    const uint8_t *p = s->buf + STAMP_HEAD + 2 * STAMP_REC + STAMP_DEP * k;
+    return get32(p) == DEP_PRESENT && jl_verify_fstat_match_(p + 4, &d->st, s->seal);
 }
 
 // ---- writing -----------------------------------------------------------------------
@@ -349,35 +328,37 @@ int jl_verify_stamp_write_(const char *jipath, const jl_cachefile_t *cf,
         free(path);
         return JL_DEPOT_E_READ_ONLY;
     }
-    size_t len = STAMP_FIXED + STAMP_DEP * cf->ndeps;
+    size_t nfiles = 0;
+    for (size_t i = 0; i < r->ndeps; i++)
+        nfiles += r->deps[i].kind != JL_CACHE_DEP_REQUIRE;
+    size_t len = STAMP_FIXED + STAMP_DEP * nfiles;
     uint8_t *b = (uint8_t *)calloc(1, len);
     if (!b) {
         free(path);
         return JL_DEPOT_E_NOMEM;
     }
     memcpy(b, seal ? seal_magic : stamp_magic, 8);
-    put32(b + 8, STAMP_VERSION);
-    put32(b + 12, so ? 1 : 0);
-    put32(b + 16, cf->crc_ji);
-    put32(b + 20, (uint32_t)cf->ndeps);
+    put32(b + 8, so ? 1 : 0);
+    put32(b + 12, cf->crc_ji);
+    put32(b + 16, (uint32_t)nfiles);
     put_rec(b + STAMP_HEAD, ji);
     if (so)
         put_rec(b + STAMP_HEAD + STAMP_REC, so);
+    uint8_t *p = b + STAMP_HEAD + 2 * STAMP_REC - STAMP_DEP;
     for (size_t i = 0; i < r->ndeps; i++) {
         const jl_verify_dep_t *d = &r->deps[i];
-        uint8_t *p = b + STAMP_HEAD + 2 * STAMP_REC + STAMP_DEP * i;
-        if (d->kind == JL_CACHE_DEP_REQUIRE || !d->have_st || !d->resolved)
+        if (d->kind == JL_CACHE_DEP_REQUIRE)
+            continue;
+        p += STAMP_DEP;
+        if (!d->have_st || !d->resolved)
             continue;
         if (d->verdict != JL_VERIFY_DEP_FRESH && d->verdict != JL_VERIFY_DEP_MTIME_OK)
             continue;
         uint32_t flags = DEP_PRESENT;
         if (racy(&d->st, seen_ns, seal))
             flags |= DEP_RACY;
-        if (seal && r->depot >= 0 && d->depot == r->depot)
-            flags |= DEP_CONTAINING;
-        put32(p, name_hash(seal ? d->stored : d->resolved));
-        put32(p + 4, flags);
-        put_rec(p + 8, &d->st);
+        put32(p, flags);
+        put_rec(p + 4, &d->st);
     }
     put32(b + len - 4, jl_crc32c(0, (const char *)b, len - 4));
     // a stamp only caches a verdict and is checked when read: atomic, not durable

@@ -71,7 +71,7 @@ refused aliasso bundle_entry_not_allowed "@depot/compiled/... aliasing a cache's
 refused unlisted bundle_entry_not_allowed "a .ji in @compiled that is not a cache of the manifest" \
     "add:@compiled/v1.11/Evil/evil.ji=@$D/compiled/v1.11/Shapes/$sji"
 refused seal bundle_entry_not_allowed "a seal (the tool derives those itself)" \
-    "add:@compiled/v1.11/Shapes/${sji%.ji}.seal=JLSEAL_1"
+    "add:@compiled/v1.11/Shapes/${sji%.ji}.seal=JLSEAL_2"
 # a cache outside the closure: Stats' cache listed in Shapes' manifest
 tar -I zstd -xOf "$stats" jldepot-bundle.json |
     python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["caches"][0], open(sys.argv[1], "w"))' "$tmp/statscache.json"
