@@ -12,6 +12,7 @@
 
 #include "atomicfile.h"
 #include "jldepot.h"
+#include "jldepot_model.h"
 
 #ifndef JLDEPOT_VERSION
 #define JLDEPOT_VERSION "0.1.0"
@@ -100,7 +101,7 @@ void jldepot_file_error(const char *cmd, const char *path, int err, int eno)
         fprintf(stderr, " (%s)", strerror(eno));
     if (hint)
         fprintf(stderr, "; %s", hint);
-    fprintf(stderr, " [%s]\n", jl_depot_errjson(err));
+    fprintf(stderr, " [%s]\n", jldepot_errjson(err));
 }
 
 void jldepot_errno_error(const char *cmd, const char *path, int eno, int writing)

@@ -23,6 +23,7 @@
 #include "jldepot_inputkey.h"
 #include "jldepot_treehash.h"
 #include "jldepot_bundle.h"
+#include "jldepot_model.h"
 
 // ---- SHA-256 --------------------------------------------------------------------
 
@@ -664,7 +665,7 @@ static int in_bundled_depot(const jldepot_depot_t *d, const char *path)
     for (size_t i = 0; i < 2 && root && !found; i++) {
         char *b = NULL, *n = NULL;
         if (asprintf(&b, "%s%s", d->julia_bindir, rel[i]) >= 0 &&
-            jl_depot_normalize(b, &n) == JL_DEPOT_E_OK)
+            jldepot_normalize(b, &n) == JL_DEPOT_E_OK)
             found = !strcmp(n, root);
         free(b);
         free(n);
@@ -694,7 +695,7 @@ static char *package_root(jldepot_depot_t *d, jldepot_cache_t *c)
         char *tok = NULL, *abs = NULL;
         if (asprintf(&tok, "@depot/packages/%.*s", (int)tlen, tree) < 0)
             return NULL;
-        if (jl_depot_resolve_n(d->stack, c->ji, 0, tok, strlen(tok), &abs) != JL_DEPOT_E_OK &&
+        if (jldepot_resolve_n(d->stack, c->ji, 0, tok, strlen(tok), &abs) != JL_DEPOT_E_OK &&
             !abs) {
             free(tok);
             return NULL;
@@ -707,7 +708,7 @@ static char *package_root(jldepot_depot_t *d, jldepot_cache_t *c)
         if (dep->kind != JL_CACHE_DEP_INCLUDE)
             continue;
         char *abs = NULL;
-        if (jl_depot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) !=
+        if (jldepot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) !=
                 JL_DEPOT_E_OK &&
             !abs)
             return NULL;
@@ -757,7 +758,7 @@ static void analyze_one(jldepot_depot_t *d, size_t i)
                 set_reason(c, JL_DEPOT_E_NOT_SERVABLE_TREE, p);
             else if (realroot) {
                 char *abs = NULL;
-                if (jl_depot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) ==
+                if (jldepot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) ==
                     JL_DEPOT_E_OK) {
                     char *ra = realpath(abs, NULL);
                     size_t rn = strlen(realroot);

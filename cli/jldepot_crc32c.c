@@ -27,6 +27,7 @@
 #include "depot_errors.h"
 #include "jldepot.h"
 #include "jldepot_out.h"
+#include "jldepot_model.h"
 
 // 128 KiB reads: the buffer the kernel copies into stays in the L2 cache, so
 // the checksum reads it from there.  Measured on a 1 GiB file in the page
@@ -152,7 +153,7 @@ int jldepot_cmd_crc32c(int argc, char **argv)
             json_object *o = json_object_new_object();
             jldepot_json_add_name(o, "file", argv[i]);
             if (err) {
-                jldepot_json_add_name(o, "error", jl_depot_errjson(err));
+                jldepot_json_add_name(o, "error", jldepot_errjson(err));
                 jldepot_json_add_name(o, "message", jl_depot_strerror(err));
             }
             else {

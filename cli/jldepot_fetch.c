@@ -43,6 +43,7 @@
 #include "jldepot_sigfile.h"
 #include "jldepot_sign.h"
 #include "jldepot_trust.h"
+#include "jldepot_model.h"
 
 // Defaults of the limits (doc/jldepot.1.md, FETCH).
 #define FETCH_MAX_INDEX       ((uint64_t)16 << 20)
@@ -152,7 +153,7 @@ static void fetch_error(int err, const char *subject, const char *detail, const 
         hint = hint_for(err);
     jldepot_error("fetch: %s: %s%s%s%s%s [%s]", subject, jl_depot_strerror(err),
                   detail && *detail ? ": " : "", detail ? detail : "", hint ? "; " : "",
-                  hint ? hint : "", jl_depot_errjson(err));
+                  hint ? hint : "", jldepot_errjson(err));
 }
 
 // ---- one transfer -------------------------------------------------------------------
@@ -895,7 +896,7 @@ static int parse_size_opt(const char *opt, const char *v, uint64_t *out)
         *out = n;
     else
         jldepot_error("fetch: %s '%s': %s; for example 500M or 2G [%s]", opt, v,
-                      jl_depot_strerror(err), jl_depot_errjson(err));
+                      jl_depot_strerror(err), jldepot_errjson(err));
     return err ? -1 : 0;
 }
 
@@ -1006,8 +1007,7 @@ int jldepot_cmd_fetch(int argc, char **argv)
     size_t siglen = 0;
     int err = jldepot_trust_load(s, &trust, &terr);
     if (err) {
-        jldepot_error("fetch: %s [%s]", terr ? terr : jl_depot_strerror(err),
-                      jl_depot_errjson(err));
+        jldepot_error("fetch: %s [%s]", terr ? terr : jl_depot_strerror(err), jldepot_errjson(err));
         free(terr);
         jl_depot_stack_free(s);
         free(dp);

@@ -18,6 +18,7 @@
 #include "cachefile.h"
 #include "jldepot.h"
 #include "jldepot_out.h"
+#include "jldepot_model.h"
 
 static void usage(FILE *f)
 {
@@ -65,7 +66,7 @@ typedef struct {
 static char *resolve(resolver_t *r, jl_cache_str_t path, int *err)
 {
     char *out = NULL;
-    *err = jl_depot_resolve_n(r->stack, r->file, 0, path.ptr, path.len, &out);
+    *err = jldepot_resolve_n(r->stack, r->file, 0, path.ptr, path.len, &out);
     return out;
 }
 
@@ -145,7 +146,7 @@ static void emit_deps(FILE *f, void *ctx)
             int err;
             char *r = resolve(res, d->path, &err);
             json_object_object_add(j, "resolved", r ? jldepot_jstr(r) : NULL);
-            jldepot_json_add_name(j, "resolve_status", jl_depot_errjson(err));
+            jldepot_json_add_name(j, "resolve_status", jldepot_errjson(err));
             free(r);
         }
         jldepot_json_print_element(f, j, i, JSON_FLAGS);
@@ -158,7 +159,7 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
 {
     json_object *o = json_object_new_object();
     jldepot_json_add_name(o, "file", file);
-    jldepot_json_add_name(o, "status", jl_depot_errjson(status));
+    jldepot_json_add_name(o, "status", jldepot_errjson(status));
     if (status)
         jldepot_json_add_name(o, "message", jl_depot_strerror(status));
     if (!cf) {
@@ -278,7 +279,7 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     json_object_object_add(ck, "pkgimage_expected", json_object_new_boolean(chk->has_pkgimage));
     const char *so_state = !chk->has_pkgimage ? "none"
                            : no_so            ? "skipped"
-                           : chk->so_error    ? jl_depot_errjson(chk->so_error)
+                           : chk->so_error    ? jldepot_errjson(chk->so_error)
                            : chk->so_checked  ? "ok"
                                               : "not_checked";
     jldepot_json_add_name(ck, "pkgimage", so_state);

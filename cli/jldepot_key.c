@@ -21,6 +21,7 @@
 #include "depot_errors.h"
 #include "jldepot.h"
 #include "jldepot_sign.h"
+#include "jldepot_model.h"
 
 static const char key_usage[] =
     "usage: jldepot key generate [--dir DIR] NAME-N\n"
@@ -126,7 +127,7 @@ static int key_generate(int argc, char **argv)
     int err = jldepot_key_generate(name, &k);
     if (err) {
         jldepot_error("key generate: %s: %s; for example cache.example.org-1 [%s]", name,
-                      jl_depot_strerror(err), jl_depot_errjson(err));
+                      jl_depot_strerror(err), jldepot_errjson(err));
         return JLDEPOT_EXIT_USAGE;
     }
     jldepot_pubkey_t p;
@@ -211,7 +212,7 @@ static int key_public(int argc, char **argv)
     free(text);
     if (err) {
         jldepot_error("key public: %s: %s [%s]", argv[1], jl_depot_strerror(err),
-                      jl_depot_errjson(err));
+                      jldepot_errjson(err));
         return JLDEPOT_EXIT_REJECTED;
     }
     jldepot_pubkey_t p;

@@ -28,6 +28,7 @@
 #include "jldepot_sigfile.h"
 #include "jldepot_sign.h"
 #include "jldepot_trust.h"
+#include "jldepot_model.h"
 
 static const char pack_help[] =
     "usage: jldepot pack [--out DIR] [--explain] [--json] [--no-sources] [OPTIONS]\n"
@@ -258,7 +259,7 @@ static int collect_files(jldepot_depot_t *d, const size_t *cl, size_t ncl, int s
                 pf_has(files, nwalked, dep->path.ptr, dep->path.len))
                 continue;
             char *abs = NULL;
-            if (jl_depot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) ==
+            if (jldepot_resolve_n(d->stack, c->ji, 0, dep->path.ptr, dep->path.len, &abs) ==
                 JL_DEPOT_E_OK) {
                 char *e = strndup(dep->path.ptr, dep->path.len);
                 if (!e || add_tree(files, e, abs, 0, treereal)) {
@@ -836,7 +837,7 @@ static json_object *verdict_json(const jldepot_depot_t *d, const jldepot_cache_t
     json_object_object_add(x, "uuid", json_object_new_string(c->uuid));
     json_object_object_add(x, "cache", json_object_new_string(c->ji));
     json_object_object_add(x, "servable", json_object_new_boolean(c->servable));
-    json_object_object_add(x, "reason", json_object_new_string(jl_depot_errjson(c->reason)));
+    json_object_object_add(x, "reason", json_object_new_string(jldepot_errjson(c->reason)));
     json_object_object_add(x, "reason_text",
                            c->reason_text ? json_object_new_string(c->reason_text) : NULL);
     json_object_object_add(x, "key", c->servable ? json_object_new_string(c->key) : NULL);

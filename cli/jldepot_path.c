@@ -18,6 +18,7 @@
 
 #include "jldepot.h"
 #include "jldepot_out.h"
+#include "jldepot_model.h"
 
 // ---- shared depot-stack options ----------------------------------------------
 
@@ -258,8 +259,8 @@ int jldepot_cmd_layout(int argc, char **argv)
     if (!json && n == 0)
         printf("(DEPOT_PATH is empty)\n");
     for (size_t i = 0; i < n; i++) {
-        const char *layout = jl_depot_layout_name(jl_depot_layout_of(s, i));
-        int fold = jl_depot_casefold_of(s, i);
+        const char *layout = jldepot_layout_name(jldepot_layout_of(s, i));
+        int fold = jldepot_casefold(&o.cfg);
         if (json) {
             json_object *d = json_object_new_object();
             json_object_object_add(d, "index", json_object_new_int64((int64_t)i + 1));
@@ -446,7 +447,7 @@ static int path_cmd(int argc, char **argv, int resolve)
                 jldepot_json_add_name_n(r, "output", buf, ol);
             else
                 json_object_object_add(r, "output", NULL);
-            jldepot_json_add_name(r, "status", jl_depot_errjson(err));
+            jldepot_json_add_name(r, "status", jldepot_errjson(err));
             json_object_object_add(r, "depot",
                                    depot >= 0 ? json_object_new_int64(depot + 1) : NULL);
             json_object_array_add(arr, r);

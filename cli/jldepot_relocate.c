@@ -24,6 +24,7 @@
 #include "jldepot.h"
 #include "jldepot_out.h"
 #include "jldepot_walk.h"
+#include "jldepot_model.h"
 
 static void usage(FILE *f)
 {
@@ -116,7 +117,7 @@ static void emit_plan(FILE *f, void *ctx, size_t which)
                 jldepot_json_add_name_n(o, "new", e->old.ptr, e->old.len);
             jldepot_json_add_name(o, "action", jl_cache_reloc_action_name(e->action));
             if (e->action == JL_CACHE_RELOC_NOT_RELOCATABLE)
-                jldepot_json_add_name(o, "reason", jl_depot_errjson(e->err));
+                jldepot_json_add_name(o, "reason", jldepot_errjson(e->err));
         }
         else {
             json_object_object_add(o, "dependency", json_object_new_uint64(r->mtimes[i].dep));
@@ -141,7 +142,7 @@ static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
         run->refused++;
         if (detail && detail != err)
             jldepot_error("relocate: %s: %s (%s) [%s]", file, jl_depot_strerror(err),
-                          jl_depot_strerror(detail), jl_depot_errjson(err));
+                          jl_depot_strerror(detail), jldepot_errjson(err));
         else
             jldepot_file_error("relocate", file, err, 0);
     }
@@ -160,10 +161,10 @@ static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
         jldepot_json_add_name(o, "file", file);
         jldepot_json_add_name(o, "status", status);
         if (err) {
-            jldepot_json_add_name(o, "error", jl_depot_errjson(err));
+            jldepot_json_add_name(o, "error", jldepot_errjson(err));
             jldepot_json_add_name(o, "message", jl_depot_strerror(err));
             if (detail && detail != err)
-                jldepot_json_add_name(o, "detail", jl_depot_errjson(detail));
+                jldepot_json_add_name(o, "detail", jldepot_errjson(detail));
         }
         if (r) {
             jldepot_json_add_name(o, "layout", jl_cache_layout_name(r->cf->layout));

@@ -43,6 +43,7 @@
 #include "jldepot_toml.h"
 #include "jldepot_treehash.h"
 #include "jldepot_trust.h"
+#include "jldepot_model.h"
 
 #define SUB_MAX_TOML  ((size_t)64 << 20)
 #define SUB_MAX_ENTRY ((uint64_t)1 << 20)
@@ -518,7 +519,7 @@ static int platform_from(const char *platform, const char *julia_home, jldepot_p
         err = jldepot_platform_of(cf, pf);
     if (err)
         jldepot_error("substitute: %s: %s [%s]", path, jl_depot_strerror(err),
-                      jl_depot_errjson(err));
+                      jldepot_errjson(err));
     // the stdlib caches were built with the build's own options (-O3 -g2,
     // JULIA_CPU_TARGET); a user's session writes its own
     char *julia = NULL;
@@ -610,7 +611,7 @@ int jldepot_cmd_substitute(int argc, char **argv)
     int rc = JLDEPOT_EXIT_OK, ec;
     if ((ec = read_manifest(project, &e, &err))) {
         jldepot_error("substitute: %s [%s]", err ? err : jl_depot_strerror(ec),
-                      jl_depot_errjson(ec));
+                      jldepot_errjson(ec));
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
@@ -620,7 +621,7 @@ int jldepot_cmd_substitute(int argc, char **argv)
     }
     if ((ec = jldepot_trust_load(s, &t, &err))) {
         jldepot_error("substitute: %s [%s]", err ? err : jl_depot_strerror(ec),
-                      jl_depot_errjson(ec));
+                      jldepot_errjson(ec));
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
@@ -665,8 +666,8 @@ int jldepot_cmd_substitute(int argc, char **argv)
             json_object_object_add(x, "source",
                                    p->source ? json_object_new_string(p->source) : NULL);
             json_object_object_add(x, "reason", jldepot_jstr(p->why));
-            json_object_object_add(
-                x, "error", p->err ? json_object_new_string(jl_depot_errjson(p->err)) : NULL);
+            json_object_object_add(x, "error",
+                                   p->err ? json_object_new_string(jldepot_errjson(p->err)) : NULL);
             json_object_array_add(arr, x);
             continue;
         }
@@ -687,7 +688,7 @@ int jldepot_cmd_substitute(int argc, char **argv)
             printf("not servable %s: %s\n", en, ew);
             break;
         case S_REFUSED:
-            printf("refused %s: %s [%s]\n", en, ew, jl_depot_errjson(p->err));
+            printf("refused %s: %s [%s]\n", en, ew, jldepot_errjson(p->err));
             break;
         default:
             break;

@@ -60,6 +60,7 @@
 #include "jldepot_sign.h"
 #include "jldepot_trust.h"
 #include "jldepot_txn.h"
+#include "jldepot_model.h"
 
 static const char unpack_help[] =
     "usage: jldepot unpack [--max-entry BYTES] [--max-total BYTES] [--max-ratio N]\n"
@@ -1398,7 +1399,7 @@ static void report(const bundle_t *b, int err)
     const char *hint = jldepot_is_system_error(err) ? jldepot_hint(err) : NULL;
     jldepot_error("unpack: %s: %s%s%s%s%s [%s]", b->path, jl_depot_strerror(err),
                   b->detail ? ": " : "", b->detail ? b->detail : "", hint ? "; " : "",
-                  hint ? hint : "", jl_depot_errjson(err));
+                  hint ? hint : "", jldepot_errjson(err));
 }
 
 // Pass 1 of the bundles of a run: a thread per bundle up to the number of CPUs.
@@ -1708,7 +1709,7 @@ static int check_signature(bundle_t *x, size_t nb, const jldepot_unpack_opts_t *
         memcpy(x->signed_key, st.output_key, 65);
     else
         jldepot_error("unpack: %s: %s [%s] (%s%s%s)", x->path, jl_depot_strerror(err),
-                      jl_depot_errjson(err), perr ? perr : "",
+                      jldepot_errjson(err), perr ? perr : "",
                       perr ? "; signature: " : "signature: ", sp ? sp : "");
     if (err && hint)
         fprintf(stderr, "jldepot: unpack: %s\n", hint);
@@ -1840,7 +1841,7 @@ static int parse_bytes(const char *s, uint64_t *out)
     // digits and one K, M or G; no sign, no space, no overflow (jldepot_parse.c)
     int err = jldepot_parse_bytes(s, out);
     if (err)
-        jldepot_error("unpack: '%s': %s [%s]", s, jl_depot_strerror(err), jl_depot_errjson(err));
+        jldepot_error("unpack: '%s': %s [%s]", s, jl_depot_strerror(err), jldepot_errjson(err));
     return err ? -1 : 0;
 }
 
@@ -2001,7 +2002,7 @@ int jldepot_cmd_unpack(int argc, char **argv)
     int err = o.allow_unsigned ? JL_DEPOT_E_OK : jldepot_trust_load(s, &t, &terr);
     if (err)
         jldepot_error("unpack: %s [%s]", terr ? terr : jl_depot_strerror(err),
-                      jl_depot_errjson(err));
+                      jldepot_errjson(err));
     else if (!o.allow_unsigned && !(err = jldepot_trust_merged(t, &merged)))
         o.trust = &merged;
     free(terr);

@@ -21,6 +21,7 @@
 #include "jldepot.h"
 #include "jldepot_out.h"
 #include "jldepot_walk.h"
+#include "jldepot_model.h"
 
 static const char verify_help[] =
     "usage: jldepot verify [--json] [-v] [TARGET] [--flags 0xNN] [--ignore-pkgimage]\n"
@@ -117,7 +118,7 @@ static char *make_abs(const char *p)
 {
     char *norm = NULL;
     if (p[0] == '/') {
-        if (jl_depot_normalize(p, &norm) == JL_DEPOT_E_OK)
+        if (jldepot_normalize(p, &norm) == JL_DEPOT_E_OK)
             return norm;
         return strdup(p);
     }
@@ -125,7 +126,7 @@ static char *make_abs(const char *p)
     if (!getcwd(cwd, sizeof(cwd)))
         return strdup(p);
     char *j = jldepot_join(cwd, p);
-    if (j && jl_depot_normalize(j, &norm) == JL_DEPOT_E_OK) {
+    if (j && jldepot_normalize(j, &norm) == JL_DEPOT_E_OK) {
         free(j);
         return norm;
     }
@@ -158,7 +159,7 @@ static json_object *result_json(const jl_verify_result_t *r, jl_depot_stack_t *s
                           r->status == JL_DEPOT_E_OK ? "fresh"
                           : unreadable               ? "unreadable"
                                                      : "stale");
-    jldepot_json_add_name(o, "status", jl_depot_errjson(r->status));
+    jldepot_json_add_name(o, "status", jldepot_errjson(r->status));
     jldepot_json_add_name(o, "reason", r->reason);
     json_object_object_add(o, "stale_check", json_object_new_boolean(r->stale));
     jldepot_json_add_name(o, "package", r->pkgname);
@@ -204,7 +205,7 @@ static void emit_lists(FILE *f, void *ctx, size_t which)
     if (which == 0) {
         for (size_t i = 0; i < r->nreloc; i++) {
             json_object *x = json_object_new_object();
-            jldepot_json_add_name(x, "reason", jl_depot_errjson(r->reloc[i].code));
+            jldepot_json_add_name(x, "reason", jldepot_errjson(r->reloc[i].code));
             jldepot_json_add_name(x, "path", r->reloc[i].path);
             jldepot_json_add_name(x, "text", r->reloc[i].text);
             jldepot_json_print_element(f, x, i, VERIFY_JSON_FLAGS);

@@ -1,22 +1,10 @@
 // This file is a part of Julia. License is MIT: https://julialang.org/license
 
 /*
-  depot_errors.c: names and messages of the codes in depot_errors.h.
+  depot_errors.c: the messages of the codes in depot_errors.h.
 */
 
 #include "depot_errors.h"
-
-static const char *const err_names[] = {
-#define XX(name, json, msg) #name,
-    JL_DEPOT_ERRORS(XX)
-#undef XX
-};
-
-static const char *const err_json[] = {
-#define XX(name, json, msg) json,
-    JL_DEPOT_ERRORS(XX)
-#undef XX
-};
 
 static const char *const err_msgs[] = {
 #define XX(name, json, msg) msg,
@@ -24,22 +12,7 @@ static const char *const err_msgs[] = {
 #undef XX
 };
 
-static int err_valid(int err)
+JL_DLLEXPORT const char *jl_depot_strerror(int err) JL_NOTSAFEPOINT
 {
-    return err >= 0 && err < JL_DEPOT_E__COUNT;
-}
-
-JL_DLLEXPORT const char *jl_depot_strerror(int err)
-{
-    return err_valid(err) ? err_msgs[err] : "an unknown error occurred";
-}
-
-JL_DLLEXPORT const char *jl_depot_errname(int err)
-{
-    return err_valid(err) ? err_names[err] : "UNKNOWN";
-}
-
-JL_DLLEXPORT const char *jl_depot_errjson(int err)
-{
-    return err_valid(err) ? err_json[err] : "unknown";
+    return err >= 0 && err < JL_DEPOT_E__COUNT ? err_msgs[err] : "an unknown error occurred";
 }

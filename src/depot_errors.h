@@ -235,9 +235,5 @@ typedef enum {
 
 // The reason phrase ("the path contains a NUL byte"); never NULL.
 JL_DLLEXPORT const char *jl_depot_strerror(int err) JL_NOTSAFEPOINT;
-// The stable name without prefix ("NUL_BYTE"); never NULL.
-JL_DLLEXPORT const char *jl_depot_errname(int err) JL_NOTSAFEPOINT;
-// The JSON name ("nul_byte"); never NULL.
-JL_DLLEXPORT const char *jl_depot_errjson(int err) JL_NOTSAFEPOINT;
 
 #endif // JL_DEPOT_ERRORS_H

@@ -351,18 +351,7 @@ JL_DLLEXPORT const char *jl_depot_token_name(jl_depot_role_t role) JL_NOTSAFEPOI
     return jl_depot_tokens[role];
 }
 
-JL_DLLEXPORT const char *jl_depot_layout_name(jl_depot_layout_t layout) JL_NOTSAFEPOINT
-{
-    switch (layout) {
-    case JL_DEPOT_LAYOUT_CLASSIC:
-        return "classic";
-    case JL_DEPOT_LAYOUT_XDG:
-        return "xdg";
-    }
-    return NULL;
-}
-
-JL_DLLEXPORT int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layout) JL_NOTSAFEPOINT
+int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layout) JL_NOTSAFEPOINT
 {
     if (name == NULL || name[0] == '\0' || strcmp(name, "classic") == 0) {
         *layout = JL_DEPOT_LAYOUT_CLASSIC;
@@ -375,7 +364,7 @@ JL_DLLEXPORT int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layo
     return JL_DEPOT_E_UNKNOWN_LAYOUT;
 }
 
-JL_DLLEXPORT int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOINT
+int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
     int err = check_input(path, len);
@@ -397,11 +386,6 @@ JL_DLLEXPORT int jl_depot_normalize_n(const char *path, size_t len, char **out) 
     }
     *out = dst;
     return JL_DEPOT_E_OK;
-}
-
-JL_DLLEXPORT int jl_depot_normalize(const char *path, char **out) JL_NOTSAFEPOINT
-{
-    return jl_depot_normalize_n(path, path ? strlen(path) : 0, out);
 }
 
 // A known token followed by the end or a separator: its role, or -1.  The
@@ -461,7 +445,7 @@ JL_DLLEXPORT int jl_depot_token_role(const char *p, size_t n, jl_depot_role_t *r
 
 // ---- building the stack -------------------------------------------------------
 
-JL_DLLEXPORT void jl_depot_config_from_env(jl_depot_config_t *cfg) JL_NOTSAFEPOINT
+void jl_depot_config_from_env(jl_depot_config_t *cfg) JL_NOTSAFEPOINT
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->depot_path = getenv("JULIA_DEPOT_PATH");
@@ -748,8 +732,7 @@ JL_DLLEXPORT void jl_depot_stack_free(jl_depot_stack_t *s) JL_NOTSAFEPOINT
     free(s);
 }
 
-JL_DLLEXPORT int jl_depot_stack_new(const jl_depot_config_t *cfg,
-                                    jl_depot_stack_t **out) JL_NOTSAFEPOINT
+int jl_depot_stack_new(const jl_depot_config_t *cfg, jl_depot_stack_t **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
     jl_depot_layout_t layout;
@@ -819,27 +802,11 @@ JL_DLLEXPORT size_t jl_depot_stack_size(const jl_depot_stack_t *s) JL_NOTSAFEPOI
     return s ? s->n : 0;
 }
 
-JL_DLLEXPORT const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
-                                       jl_depot_role_t role) JL_NOTSAFEPOINT
+const char *jl_depot_root(const jl_depot_stack_t *s, size_t i, jl_depot_role_t role) JL_NOTSAFEPOINT
 {
     if (s == NULL || i >= s->n || (unsigned)role >= JL_DEPOT_NROLES)
         return NULL;
     return s->d[i].given[role].path;
-}
-
-JL_DLLEXPORT jl_depot_layout_t jl_depot_layout_of(const jl_depot_stack_t *s,
-                                                  size_t i) JL_NOTSAFEPOINT
-{
-    if (s == NULL || i >= s->n)
-        return JL_DEPOT_LAYOUT_CLASSIC;
-    return s->d[i].layout;
-}
-
-JL_DLLEXPORT int jl_depot_casefold_of(const jl_depot_stack_t *s, size_t i) JL_NOTSAFEPOINT
-{
-    if (s == NULL || i >= s->n)
-        return 0;
-    return s->d[i].casefold;
 }
 
 static char *sys_realpath(const char *p) JL_NOTSAFEPOINT
@@ -852,7 +819,7 @@ static char *sys_realpath(const char *p) JL_NOTSAFEPOINT
     return res;
 }
 
-JL_DLLEXPORT void jl_depot_stack_prepare(jl_depot_stack_t *s) JL_NOTSAFEPOINT
+void jl_depot_stack_prepare(jl_depot_stack_t *s) JL_NOTSAFEPOINT
 {
     if (s == NULL || s->real_done)
         return;
@@ -1304,8 +1271,8 @@ JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, unsigne
     return err;
 }
 
-JL_DLLEXPORT int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned flags,
-                                     const char *path, size_t len, char **out) JL_NOTSAFEPOINT
+int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned flags, const char *path,
+                        size_t len, char **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
     int err = check_input(path, len);
@@ -1327,12 +1294,6 @@ JL_DLLEXPORT int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned 
         free(buf);
     }
     return err;
-}
-
-JL_DLLEXPORT int jl_depot_tokenize(jl_depot_stack_t *s, long target, unsigned flags,
-                                   const char *path, char **out) JL_NOTSAFEPOINT
-{
-    return jl_depot_tokenize_n(s, target, flags, path, path ? strlen(path) : 0, out);
 }
 
 // ---- containing depot -----------------------------------------------------------
@@ -1495,48 +1456,4 @@ done:
     if (tmp != small)
         free(tmp);
     return err;
-}
-
-static size_t max_root_len(const jl_depot_stack_t *s) JL_NOTSAFEPOINT
-{
-    size_t m = 1;
-    for (size_t i = 0; s && i < s->n; i++)
-        for (int r = 0; r < JL_DEPOT_NROLES; r++)
-            if (s->d[i].given[r].len > m)
-                m = s->d[i].given[r].len;
-    return m;
-}
-
-JL_DLLEXPORT int jl_depot_resolve_n(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
-                                    const char *tokenized, size_t len, char **out) JL_NOTSAFEPOINT
-{
-    *out = NULL;
-    int err = check_input(tokenized, len);
-    if (err)
-        return err;
-    long containing = -1;
-    size_t c;
-    if (cachefile != NULL && jl_depot_containing(s, cachefile, &c) == JL_DEPOT_E_OK)
-        containing = (long)c;
-    size_t cap = max_root_len(s) + len + 2;
-    char *buf = (char *)malloc(cap);
-    if (buf == NULL)
-        return JL_DEPOT_E_NOMEM;
-    size_t ol;
-    err = jl_depot_resolve_buf(s, containing, flags, tokenized, len, buf, cap, &ol, NULL);
-    if (err == JL_DEPOT_E_OK || err == JL_DEPOT_E_UNRESOLVED_TOKEN) {
-        char *shrunk = (char *)realloc(buf, ol + 1);
-        *out = shrunk ? shrunk : buf;
-    }
-    else {
-        free(buf);
-    }
-    return err;
-}
-
-JL_DLLEXPORT int jl_depot_resolve(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
-                                  const char *tokenized, char **out) JL_NOTSAFEPOINT
-{
-    return jl_depot_resolve_n(s, cachefile, flags, tokenized, tokenized ? strlen(tokenized) : 0,
-                              out);
 }

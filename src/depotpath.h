@@ -57,43 +57,24 @@ typedef struct jl_depot_stack_t jl_depot_stack_t;
 // Token names, indexed by role ("@depot", ...).
 JL_DLLEXPORT const char *jl_depot_token_name(jl_depot_role_t role) JL_NOTSAFEPOINT;
 
-// Lexical normalization of an absolute path: `.`, `..`, duplicate and trailing
-// separators removed.  No file system access.
-JL_DLLEXPORT int jl_depot_normalize(const char *path, char **out) JL_NOTSAFEPOINT;
-
-JL_DLLEXPORT void jl_depot_config_from_env(jl_depot_config_t *cfg) JL_NOTSAFEPOINT;
-JL_DLLEXPORT int jl_depot_stack_new(const jl_depot_config_t *cfg,
-                                    jl_depot_stack_t **out) JL_NOTSAFEPOINT;
+void jl_depot_config_from_env(jl_depot_config_t *cfg) JL_NOTSAFEPOINT;
+int jl_depot_stack_new(const jl_depot_config_t *cfg, jl_depot_stack_t **out) JL_NOTSAFEPOINT;
 JL_DLLEXPORT void jl_depot_stack_free(jl_depot_stack_t *s) JL_NOTSAFEPOINT;
 JL_DLLEXPORT size_t jl_depot_stack_size(const jl_depot_stack_t *s) JL_NOTSAFEPOINT;
 // The root of `role` in depot `i` (normalized, absolute); NULL when out of range.
-JL_DLLEXPORT const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
-                                       jl_depot_role_t role) JL_NOTSAFEPOINT;
+const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
+                          jl_depot_role_t role) JL_NOTSAFEPOINT;
 
-// Flags of jl_depot_tokenize.
+// Flags of jl_depot_tokenize_buf.
 // UPSTREAM: emit only `@depot` (classic roots), exactly as upstream Julia
 // 1.11-1.13 writes it, for caches that an unpatched Julia must read.
 #define JL_DEPOT_TOKENIZE_UPSTREAM 0x1
 
-// Tokenize `path`.  `target` is the index of the depot that will hold the
-// cache (tried first), or -1.  On JL_DEPOT_E_OK *out is the token form; on
-// JL_DEPOT_E_NOT_RELOCATABLE *out is the normalized absolute path (the caller
-// may still record it); on any other error *out is NULL.
-JL_DLLEXPORT int jl_depot_tokenize(jl_depot_stack_t *s, long target, unsigned flags,
-                                   const char *path, char **out) JL_NOTSAFEPOINT;
 
-// Flags of jl_depot_resolve.
+// Flags of jl_depot_resolve_buf.
 // NOSTAT: pure string work, no file-system access: the candidate in the
 // containing depot (or DEPOT_PATH[1] without a cache file) is returned.
 #define JL_DEPOT_RESOLVE_NOSTAT 0x1
-
-// Resolve a token form (an absolute path is returned normalized).  When
-// `cachefile` is given, its containing depot is tried first, then the other
-// depots in DEPOT_PATH order; the first candidate that exists wins.  When none
-// exists: JL_DEPOT_E_UNRESOLVED_TOKEN, with *out set to the first candidate
-// (so the caller can name the file it looked for).
-JL_DLLEXPORT int jl_depot_resolve(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
-                                  const char *tokenized, char **out) JL_NOTSAFEPOINT;
 
 // The index of the depot whose @compiled root holds `cachefile` (symlinks
 // considered); JL_DEPOT_E_CACHE_OUTSIDE_DEPOTS when none does.
@@ -102,37 +83,37 @@ JL_DLLEXPORT int jl_depot_containing(jl_depot_stack_t *s, const char *cachefile,
 
 // ---- additions: explicit lengths, caller buffers, stack queries ----------
 
-// "classic" / "xdg"; NULL for an unknown value.
-JL_DLLEXPORT const char *jl_depot_layout_name(jl_depot_layout_t layout) JL_NOTSAFEPOINT;
 // Parse a layout name: NULL or "" or "classic" -> classic, "xdg" -> xdg;
 // anything else JL_DEPOT_E_UNKNOWN_LAYOUT.
-JL_DLLEXPORT int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layout) JL_NOTSAFEPOINT;
-JL_DLLEXPORT jl_depot_layout_t jl_depot_layout_of(const jl_depot_stack_t *s,
-                                                  size_t i) JL_NOTSAFEPOINT;
-JL_DLLEXPORT int jl_depot_casefold_of(const jl_depot_stack_t *s, size_t i) JL_NOTSAFEPOINT;
+int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layout) JL_NOTSAFEPOINT;
 
-// jl_depot_normalize of `len` bytes (which may contain a NUL: JL_DEPOT_E_NUL_BYTE).
-// A drive-letter path (`C:\x`, `C:/x`) is returned unchanged.
-JL_DLLEXPORT int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOINT;
+// Lexical normalization of an absolute path of `len` bytes: `.`, `..`,
+// duplicate and trailing separators removed (a NUL byte gives
+// JL_DEPOT_E_NUL_BYTE).  No file system access.  A drive-letter path (`C:\x`,
+// `C:/x`) is returned unchanged.
+int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOINT;
 
-// jl_depot_tokenize / jl_depot_resolve of `len` bytes, writing into the caller's
-// buffer `buf` of `bufsize` bytes (NUL-terminated; *outlen excludes the NUL).
+// Tokenize `path` / resolve the token form `tokenized` (`len` bytes), writing
+// into the caller's buffer `buf` of `bufsize` bytes (NUL-terminated; *outlen excludes the NUL).
 // Output that does not fit gives JL_DEPOT_E_PATH_TOO_LONG; a buffer of
 // JL_DEPOT_PATH_MAX + 1 bytes always suffices.  *depot (may be NULL) receives
 // the index of the depot whose root matched or that the result lies in, or -1.
-// The resolve variant takes the containing depot's index (-1: none) instead of
-// a cache file, so callers that resolve many names look it up once.
+// Resolve takes the index of the depot holding the cache file (-1: none) and
+// tries it first, then the other depots in DEPOT_PATH order: the first
+// candidate that exists wins; when none does, JL_DEPOT_E_UNRESOLVED_TOKEN with
+// the first candidate in `buf` (so the caller can name the file it looked for).
 JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, unsigned flags,
                                        const char *path, size_t len, char *buf, size_t bufsize,
                                        size_t *outlen, long *depot) JL_NOTSAFEPOINT;
 JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsigned flags,
                                       const char *tokenized, size_t len, char *buf, size_t bufsize,
                                       size_t *outlen, long *depot) JL_NOTSAFEPOINT;
-// Malloc'ing variants with explicit lengths (same contract as the C-string ones).
-JL_DLLEXPORT int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned flags,
-                                     const char *path, size_t len, char **out) JL_NOTSAFEPOINT;
-JL_DLLEXPORT int jl_depot_resolve_n(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
-                                    const char *tokenized, size_t len, char **out) JL_NOTSAFEPOINT;
+// Tokenize into a malloc'ed string.  `target` is the index of the depot that
+// will hold the cache (tried first), or -1.  On JL_DEPOT_E_OK *out is the
+// token form; on JL_DEPOT_E_NOT_RELOCATABLE *out is the normalized absolute
+// path (the caller may still record it); on any other error *out is NULL.
+int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned flags, const char *path,
+                        size_t len, char **out) JL_NOTSAFEPOINT;
 
 // The role a token form starts with: JL_DEPOT_E_OK and *role when `p` is
 // `@token` or `@token/...` (or `@token\...`) with a known token;
@@ -144,12 +125,10 @@ JL_DLLEXPORT int jl_depot_token_role(const char *p, size_t len,
 // Compute the realpaths of every root now (otherwise done lazily, once, on
 // the first path that matches no root as given).  A stack is not thread-safe:
 // callers that share one lock it, or call this first and then only read.
-JL_DLLEXPORT void jl_depot_stack_prepare(jl_depot_stack_t *s) JL_NOTSAFEPOINT;
+void jl_depot_stack_prepare(jl_depot_stack_t *s) JL_NOTSAFEPOINT;
 
 #ifdef __cplusplus
 }
 #endif
-
-#include "depotpath_namemap.h"
 
 #endif // JL_DEPOT_PATH_H

@@ -14,7 +14,6 @@
 
 struct jl_depot_filenames_t {
     jl_depot_namemap_t *map;
-    uint64_t lookups;
     char *buf; // JL_DEPOT_PATH_MAX + 1 bytes: a virtual name as a token form
 };
 
@@ -60,8 +59,8 @@ static int is_pathlike(const char *name, size_t len) JL_NOTSAFEPOINT
            name[1] == ':' && (name[2] == '\\' || name[2] == '/');
 }
 
-JL_DLLEXPORT int jl_depot_filename_save(jl_depot_filenames_t *f, const char *name, size_t len,
-                                        const char **out) JL_NOTSAFEPOINT
+int jl_depot_filename_save(jl_depot_filenames_t *f, const char *name, size_t len,
+                           const char **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
     if (name == NULL)
@@ -69,11 +68,9 @@ JL_DLLEXPORT int jl_depot_filename_save(jl_depot_filenames_t *f, const char *nam
     if (memchr(name, '\0', len) != NULL)
         return JL_DEPOT_E_NUL_BYTE;
     if (!is_pathlike(name, len)) {
-        f->lookups++;
         *out = name;
         return JL_DEPOT_E_OK;
     }
-    f->lookups++;
     return jl_depot_namemap_tokenize_n(f->map, name, len, out);
 }
 
@@ -140,7 +137,6 @@ JL_DLLEXPORT int jl_depot_filename_load(jl_depot_filenames_t *f, const char *ima
         name = "", len = 0;
     if (memchr(name, '\0', len) != NULL)
         return JL_DEPOT_E_NUL_BYTE;
-    f->lookups++;
     size_t tl;
     int v = virtual_to_token(f, image_id16, name, len, &tl);
     if (v < 0)
@@ -151,14 +147,4 @@ JL_DLLEXPORT int jl_depot_filename_load(jl_depot_filenames_t *f, const char *ima
         return jl_depot_namemap_resolve_n(f->map, name, len, out);
     *out = name; // not a token form: printed as it is
     return JL_DEPOT_E_OK;
-}
-
-JL_DLLEXPORT uint64_t jl_depot_filenames_misses(const jl_depot_filenames_t *f) JL_NOTSAFEPOINT
-{
-    return jl_depot_namemap_misses(f->map);
-}
-
-JL_DLLEXPORT uint64_t jl_depot_filenames_lookups(const jl_depot_filenames_t *f) JL_NOTSAFEPOINT
-{
-    return f->lookups;
 }

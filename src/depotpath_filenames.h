@@ -21,7 +21,7 @@
 #ifndef JL_DEPOT_PATH_FILENAMES_H
 #define JL_DEPOT_PATH_FILENAMES_H
 
-#include "depotpath.h"
+#include "depotpath_namemap.h"
 
 typedef struct jl_depot_filenames_t jl_depot_filenames_t;
 
@@ -40,8 +40,8 @@ JL_DLLEXPORT void jl_depot_filenames_free(jl_depot_filenames_t *f) JL_NOTSAFEPOI
 // or already a valid token form), or a string owned by the map.  Returns
 // JL_DEPOT_E_OK, JL_DEPOT_E_NOT_RELOCATABLE (*out: the normalized absolute
 // name), or an error of the path model (*out NULL).
-JL_DLLEXPORT int jl_depot_filename_save(jl_depot_filenames_t *f, const char *name, size_t len,
-                                        const char **out) JL_NOTSAFEPOINT;
+int jl_depot_filename_save(jl_depot_filenames_t *f, const char *name, size_t len,
+                           const char **out) JL_NOTSAFEPOINT;
 
 // The name to print after loading a cache.  *out is `name` itself (not a
 // token form) or a string owned by the map.  Returns JL_DEPOT_E_OK,
@@ -53,10 +53,5 @@ JL_DLLEXPORT int jl_depot_filename_save(jl_depot_filenames_t *f, const char *nam
 JL_DLLEXPORT int jl_depot_filename_load(jl_depot_filenames_t *f, const char *image_id16,
                                         const char *name, size_t len,
                                         const char **out) JL_NOTSAFEPOINT;
-
-// How many names needed a real tokenize or resolve (one per distinct name
-// and direction), and how many were answered.
-JL_DLLEXPORT uint64_t jl_depot_filenames_misses(const jl_depot_filenames_t *f) JL_NOTSAFEPOINT;
-JL_DLLEXPORT uint64_t jl_depot_filenames_lookups(const jl_depot_filenames_t *f) JL_NOTSAFEPOINT;
 
 #endif // JL_DEPOT_PATH_FILENAMES_H

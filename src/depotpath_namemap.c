@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "depotpath.h"
+#include "depotpath_namemap.h"
 
 typedef struct {
     uint64_t hash;
@@ -35,9 +35,7 @@ struct jl_depot_namemap_t {
     unsigned flags;
     jl_depot_nm_table_t tok; // path -> token form
     jl_depot_nm_table_t res; // token form -> path
-    uint64_t misses;
-    uint64_t lookups;
-    char *buf; // JL_DEPOT_PATH_MAX + 1 bytes of scratch
+    char *buf;               // JL_DEPOT_PATH_MAX + 1 bytes of scratch
 };
 
 // A fast 64-bit hash of n bytes (8 bytes at a time, multiply-xorshift mix).
@@ -127,8 +125,8 @@ static int nm_insert(jl_depot_nm_table_t *t, jl_depot_nm_entry_t *e) JL_NOTSAFEP
     return JL_DEPOT_E_OK;
 }
 
-JL_DLLEXPORT int jl_depot_namemap_new(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
-                                      jl_depot_namemap_t **out) JL_NOTSAFEPOINT
+int jl_depot_namemap_new(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
+                         jl_depot_namemap_t **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
     long depot = -1;
@@ -154,7 +152,7 @@ JL_DLLEXPORT int jl_depot_namemap_new(jl_depot_stack_t *s, const char *cachefile
     return JL_DEPOT_E_OK;
 }
 
-JL_DLLEXPORT void jl_depot_namemap_free(jl_depot_namemap_t *m) JL_NOTSAFEPOINT
+void jl_depot_namemap_free(jl_depot_namemap_t *m) JL_NOTSAFEPOINT
 {
     if (m == NULL)
         return;
@@ -168,7 +166,6 @@ static int nm_lookup(jl_depot_namemap_t *m, int resolve, const char *k, size_t n
                      const char **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
-    m->lookups++;
     jl_depot_nm_table_t *t = resolve ? &m->res : &m->tok;
     uint64_t h = nm_hash(k, n);
     jl_depot_nm_entry_t *e = nm_find(t, k, n, h);
@@ -176,7 +173,6 @@ static int nm_lookup(jl_depot_namemap_t *m, int resolve, const char *k, size_t n
         *out = e->value;
         return e->err;
     }
-    m->misses++;
     size_t ol = 0;
     int err;
     if (resolve)
@@ -218,41 +214,14 @@ static int nm_lookup(jl_depot_namemap_t *m, int resolve, const char *k, size_t n
     return err;
 }
 
-JL_DLLEXPORT int jl_depot_namemap_tokenize_n(jl_depot_namemap_t *m, const char *path, size_t len,
-                                             const char **out) JL_NOTSAFEPOINT
+int jl_depot_namemap_tokenize_n(jl_depot_namemap_t *m, const char *path, size_t len,
+                                const char **out) JL_NOTSAFEPOINT
 {
     return nm_lookup(m, 0, path ? path : "", path ? len : 0, out);
 }
 
-JL_DLLEXPORT int jl_depot_namemap_resolve_n(jl_depot_namemap_t *m, const char *tokenized,
-                                            size_t len, const char **out) JL_NOTSAFEPOINT
+int jl_depot_namemap_resolve_n(jl_depot_namemap_t *m, const char *tokenized, size_t len,
+                               const char **out) JL_NOTSAFEPOINT
 {
     return nm_lookup(m, 1, tokenized ? tokenized : "", tokenized ? len : 0, out);
-}
-
-JL_DLLEXPORT int jl_depot_namemap_tokenize(jl_depot_namemap_t *m, const char *path,
-                                           const char **out) JL_NOTSAFEPOINT
-{
-    return jl_depot_namemap_tokenize_n(m, path, path ? strlen(path) : 0, out);
-}
-
-JL_DLLEXPORT int jl_depot_namemap_resolve(jl_depot_namemap_t *m, const char *tokenized,
-                                          const char **out) JL_NOTSAFEPOINT
-{
-    return jl_depot_namemap_resolve_n(m, tokenized, tokenized ? strlen(tokenized) : 0, out);
-}
-
-JL_DLLEXPORT uint64_t jl_depot_namemap_misses(const jl_depot_namemap_t *m) JL_NOTSAFEPOINT
-{
-    return m ? m->misses : 0;
-}
-
-JL_DLLEXPORT uint64_t jl_depot_namemap_lookups(const jl_depot_namemap_t *m) JL_NOTSAFEPOINT
-{
-    return m ? m->lookups : 0;
-}
-
-JL_DLLEXPORT long jl_depot_namemap_depot(const jl_depot_namemap_t *m) JL_NOTSAFEPOINT
-{
-    return m ? m->depot : -1;
 }

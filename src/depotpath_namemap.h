@@ -25,27 +25,16 @@ typedef struct jl_depot_namemap_t jl_depot_namemap_t;
 // tokenize target and the first depot resolve tries); `cachefile` may be NULL
 // (no target; resolve tries DEPOT_PATH in order).  A cache file outside every
 // depot gives JL_DEPOT_E_CACHE_OUTSIDE_DEPOTS.  The stack must outlive the map.
-JL_DLLEXPORT int jl_depot_namemap_new(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
-                                      jl_depot_namemap_t **out) JL_NOTSAFEPOINT;
-JL_DLLEXPORT void jl_depot_namemap_free(jl_depot_namemap_t *m) JL_NOTSAFEPOINT;
+int jl_depot_namemap_new(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
+                         jl_depot_namemap_t **out) JL_NOTSAFEPOINT;
+void jl_depot_namemap_free(jl_depot_namemap_t *m) JL_NOTSAFEPOINT;
 
-// The memoized jl_depot_tokenize / jl_depot_resolve: same error codes and the
-// same *out (NULL where those give NULL), but *out is owned by the map.
-JL_DLLEXPORT int jl_depot_namemap_tokenize(jl_depot_namemap_t *m, const char *path,
-                                           const char **out) JL_NOTSAFEPOINT;
-JL_DLLEXPORT int jl_depot_namemap_resolve(jl_depot_namemap_t *m, const char *tokenized,
-                                          const char **out) JL_NOTSAFEPOINT;
-// The same with explicit lengths (NUL bytes detected).
-JL_DLLEXPORT int jl_depot_namemap_tokenize_n(jl_depot_namemap_t *m, const char *path, size_t len,
-                                             const char **out) JL_NOTSAFEPOINT;
-JL_DLLEXPORT int jl_depot_namemap_resolve_n(jl_depot_namemap_t *m, const char *tokenized,
-                                            size_t len, const char **out) JL_NOTSAFEPOINT;
-
-// How many lookups did real work (one per distinct string and direction).
-JL_DLLEXPORT uint64_t jl_depot_namemap_misses(const jl_depot_namemap_t *m) JL_NOTSAFEPOINT;
-// How many lookups were answered.
-JL_DLLEXPORT uint64_t jl_depot_namemap_lookups(const jl_depot_namemap_t *m) JL_NOTSAFEPOINT;
-// The containing depot of the map's cache file, or -1.
-JL_DLLEXPORT long jl_depot_namemap_depot(const jl_depot_namemap_t *m) JL_NOTSAFEPOINT;
+// The memoized jl_depot_tokenize_n / jl_depot_resolve_buf (NUL bytes
+// detected): same error codes and the same *out (NULL where those give
+// NULL), but *out is owned by the map.
+int jl_depot_namemap_tokenize_n(jl_depot_namemap_t *m, const char *path, size_t len,
+                                const char **out) JL_NOTSAFEPOINT;
+int jl_depot_namemap_resolve_n(jl_depot_namemap_t *m, const char *tokenized, size_t len,
+                               const char **out) JL_NOTSAFEPOINT;
 
 #endif // JL_DEPOT_PATH_NAMEMAP_H

@@ -11,6 +11,7 @@
 */
 
 #include "test-cachefile-util.h"
+#include "jldepot_model.h"
 
 static int parse_err(const uint8_t *b, size_t len)
 {
@@ -18,7 +19,7 @@ static int parse_err(const uint8_t *b, size_t len)
     int err = jl_cachefile_parse(b, len, 0, &cf);
     if (err) {
         assert_null(cf);
-        assert_string_not_equal(jl_depot_errname(err), "UNKNOWN");
+        assert_string_not_equal(jldepot_errname(err), "UNKNOWN");
     }
     else {
         jl_cachefile_free(cf);

@@ -18,6 +18,7 @@
 #include "test-cachefile-util.h"
 #include "cacherelocate.h"
 #include "depotpath.h"
+#include "jldepot_model.h"
 
 // ---- shared steps -------------------------------------------------------------------------
 
@@ -343,7 +344,7 @@ static void test_r12_moved_depot(void **state)
             continue;
         char *p = NULL;
         assert_int_equal(
-            jl_depot_resolve_n(s, ji2, 0, after->deps[i].path.ptr, after->deps[i].path.len, &p),
+            jldepot_resolve_n(s, ji2, 0, after->deps[i].path.ptr, after->deps[i].path.len, &p),
             JL_DEPOT_E_OK);
         assert_true(strncmp(p, moved, strlen(moved)) == 0);
         free(p);

@@ -17,6 +17,7 @@
 #include "crc32c.h"
 #include "depot_errors.h"
 #include "pkgimage.h"
+#include "jldepot_model.h"
 
 // --- building shared objects -----------------------------------------------------
 
@@ -401,7 +402,7 @@ static void test_truncated(void **state)
     for (size_t n = 0; n < len; n++) {
         int err = parse_err(f, n);
         if (err == JL_DEPOT_E_OK || !is_elf_error(err))
-            fail_msg("prefix of %zu of %zu bytes: %s", n, len, jl_depot_errname(err));
+            fail_msg("prefix of %zu of %zu bytes: %s", n, len, jldepot_errname(err));
     }
     // Without section headers the tail past the segments is not needed, so
     // some prefixes may still be complete enough; none may crash, and any
@@ -417,7 +418,7 @@ static void test_truncated(void **state)
         if (err == JL_DEPOT_E_OK)
             check_blob(&img, 500);
         else if (!is_elf_error(err))
-            fail_msg("prefix of %zu bytes: %s", n, jl_depot_errname(err));
+            fail_msg("prefix of %zu bytes: %s", n, jldepot_errname(err));
         free(copy);
     }
     free(f);
@@ -451,7 +452,7 @@ static void test_missing_symbols(void **state)
         jl_pkgimage_t img;
         int err = jl_pkgimage_open(so, &img);
         if (err != JL_DEPOT_E_ELF_NO_IMAGE)
-            fail_msg("case %zu: %s", i, jl_depot_errname(err));
+            fail_msg("case %zu: %s", i, jldepot_errname(err));
         assert_null(img.file);
         assert_null(img.blob);
         free(so);
@@ -516,7 +517,7 @@ static void test_image_out_of_range(void **state)
             int err = parse_err(f, len);
             if (err != JL_DEPOT_E_ELF_IMAGE_RANGE && !(values[v] == 0 && err == JL_DEPOT_E_OK))
                 fail_msg("%s = %#llx: %s", names[i], (unsigned long long)values[v],
-                         jl_depot_errname(err));
+                         jldepot_errname(err));
         }
         wr(sym + 8, 8, old);
     }
@@ -564,7 +565,7 @@ static void test_corrupt_headers(void **state)
             if (err != JL_DEPOT_E_ELF_BAD &&
                 !(rd(s + 32, 8) == 0 && err == JL_DEPOT_E_OK && bad[b] <= len))
                 fail_msg("section %u at %#llx: %s", i, (unsigned long long)bad[b],
-                         jl_depot_errname(err));
+                         jldepot_errname(err));
         }
         wr(s + 24, 8, old);
         // and its size overflowing
@@ -599,7 +600,7 @@ static void test_corrupt_headers(void **state)
         wr(f + cases[i].at, cases[i].width, cases[i].value);
         int err = parse_err(f, len);
         if (err != JL_DEPOT_E_ELF_BAD)
-            fail_msg("header case %zu: %s", i, jl_depot_errname(err));
+            fail_msg("header case %zu: %s", i, jldepot_errname(err));
         wr(f + cases[i].at, cases[i].width, old);
     }
 
@@ -621,7 +622,7 @@ static void test_corrupt_headers(void **state)
         wr(dynsym + symcases[i].at, symcases[i].width, symcases[i].value);
         int err = parse_err(f, len);
         if (err != JL_DEPOT_E_ELF_BAD)
-            fail_msg("dynsym case %zu: %s", i, jl_depot_errname(err));
+            fail_msg("dynsym case %zu: %s", i, jldepot_errname(err));
         wr(dynsym + symcases[i].at, symcases[i].width, old);
     }
     // sh_link to a section that is not a string table (itself)
@@ -682,7 +683,7 @@ static void test_random_damage(void **state)
         else if (is_elf_error(err))
             bad++;
         else
-            fail_msg("round %d: %s", round, jl_depot_errname(err));
+            fail_msg("round %d: %s", round, jldepot_errname(err));
     }
     assert_true(bad > 0);
     assert_int_equal(ok + bad, 3000);

@@ -20,6 +20,7 @@
 #include <utf8proc.h>
 
 #include "depotpath.h"
+#include "jldepot_model.h"
 
 static jl_depot_stack_t *stacks[2];
 
@@ -94,7 +95,7 @@ static void run_path(jl_depot_stack_t *s, int fold, unsigned flags, long target,
         // round trip
         int e3 = jl_depot_resolve_buf(s, depot, JL_DEPOT_RESOLVE_NOSTAT, tok, tl, res, sizeof(res),
                                       &rl, NULL);
-        check(e3 == JL_DEPOT_E_OK, "resolve of a token form", tok, jl_depot_errname(e3));
+        check(e3 == JL_DEPOT_E_OK, "resolve of a token form", tok, jldepot_errname(e3));
         if (strcmp(res, norm) != 0) {
             char *a = key(res, fold), *b = key(norm, fold);
             check(a && b && strcmp(a, b) == 0, "resolve(tokenize(p)) == normalize(p)", res, norm);

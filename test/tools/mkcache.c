@@ -60,7 +60,7 @@
 
 #include "cachefile.h"
 #include "crc32c.h"
-#include "depotpath.h"
+#include "jldepot_model.h"
 
 // A short-lived tool that exits right after writing its output: it does not
 // free what it allocates, so LeakSanitizer is told to stay quiet.
@@ -325,7 +325,7 @@ static char *join_norm(const char *dir, const char *rel)
 {
     char *j = rel[0] == '/' ? xstrdup(rel) : fmt("%s/%s", dir, rel);
     char *n = NULL;
-    if (jl_depot_normalize(j, &n) != JL_DEPOT_E_OK)
+    if (jldepot_normalize(j, &n) != JL_DEPOT_E_OK)
         die("cannot normalize %s", j);
     free(j);
     return n;
@@ -832,7 +832,7 @@ int main(int argc, char **argv)
             tok = xstrdup(r->abspath); // 1.10 records absolute paths
         }
         else {
-            err = jl_depot_tokenize(stack, 0, JL_DEPOT_TOKENIZE_UPSTREAM, r->abspath, &tok);
+            err = jldepot_tokenize(stack, 0, JL_DEPOT_TOKENIZE_UPSTREAM, r->abspath, &tok);
             if (err != JL_DEPOT_E_OK && err != JL_DEPOT_E_NOT_RELOCATABLE)
                 die("tokenize %s: %s", r->abspath, jl_depot_strerror(err));
         }
