@@ -9,62 +9,6 @@
 # a cache file) is done by the runtime (src/depotpath.h); this file decides when
 # and reports why.
 
-## layouts: where the roles of the user depot live ##
-
-# The opt-in switch: JULIA_DEPOT_LAYOUT=xdg puts the user depot at
-# $XDG_DATA_HOME/julia and its compiled files at $XDG_CACHE_HOME/julia/compiled.
-function depot_layout()
-    layout = get(ENV, "JULIA_DEPOT_LAYOUT", "")
-    (isempty(layout) || layout == "classic") && return :classic
-    layout == "xdg" && return :xdg
-    @warn("JULIA_DEPOT_LAYOUT must be \"classic\" or \"xdg\"; using \"classic\"",
-          layout, maxlog=1)
-    return :classic
-end
-
-# The XDG base directories: unset, empty and relative values are ignored.
-function xdg_dir(var::String, default::String)
-    dir = get(ENV, var, "")
-    return isabspath(dir) ? dir : joinpath(homedir(), default)
-end
-
-"""
-    Base.user_depot() -> String
-
-The user depot, the first entry of the default `DEPOT_PATH`: `~/.julia`, or
-`\$XDG_DATA_HOME/julia` when `JULIA_DEPOT_LAYOUT` is `xdg`.
-
-!!! compat "Julia 1.14"
-    This function requires at least Julia 1.14.
-"""
-function user_depot()
-    depot_layout() === :xdg || return joinpath(homedir(), ".julia")
-    return joinpath(xdg_dir("XDG_DATA_HOME", joinpath(".local", "share")), "julia")
-end
-
-"""
-    Base.compiled_root(depot::String) -> String
-
-The directory that holds the precompiled cache files of `depot`: `depot/compiled`,
-or `\$XDG_CACHE_HOME/julia/compiled` for the user depot when `JULIA_DEPOT_LAYOUT`
-is `xdg`.
-
-!!! compat "Julia 1.14"
-    This function requires at least Julia 1.14.
-"""
-function compiled_root(depot::String)
-    if depot_layout() === :xdg && normpath(depot) == normpath(user_depot())
-        return joinpath(xdg_dir("XDG_CACHE_HOME", ".cache"), "julia", "compiled")
-    end
-    return joinpath(depot, "compiled")
-end
-
-# `entrypath` of cache_file_entry ("compiled/v1.x/Name") in `depot`
-compiled_path(depot::String, entrypath::String) =
-    joinpath(compiled_root(depot), chopprefix(entrypath, joinpath("compiled", "")))
-
-## tokens ##
-
 const DEPOT_RESOLVE_NOSTAT = Cuint(0x1)
 
 # The reason phrase of a runtime error code, e.g. "the path is outside every depot".
