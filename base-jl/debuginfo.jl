@@ -18,25 +18,32 @@ const DEBUGINFO_NAMES_LOCK = ReentrantLock()
 unescape_depot_map_field(s::AbstractString) =
     replace(s, "%09" => "\t", "%0A" => "\n", "%0D" => "\r", "%25" => "%")
 
-# Record the roots of the depot map of the pkgimage `ocachepath`, just loaded.
+# Record the roots of the depot map of the pkgimage `ocachepath`, just loaded: only
+# its `root` lines, which come first, are read; a build directory already known (all
+# the images built in one depot share theirs) is recorded once.
 function register_debuginfo_roots(ocachepath::String)
     h = Libc.Libdl.dlopen(ocachepath, Libc.Libdl.RTLD_LAZY | Libc.Libdl.RTLD_NOLOAD;
                           throw_error=false)
     h === nothing && return
     p = Libc.Libdl.dlsym(h, :jl_depot_map; throw_error=false)
     roots = Pair{String,String}[]
-    if p !== nothing
-        for line in eachsplit(unsafe_string(Ptr{UInt8}(p)), '\n')
-            f = split(line, '\t')
-            if length(f) == 5 && f[1] == "root" && startswith(f[2], "/@")
-                push!(roots, unescape_depot_map_field(f[5]) => String(f[2]))
-            end
+    while p !== nothing && unsafe_load(Ptr{UInt8}(p)) != 0x00
+        e = ccall(:strchr, Ptr{UInt8}, (Ptr{Cvoid}, Cint), p, '\n')
+        e == C_NULL && break
+        line = unsafe_string(Ptr{UInt8}(p), e - Ptr{UInt8}(p))
+        startswith(line, "file\t") && break
+        f = split(line, '\t')
+        if length(f) == 5 && f[1] == "root" && startswith(f[2], "/@")
+            push!(roots, unescape_depot_map_field(f[5]) => String(f[2]))
         end
+        p = e + 1
     end
     Libc.Libdl.dlclose(h)
     isempty(roots) && return
     @lock DEBUGINFO_NAMES_LOCK begin
-        append!(DEBUGINFO_ROOTS, roots)
+        for root in roots
+            any(r -> r.first == root.first, DEBUGINFO_ROOTS) || push!(DEBUGINFO_ROOTS, root)
+        end
         empty!(DEBUGINFO_NAMES)
     end
     nothing
