@@ -674,8 +674,10 @@ static int add_user(jl_depot_stack_t *s, const jl_depot_config_t *cfg, jl_depot_
     size_t crootlen;
     if (cache)
         croot = mkpath(cache, strlen(cache), "/julia", NULL, &err, &crootlen);
-    else
+    else if (home != NULL)
         croot = mkpath(home, strlen(home), "/.cache", "/julia", &err, &crootlen);
+    else
+        croot = NULL; // no cache directory: no user depot, as without a home
     if (croot == NULL) {
         free(roots[0]);
         return err;

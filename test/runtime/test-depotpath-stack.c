@@ -182,7 +182,8 @@ static void test_xdg_layout(void **state)
     cfg.home = NULL;
     cfg.depot_path = NULL;
     check_stack_cfg(&cfg, BUNDLED, "cc");
-    cfg.xdg_data_home = "/xd";
+    cfg.xdg_data_home = "/xd"; // the data directory alone is not enough
+    check_stack_cfg(&cfg, BUNDLED, "cc");
     cfg.xdg_cache_home = "/xc";
     check_stack_cfg(&cfg, "/xd/julia|" BUNDLED, "xcc");
     // classic without home: no user depot
