@@ -12,7 +12,7 @@
 #define JL_DEPOT_ATOMICFILE_H
 
 #include "depot_support.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 
 // Write `len` bytes at `buf` to `path`, atomically.  The file gets the mode
 // of the file it replaces; a new file gets `mode` (less the umask), or 0666

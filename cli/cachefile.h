@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "depot_support.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 
 typedef enum {
     JL_CACHE_LAYOUT_UNKNOWN = 0,

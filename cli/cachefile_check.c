@@ -41,7 +41,7 @@ static int crc_file_range(const char *path, uint64_t off, uint64_t len, uint32_t
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+        return errno == ENOENT ? (int)JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
     enum { BLK = 1 << 16 };
     char *b = (char *)malloc(BLK);
     if (!b) {
@@ -56,7 +56,7 @@ static int crc_file_range(const char *path, uint64_t off, uint64_t len, uint32_t
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0) {
-            err = k == 0 ? JL_DEPOT_E_TRUNCATED : JL_DEPOT_E_IO;
+            err = k == 0 ? (int)JL_DEPOT_E_TRUNCATED : JL_DEPOT_E_IO;
             break;
         }
         c = jl_crc32c(c, b, (size_t)k);

@@ -588,7 +588,7 @@ static int src_get(src_t *s, uint64_t off, size_t n, const uint8_t **out)
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
-            return k == 0 ? JL_DEPOT_E_TRUNCATED : JL_DEPOT_E_IO;
+            return k == 0 ? (int)JL_DEPOT_E_TRUNCATED : JL_DEPOT_E_IO;
         got += (size_t)k;
     }
     s->win_off = off;
@@ -947,7 +947,7 @@ static int open_file(const char *path, int *fd, uint64_t *size)
     int err = fstat(*fd, &st) != 0   ? jl_depot_read_errno_code(errno)
               : S_ISDIR(st.st_mode)  ? JL_DEPOT_E_IS_DIRECTORY
               : !S_ISREG(st.st_mode) ? JL_DEPOT_E_NOT_REGULAR
-                                     : JL_DEPOT_E_OK;
+                                     : (int)JL_DEPOT_E_OK;
     if (err) {
         close(*fd);
         return err;

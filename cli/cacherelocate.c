@@ -462,7 +462,7 @@ static int verify(const jl_cache_reloc_t *r, const double *mt, const uint8_t *bu
              bytes_eq(a->text, (size_t)a->len, b->text, (size_t)b->len);
     }
     jl_cachefile_free(n);
-    return ok ? JL_DEPOT_E_OK : JL_DEPOT_E_RELOCATE_VERIFY;
+    return ok ? (int)JL_DEPOT_E_OK : JL_DEPOT_E_RELOCATE_VERIFY;
 }
 
 static int check_integrity(const jl_cachefile_t *cf, const char *jipath, int *detail)
@@ -657,7 +657,7 @@ JL_DLLEXPORT int jl_cache_relocate_apply(const jl_cache_reloc_t *r)
     struct stat st;
     int err = stat(dir, &st) != 0                                  ? jl_depot_errno_code(errno)
               : (st.st_mode & 0222) == 0 || access(dir, W_OK) != 0 ? JL_DEPOT_E_READ_ONLY
-                                                                   : JL_DEPOT_E_OK;
+                                                                   : (int)JL_DEPOT_E_OK;
     free(dir);
     if (err)
         return err;

@@ -28,7 +28,7 @@
 #define JL_DEPOT_CACHERELOCATE_H
 
 #include "depot_support.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "depotpath.h"
 #include "cachefile.h"
 

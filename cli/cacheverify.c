@@ -67,8 +67,8 @@ int jl_verify_add_reloc_(jl_verify_result_t *r, int code, const char *path)
     jl_verify_reloc_t *x = &nr[r->nreloc];
     x->code = code;
     x->path = path ? strdup(path) : NULL;
-    x->text = path ? jl_verify_fmt_("%s: %s", jl_depot_strerror(code), path)
-                   : strdup(jl_depot_strerror(code));
+    x->text = path ? jl_verify_fmt_("%s: %s", jldepot_strerror(code), path)
+                   : strdup(jldepot_strerror(code));
     if ((path && !x->path) || !x->text) {
         free(x->path);
         free(x->text);
@@ -597,7 +597,7 @@ static int reject(jl_verify_result_t *r, int code, char *text)
 {
     r->status = code;
     free(r->reason);
-    r->reason = text ? text : strdup(jl_depot_strerror(code));
+    r->reason = text ? text : strdup(jldepot_strerror(code));
     return r->reason ? JL_DEPOT_E_OK : JL_DEPOT_E_NOMEM;
 }
 
@@ -621,18 +621,18 @@ static int check_prefix(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify
             continue;
         return reject(r, fields[i].code,
                       jl_verify_fmt_("%s (%s \"%.*s\", expected \"%s\")",
-                                     jl_depot_strerror(fields[i].code), fields[i].what,
+                                     jldepot_strerror(fields[i].code), fields[i].what,
                                      (int)fields[i].have.len, fields[i].have.ptr, fields[i].want));
     }
     if (t->pointer_size && cf->pointer_size != t->pointer_size)
         return reject(r, JL_DEPOT_E_POINTER_SIZE_MISMATCH,
                       jl_verify_fmt_("%s (%d, expected %d)",
-                                     jl_depot_strerror(JL_DEPOT_E_POINTER_SIZE_MISMATCH),
+                                     jldepot_strerror(JL_DEPOT_E_POINTER_SIZE_MISMATCH),
                                      cf->pointer_size, t->pointer_size));
     if (t->format_version && cf->format_version != t->format_version)
         return reject(r, JL_DEPOT_E_FORMAT_VERSION_MISMATCH,
                       jl_verify_fmt_("%s (format version %d, expected %d)",
-                                     jl_depot_strerror(JL_DEPOT_E_FORMAT_VERSION_MISMATCH),
+                                     jldepot_strerror(JL_DEPOT_E_FORMAT_VERSION_MISMATCH),
                                      cf->format_version, t->format_version));
     return JL_DEPOT_E_OK;
 }
@@ -817,7 +817,7 @@ static int run_checks(jl_cacheverify_t *v, const jl_cachefile_t *cf, jl_verify_r
     else if (dst != JL_DEPOT_E_OK && !(v->target.options & JL_VERIFY_NO_DEPS)) {
         r->status = dst;
         r->stale = 1;
-        if (!r->reason && (r->reason = strdup(jl_depot_strerror(dst))) == NULL)
+        if (!r->reason && (r->reason = strdup(jldepot_strerror(dst))) == NULL)
             return JL_DEPOT_E_NOMEM;
     }
     else {

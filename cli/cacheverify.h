@@ -36,7 +36,7 @@
 #define JL_DEPOT_CACHEVERIFY_H
 
 #include "depot_support.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "depotpath.h"
 #include "cachefile.h"
 

@@ -107,7 +107,7 @@ JL_DLLEXPORT int jl_verify_dir_crc(const char *path, uint32_t *crc)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+        return errno == ENOENT || errno == ENOTDIR ? (int)JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
     return dir_crc_fd(fd, crc);
 }
 
@@ -470,7 +470,8 @@ int jl_cacheverify_deps_(jl_cacheverify_t *v, const jl_cachefile_t *cf, long con
         int e = 0;
         if (!d->tokenized)
             e = jl_verify_add_reloc_(
-                r, d->outside ? JL_DEPOT_E_NOT_RELOCATABLE : JL_DEPOT_E_ABSOLUTE_PATH, d->stored);
+                r, d->outside ? (int)JL_DEPOT_E_NOT_RELOCATABLE : JL_DEPOT_E_ABSOLUTE_PATH,
+                d->stored);
         else if (d->verdict == JL_VERIFY_DEP_UNRESOLVED)
             e = jl_verify_add_reloc_(r, JL_DEPOT_E_UNRESOLVED_TOKEN, d->stored);
         if (!e && d->mtime_tracked && d->kind != JL_CACHE_DEP_INCLUDE)

@@ -96,7 +96,7 @@ int jldepot_is_system_error(int err)
 void jldepot_file_error(const char *cmd, const char *path, int err, int eno)
 {
     const char *hint = jldepot_hint(err);
-    fprintf(stderr, "jldepot: %s: %s: %s", cmd, path, jl_depot_strerror(err));
+    fprintf(stderr, "jldepot: %s: %s: %s", cmd, path, jldepot_strerror(err));
     if (eno)
         fprintf(stderr, " (%s)", strerror(eno));
     if (hint)

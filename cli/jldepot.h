@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include "depotpath.h"
+#include "jldepot_errors.h"
 #include "jldepot_walk.h"
 
 // Exit codes of every subcommand.

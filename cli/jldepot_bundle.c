@@ -646,7 +646,7 @@ static void set_reason(jldepot_cache_t *c, int code, const char *detail)
     c->reason = code;
     free(c->reason_text);
     c->reason_text = NULL;
-    if (asprintf(&c->reason_text, "%s%s%s", jl_depot_strerror(code), detail ? ": " : "",
+    if (asprintf(&c->reason_text, "%s%s%s", jldepot_strerror(code), detail ? ": " : "",
                  detail ? detail : "") < 0)
         c->reason_text = NULL;
 }
@@ -871,7 +871,7 @@ int jldepot_depot_analyze(jl_depot_stack_t *stack, size_t depot, const char *jul
         int e = jl_cachefile_read_header(c->ji, 0, &c->cf);
         if (e || c->cf->nworklist == 0) {
             fprintf(stderr, "jldepot: %s: %s\n", c->ji,
-                    jl_depot_strerror(e ? e : JL_DEPOT_E_EMPTY_WORKLIST));
+                    jldepot_strerror(e ? e : JL_DEPOT_E_EMPTY_WORKLIST));
             jl_cachefile_free(c->cf);
             free(c->relji);
             free(c->ji);

@@ -31,6 +31,7 @@
 #include "cachefile.h"
 #include "cacheverify.h"
 #include "depotpath.h"
+#include "jldepot_errors.h"
 #include "jldepot.h"
 #include "jldepot_parse.h"
 

@@ -24,7 +24,7 @@
 
 #include "crc32c.h"
 #include "atomicfile.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot.h"
 #include "jldepot_out.h"
 #include "jldepot_model.h"
@@ -127,7 +127,7 @@ int jldepot_cmd_crc32c(int argc, char **argv)
     }
     char *buf = NULL;
     if (nfiles > 0 && !(buf = (char *)malloc(CRC_READ_SIZE))) {
-        jldepot_error("crc32c: %s", jl_depot_strerror(JL_DEPOT_E_NOMEM));
+        jldepot_error("crc32c: %s", jldepot_strerror(JL_DEPOT_E_NOMEM));
         return JLDEPOT_EXIT_REJECTED;
     }
     json_object *root = NULL, *files = NULL;
@@ -154,7 +154,7 @@ int jldepot_cmd_crc32c(int argc, char **argv)
             jldepot_json_add_name(o, "file", argv[i]);
             if (err) {
                 jldepot_json_add_name(o, "error", jldepot_errjson(err));
-                jldepot_json_add_name(o, "message", jl_depot_strerror(err));
+                jldepot_json_add_name(o, "message", jldepot_strerror(err));
             }
             else {
                 char hex[9];
@@ -175,7 +175,7 @@ int jldepot_cmd_crc32c(int argc, char **argv)
     }
     free(buf);
     if (fflush(stdout) != 0) {
-        jldepot_error("crc32c: %s", jl_depot_strerror(JL_DEPOT_E_IO));
+        jldepot_error("crc32c: %s", jldepot_strerror(JL_DEPOT_E_IO));
         status = JLDEPOT_EXIT_REJECTED;
     }
     return status;

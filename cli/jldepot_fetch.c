@@ -151,7 +151,7 @@ static void fetch_error(int err, const char *subject, const char *detail, const 
 {
     if (!hint)
         hint = hint_for(err);
-    jldepot_error("fetch: %s: %s%s%s%s%s [%s]", subject, jl_depot_strerror(err),
+    jldepot_error("fetch: %s: %s%s%s%s%s [%s]", subject, jldepot_strerror(err),
                   detail && *detail ? ": " : "", detail ? detail : "", hint ? "; " : "",
                   hint ? hint : "", jldepot_errjson(err));
 }
@@ -896,7 +896,7 @@ static int parse_size_opt(const char *opt, const char *v, uint64_t *out)
         *out = n;
     else
         jldepot_error("fetch: %s '%s': %s; for example 500M or 2G [%s]", opt, v,
-                      jl_depot_strerror(err), jldepot_errjson(err));
+                      jldepot_strerror(err), jldepot_errjson(err));
     return err ? -1 : 0;
 }
 
@@ -1007,7 +1007,7 @@ int jldepot_cmd_fetch(int argc, char **argv)
     size_t siglen = 0;
     int err = jldepot_trust_load(s, &trust, &terr);
     if (err) {
-        jldepot_error("fetch: %s [%s]", terr ? terr : jl_depot_strerror(err), jldepot_errjson(err));
+        jldepot_error("fetch: %s [%s]", terr ? terr : jldepot_strerror(err), jldepot_errjson(err));
         free(terr);
         jl_depot_stack_free(s);
         free(dp);

@@ -11,7 +11,7 @@
 
 #include <json-c/json.h>
 
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_bundle.h"
 #include "jldepot_inputkey.h"
 

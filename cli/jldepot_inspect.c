@@ -161,7 +161,7 @@ static void print_json(const jl_cachefile_t *cf, const char *file, int status,
     jldepot_json_add_name(o, "file", file);
     jldepot_json_add_name(o, "status", jldepot_errjson(status));
     if (status)
-        jldepot_json_add_name(o, "message", jl_depot_strerror(status));
+        jldepot_json_add_name(o, "message", jldepot_strerror(status));
     if (!cf) {
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -302,7 +302,7 @@ static void print_path(const jl_cache_str_t p, resolver_t *res)
         if (err == JL_DEPOT_E_OK)
             printf("\n      -> %s", r);
         else
-            printf("\n      -> (%s%s%s)", jl_depot_strerror(err), r ? ": " : "", r ? r : "");
+            printf("\n      -> (%s%s%s)", jldepot_strerror(err), r ? ": " : "", r ? r : "");
         free(r);
     }
 }
@@ -444,10 +444,10 @@ static void print_human(const jl_cachefile_t *cf, const char *file, int status,
     else if (no_so)
         printf(", pkgimage not checked (--no-so)");
     else if (chk->so_error)
-        printf(", pkgimage: %s", jl_depot_strerror(chk->so_error));
+        printf(", pkgimage: %s", jldepot_strerror(chk->so_error));
     else if (chk->so_checked)
         printf(", pkgimage valid");
-    printf("\nstatus       %s\n", status ? jl_depot_strerror(status) : "valid");
+    printf("\nstatus       %s\n", status ? jldepot_strerror(status) : "valid");
 }
 
 int jldepot_cmd_inspect(int argc, char **argv)
@@ -522,7 +522,7 @@ int jldepot_cmd_inspect(int argc, char **argv)
         print_human(cf, file, status, &chk, res, no_so);
     fflush(stdout);
     if (status)
-        jldepot_error("inspect: %s: %s", file, jl_depot_strerror(status));
+        jldepot_error("inspect: %s: %s", file, jldepot_strerror(status));
     if (rv.stack)
         jl_depot_stack_free(rv.stack);
     jl_cachefile_free(cf);

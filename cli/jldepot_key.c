@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot.h"
 #include "jldepot_sign.h"
 #include "jldepot_model.h"
@@ -127,7 +127,7 @@ static int key_generate(int argc, char **argv)
     int err = jldepot_key_generate(name, &k);
     if (err) {
         jldepot_error("key generate: %s: %s; for example cache.example.org-1 [%s]", name,
-                      jl_depot_strerror(err), jldepot_errjson(err));
+                      jldepot_strerror(err), jldepot_errjson(err));
         return JLDEPOT_EXIT_USAGE;
     }
     jldepot_pubkey_t p;
@@ -137,7 +137,7 @@ static int key_generate(int argc, char **argv)
     char *sp = (char *)malloc(dl + nl + 9), *pp = (char *)malloc(dl + nl + 9);
     int rc = JLDEPOT_EXIT_OK;
     if (!st || !pt || !sp || !pp) {
-        jldepot_error("key generate: %s", jl_depot_strerror(JL_DEPOT_E_NOMEM));
+        jldepot_error("key generate: %s", jldepot_strerror(JL_DEPOT_E_NOMEM));
         rc = JLDEPOT_EXIT_REJECTED;
         goto out;
     }
@@ -211,7 +211,7 @@ static int key_public(int argc, char **argv)
     memset(text, 0, len);
     free(text);
     if (err) {
-        jldepot_error("key public: %s: %s [%s]", argv[1], jl_depot_strerror(err),
+        jldepot_error("key public: %s: %s [%s]", argv[1], jldepot_strerror(err),
                       jldepot_errjson(err));
         return JLDEPOT_EXIT_REJECTED;
     }
@@ -260,7 +260,7 @@ int jldepot_seckey_read(const char *path, jldepot_seckey_t *out, char **err)
     int e = jldepot_seckey_parse(text, len, out);
     explicit_bzero(text, len);
     free(text);
-    if (e && asprintf(err, "%s: %s", path, jl_depot_strerror(e)) < 0)
+    if (e && asprintf(err, "%s: %s", path, jldepot_strerror(e)) < 0)
         *err = NULL;
     return e;
 }

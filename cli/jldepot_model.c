@@ -10,26 +10,34 @@
 
 #include "jldepot_model.h"
 
-static const char *const err_names[] = {
 #define XX(name, json, msg) #name,
-    JL_DEPOT_ERRORS(XX)
+static const char *const err_names[] = {JL_DEPOT_ERRORS(XX) JLDEPOT_ERRORS(XX)};
 #undef XX
-};
-
-static const char *const err_json[] = {
 #define XX(name, json, msg) json,
-    JL_DEPOT_ERRORS(XX)
+static const char *const err_json[] = {JL_DEPOT_ERRORS(XX) JLDEPOT_ERRORS(XX)};
 #undef XX
-};
+#define XX(name, json, msg) msg,
+static const char *const err_msgs[] = {JL_DEPOT_ERRORS(XX) JLDEPOT_ERRORS(XX)};
+#undef XX
+
+static int err_valid(int err)
+{
+    return err >= 0 && err < JLDEPOT_E__COUNT;
+}
+
+const char *jldepot_strerror(int err)
+{
+    return err_valid(err) ? err_msgs[err] : "an unknown error occurred";
+}
 
 const char *jldepot_errname(int err)
 {
-    return err >= 0 && err < JL_DEPOT_E__COUNT ? err_names[err] : "UNKNOWN";
+    return err_valid(err) ? err_names[err] : "UNKNOWN";
 }
 
 const char *jldepot_errjson(int err)
 {
-    return err >= 0 && err < JL_DEPOT_E__COUNT ? err_json[err] : "unknown";
+    return err_valid(err) ? err_json[err] : "unknown";
 }
 
 int jldepot_normalize(const char *path, char **out)

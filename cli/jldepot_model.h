@@ -12,11 +12,8 @@
 
 #include "depotpath.h"
 #include "depotpath_namemap.h"
+#include "jldepot_errors.h"
 
-// The stable name of an error code without prefix ("NUL_BYTE"; "UNKNOWN"
-// for none) and its JSON name ("nul_byte"; "unknown").
-const char *jldepot_errname(int err);
-const char *jldepot_errjson(int err);
 
 // jl_depot_normalize_n and jl_depot_tokenize_n of a C string.
 int jldepot_normalize(const char *path, char **out);

@@ -980,7 +980,7 @@ int jldepot_cmd_pack(int argc, char **argv)
     }
     int err = jldepot_depot_analyze(s, 0, o.cfg.julia_bindir, &d);
     if (err) {
-        jldepot_error("pack: %s: %s", depot, jl_depot_strerror(err));
+        jldepot_error("pack: %s: %s", depot, jldepot_strerror(err));
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
@@ -1099,7 +1099,7 @@ int jldepot_cmd_pack(int argc, char **argv)
         int e = jldepot_depot_input_key(d, i);
         if (e && nkeys) {
             jldepot_error("pack: %s: no input key (%s); it cannot be signed", c->name,
-                          jl_depot_strerror(e));
+                          jldepot_strerror(e));
             rc = JLDEPOT_EXIT_USAGE;
             free(x->fname);
             x->fname = NULL;

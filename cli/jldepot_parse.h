@@ -21,7 +21,7 @@
 
 #include <json-c/json.h>
 
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 
 // The largest size a manifest or an index may record: 2^53 - 1, exact in
 // every JSON reader.

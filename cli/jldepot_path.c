@@ -89,11 +89,11 @@ jl_depot_stack_t *jldepot_stack_build(const jldepot_stack_opts_t *o)
     int err = jl_depot_stack_new(&o->cfg, &s);
     if (err == JL_DEPOT_E_UNKNOWN_LAYOUT) {
         jldepot_error("%s=%s: %s", JL_DEPOT_LAYOUT_ENV, o->cfg.layout ? o->cfg.layout : "",
-                      jl_depot_strerror(err));
+                      jldepot_strerror(err));
         return NULL;
     }
     if (err != JL_DEPOT_E_OK) {
-        jldepot_error("DEPOT_PATH: %s", jl_depot_strerror(err));
+        jldepot_error("DEPOT_PATH: %s", jldepot_strerror(err));
         return NULL;
     }
     return s;
@@ -161,7 +161,7 @@ jl_depot_stack_t *jldepot_stack_with(jldepot_stack_opts_t *o, const jldepot_strl
         len += strlen(depots->v[i]) + 1;
     char *dp = (char *)malloc(len);
     if (!dp) {
-        jldepot_error("%s", jl_depot_strerror(JL_DEPOT_E_NOMEM));
+        jldepot_error("%s", jldepot_strerror(JL_DEPOT_E_NOMEM));
         jl_depot_stack_free(s);
         return NULL;
     }
@@ -411,7 +411,7 @@ static int path_cmd(int argc, char **argv, int resolve)
         size_t c;
         int err = jl_depot_containing(s, cachefile, &c);
         if (err != JL_DEPOT_E_OK)
-            jldepot_error("%s: %s: %s", cmd, cachefile, jl_depot_strerror(err));
+            jldepot_error("%s: %s: %s", cmd, cachefile, jldepot_strerror(err));
         else
             containing = (long)c;
     }
@@ -438,7 +438,7 @@ static int path_cmd(int argc, char **argv, int resolve)
                        err == JL_DEPOT_E_UNRESOLVED_TOKEN;
         if (err != JL_DEPOT_E_OK) {
             rc = JLDEPOT_EXIT_REJECTED;
-            jldepot_error("%s: %s: %s", cmd, in, jl_depot_strerror(err));
+            jldepot_error("%s: %s: %s", cmd, in, jldepot_strerror(err));
         }
         if (json) {
             json_object *r = json_object_new_object();

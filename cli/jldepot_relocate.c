@@ -83,7 +83,7 @@ static void report_plan(run_t *run, const jl_cache_reloc_t *r)
         else if (e->action == JL_CACHE_RELOC_NOT_RELOCATABLE) {
             printf("  not relocatable: ");
             put_bytes(stdout, e->old.ptr, e->old.len);
-            printf(" (%s)\n", jl_depot_strerror(e->err));
+            printf(" (%s)\n", jldepot_strerror(e->err));
         }
     }
     if (run->dry_run) {
@@ -141,8 +141,8 @@ static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
         status = "refused";
         run->refused++;
         if (detail && detail != err)
-            jldepot_error("relocate: %s: %s (%s) [%s]", file, jl_depot_strerror(err),
-                          jl_depot_strerror(detail), jldepot_errjson(err));
+            jldepot_error("relocate: %s: %s (%s) [%s]", file, jldepot_strerror(err),
+                          jldepot_strerror(detail), jldepot_errjson(err));
         else
             jldepot_file_error("relocate", file, err, 0);
     }
@@ -162,7 +162,7 @@ static void do_cache(run_t *run, jl_depot_stack_t *s, const char *file)
         jldepot_json_add_name(o, "status", status);
         if (err) {
             jldepot_json_add_name(o, "error", jldepot_errjson(err));
-            jldepot_json_add_name(o, "message", jl_depot_strerror(err));
+            jldepot_json_add_name(o, "message", jldepot_strerror(err));
             if (detail && detail != err)
                 jldepot_json_add_name(o, "detail", jldepot_errjson(detail));
         }
@@ -232,7 +232,7 @@ int jldepot_cmd_relocate(int argc, char **argv)
             return JLDEPOT_EXIT_USAGE;
         }
         else if (jldepot_strlist_push(&inputs, strdup(a))) {
-            jldepot_error("relocate: %s", jl_depot_strerror(JL_DEPOT_E_NOMEM));
+            jldepot_error("relocate: %s", jldepot_strerror(JL_DEPOT_E_NOMEM));
             return JLDEPOT_EXIT_USAGE;
         }
     }

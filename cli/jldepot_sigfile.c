@@ -13,7 +13,7 @@
 
 #include <json.h>
 
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_sigfile.h"
 
 #define SIGFILE_MAX (1 << 20)

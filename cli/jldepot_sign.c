@@ -11,7 +11,7 @@
 
 #include <openssl/evp.h>
 
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_sign.h"
 
 int jldepot_key_name_ok(const char *name)

@@ -420,7 +420,7 @@ static void substitute_pkg(pkg_t *p, const jldepot_trust_t *t, const char *depot
                     refused = 1;
                     p->err = e;
                     if (!why[0])
-                        snprintf(why, sizeof(why), "%s: %s", src->url, jl_depot_strerror(e));
+                        snprintf(why, sizeof(why), "%s: %s", src->url, jldepot_strerror(e));
                 }
                 jldepot_bundle_sig_free(&st);
                 free(file);
@@ -518,8 +518,7 @@ static int platform_from(const char *platform, const char *julia_home, jldepot_p
     if (!err)
         err = jldepot_platform_of(cf, pf);
     if (err)
-        jldepot_error("substitute: %s: %s [%s]", path, jl_depot_strerror(err),
-                      jldepot_errjson(err));
+        jldepot_error("substitute: %s: %s [%s]", path, jldepot_strerror(err), jldepot_errjson(err));
     // the stdlib caches were built with the build's own options (-O3 -g2,
     // JULIA_CPU_TARGET); a user's session writes its own
     char *julia = NULL;
@@ -610,8 +609,7 @@ int jldepot_cmd_substitute(int argc, char **argv)
     char *err = NULL;
     int rc = JLDEPOT_EXIT_OK, ec;
     if ((ec = read_manifest(project, &e, &err))) {
-        jldepot_error("substitute: %s [%s]", err ? err : jl_depot_strerror(ec),
-                      jldepot_errjson(ec));
+        jldepot_error("substitute: %s [%s]", err ? err : jldepot_strerror(ec), jldepot_errjson(ec));
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }
@@ -620,8 +618,7 @@ int jldepot_cmd_substitute(int argc, char **argv)
         goto out;
     }
     if ((ec = jldepot_trust_load(s, &t, &err))) {
-        jldepot_error("substitute: %s [%s]", err ? err : jl_depot_strerror(ec),
-                      jldepot_errjson(ec));
+        jldepot_error("substitute: %s [%s]", err ? err : jldepot_strerror(ec), jldepot_errjson(ec));
         rc = JLDEPOT_EXIT_USAGE;
         goto out;
     }

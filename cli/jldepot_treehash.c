@@ -17,7 +17,7 @@
 
 #include <openssl/evp.h>
 
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_treehash.h"
 
 #define MAX_DEPTH 256

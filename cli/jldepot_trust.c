@@ -15,7 +15,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_toml.h"
 #include "jldepot_trust.h"
 
@@ -254,7 +254,7 @@ static int parse_source(json_object *o, const char *file, jldepot_source_t *s, c
         int pe = jldepot_pubkey_parse(keys[i], strlen(keys[i]), &s->keys[i]);
         if (pe) {
             *err =
-                fmt("%s: trusted key `%s` of %s: %s", file, keys[i], s->url, jl_depot_strerror(pe));
+                fmt("%s: trusted key `%s` of %s: %s", file, keys[i], s->url, jldepot_strerror(pe));
             e = JL_DEPOT_E_TRUST_CONFIG;
         }
         else {
@@ -352,7 +352,7 @@ int jldepot_trust_load_file(jldepot_trust_t *t, const char *path, char **err)
     }
     json_object_put(root);
     if (e == JL_DEPOT_E_NOMEM && !*err)
-        *err = fmt("%s: %s", path, jl_depot_strerror(e));
+        *err = fmt("%s: %s", path, jldepot_strerror(e));
     return e;
 }
 

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "depotpath.h"
+#include "jldepot_errors.h"
 #include "jldepot_sign.h"
 
 #define JLDEPOT_DOMAIN_BUNDLE "jldepot-bundle 1"

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_txn.h"
 
 #ifndef RENAME_NOREPLACE

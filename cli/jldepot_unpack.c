@@ -401,7 +401,7 @@ static int read_bundle(bundle_t *b, const jldepot_unpack_opts_t *o)
         if (role == JL_DEPOT_ROLE_COMPILED && has_suffix(nm, ".ji")) {
             if (e->size > JL_CACHEFILE_MAX_SIZE) {
                 err = JL_DEPOT_E_BUNDLE_CACHE;
-                set_detail(b, "%s: %s", name, jl_depot_strerror(JL_DEPOT_E_TOO_LARGE));
+                set_detail(b, "%s: %s", name, jldepot_strerror(JL_DEPOT_E_TOO_LARGE));
                 goto out;
             }
             if (!(e->data = malloc(e->size ? e->size : 1))) {
@@ -683,7 +683,7 @@ static int check_bundle(bundle_t *b, const jldepot_unpack_opts_t *o)
         }
         err = jl_cachefile_parse(e->data, e->size, 0, &b->cfs[i]);
         if (err) {
-            set_detail(b, "%s: %s", ji, jl_depot_strerror(err));
+            set_detail(b, "%s: %s", ji, jldepot_strerror(err));
             err = JL_DEPOT_E_BUNDLE_CACHE;
             break;
         }
@@ -692,7 +692,7 @@ static int check_bundle(bundle_t *b, const jldepot_unpack_opts_t *o)
         jl_cache_check_t res;
         int ce = jl_cachefile_check(cf, NULL, JL_CACHEFILE_CHECK_NO_SO, &res);
         if (ce) {
-            set_detail(b, "%s: %s", ji, jl_depot_strerror(ce));
+            set_detail(b, "%s: %s", ji, jldepot_strerror(ce));
             err = JL_DEPOT_E_BUNDLE_CACHE;
             break;
         }
@@ -710,7 +710,7 @@ static int check_bundle(bundle_t *b, const jldepot_unpack_opts_t *o)
         }
         if (se && se->crc != cf->crc_so) {
             set_detail(b, "%s: %s (crc32c 0x%08x, the cache file records 0x%08x)", so,
-                       jl_depot_strerror(JL_DEPOT_E_CRC_SO), (unsigned)se->crc,
+                       jldepot_strerror(JL_DEPOT_E_CRC_SO), (unsigned)se->crc,
                        (unsigned)cf->crc_so);
             err = JL_DEPOT_E_BUNDLE_PKGIMAGE;
             break;
@@ -949,7 +949,7 @@ static void seal_all(jl_depot_stack_t *s, sentry_t **c, size_t n, unsigned char 
                 int ok = 0;
                 int e = seal_cache(s, &z, c[i], &ok);
                 if (e)
-                    jldepot_error("unpack: %s: not sealed: %s", c[i]->final, jl_depot_strerror(e));
+                    jldepot_error("unpack: %s: not sealed: %s", c[i]->final, jldepot_strerror(e));
                 res[i] = (unsigned char)ok;
             }
             jl_cacheverify_free(z.ver);
@@ -968,7 +968,7 @@ static void seal_all(jl_depot_stack_t *s, sentry_t **c, size_t n, unsigned char 
         int ok = 0;
         int e = seal_cache(s, &z, c[i], &ok);
         if (e)
-            jldepot_error("unpack: %s: not sealed: %s", c[i]->final, jl_depot_strerror(e));
+            jldepot_error("unpack: %s: not sealed: %s", c[i]->final, jldepot_strerror(e));
         sealed[i] = (unsigned char)ok;
     }
     jl_cacheverify_free(z.ver);
@@ -1340,7 +1340,7 @@ static int check_pkgimages(bundle_t *b, jldepot_txn_t *t)
         if (map != MAP_FAILED)
             munmap(map, (size_t)st.st_size);
         if (ce) {
-            set_detail(b, "%s: %s", se->name, jl_depot_strerror(ce));
+            set_detail(b, "%s: %s", se->name, jldepot_strerror(ce));
             return JL_DEPOT_E_BUNDLE_PKGIMAGE;
         }
     }
@@ -1397,7 +1397,7 @@ static void report(const bundle_t *b, int err)
     // what to do only where the system refused: a rejected bundle is not
     // the user's to fix
     const char *hint = jldepot_is_system_error(err) ? jldepot_hint(err) : NULL;
-    jldepot_error("unpack: %s: %s%s%s%s%s [%s]", b->path, jl_depot_strerror(err),
+    jldepot_error("unpack: %s: %s%s%s%s%s [%s]", b->path, jldepot_strerror(err),
                   b->detail ? ": " : "", b->detail ? b->detail : "", hint ? "; " : "",
                   hint ? hint : "", jldepot_errjson(err));
 }
@@ -1708,7 +1708,7 @@ static int check_signature(bundle_t *x, size_t nb, const jldepot_unpack_opts_t *
     if (!err)
         memcpy(x->signed_key, st.output_key, 65);
     else
-        jldepot_error("unpack: %s: %s [%s] (%s%s%s)", x->path, jl_depot_strerror(err),
+        jldepot_error("unpack: %s: %s [%s] (%s%s%s)", x->path, jldepot_strerror(err),
                       jldepot_errjson(err), perr ? perr : "",
                       perr ? "; signature: " : "signature: ", sp ? sp : "");
     if (err && hint)
@@ -1841,7 +1841,7 @@ static int parse_bytes(const char *s, uint64_t *out)
     // digits and one K, M or G; no sign, no space, no overflow (jldepot_parse.c)
     int err = jldepot_parse_bytes(s, out);
     if (err)
-        jldepot_error("unpack: '%s': %s [%s]", s, jl_depot_strerror(err), jldepot_errjson(err));
+        jldepot_error("unpack: '%s': %s [%s]", s, jldepot_strerror(err), jldepot_errjson(err));
     return err ? -1 : 0;
 }
 
@@ -1882,7 +1882,7 @@ jl_depot_stack_t *jldepot_target_stack(jldepot_stack_opts_t *so, const char *dep
     }
     jl_depot_stack_t *s = jldepot_stack_build(so);
     if (s && jl_depot_stack_size(s) == 0) {
-        jldepot_error("%s", jl_depot_strerror(JL_DEPOT_E_EMPTY_DEPOT_PATH));
+        jldepot_error("%s", jldepot_strerror(JL_DEPOT_E_EMPTY_DEPOT_PATH));
         jl_depot_stack_free(s);
         return NULL;
     }
@@ -2001,8 +2001,7 @@ int jldepot_cmd_unpack(int argc, char **argv)
     char *terr = NULL;
     int err = o.allow_unsigned ? JL_DEPOT_E_OK : jldepot_trust_load(s, &t, &terr);
     if (err)
-        jldepot_error("unpack: %s [%s]", terr ? terr : jl_depot_strerror(err),
-                      jldepot_errjson(err));
+        jldepot_error("unpack: %s [%s]", terr ? terr : jldepot_strerror(err), jldepot_errjson(err));
     else if (!o.allow_unsigned && !(err = jldepot_trust_merged(t, &merged)))
         o.trust = &merged;
     free(terr);

@@ -454,7 +454,7 @@ static int run_verify(int argc, char **argv, int seal)
     if (like) {
         int err = jl_cachefile_read_header(like, 0, &likecf);
         if (err) {
-            jldepot_error("%s: %s: %s", cmd, like, jl_depot_strerror(err));
+            jldepot_error("%s: %s: %s", cmd, like, jldepot_strerror(err));
             rc = JLDEPOT_EXIT_USAGE;
             goto out;
         }
@@ -563,7 +563,7 @@ static int run_verify(int argc, char **argv, int seal)
                        : jl_cacheverify_file(v, caches.v[k], &r);
         if (err && r) {
             // fresh, but its seal could not be written
-            jldepot_error("seal: %s: %s", r->path, jl_depot_strerror(err));
+            jldepot_error("seal: %s: %s", r->path, jldepot_strerror(err));
             nerr++;
             if (json)
                 print_result_json(r, s, njson++);
@@ -571,7 +571,7 @@ static int run_verify(int argc, char **argv, int seal)
             continue;
         }
         if (err) {
-            jldepot_error("%s: %s: %s", cmd, caches.v[k], jl_depot_strerror(err));
+            jldepot_error("%s: %s: %s", cmd, caches.v[k], jldepot_strerror(err));
             nerr++;
             continue;
         }
@@ -580,7 +580,7 @@ static int run_verify(int argc, char **argv, int seal)
             target_printed = 1;
         }
         if (r->status == JL_DEPOT_E_NOT_FOUND || r->status == JL_DEPOT_E_IO) {
-            jldepot_error("%s: %s: %s", cmd, r->path, jl_depot_strerror(r->status));
+            jldepot_error("%s: %s: %s", cmd, r->path, jldepot_strerror(r->status));
             nerr++;
         }
         else if (r->status == JL_DEPOT_E_OK)
@@ -596,7 +596,7 @@ static int run_verify(int argc, char **argv, int seal)
         else {
             // one record, one line: names are escaped (jldepot_out.h)
             char *ep = jldepot_escape(r->path);
-            char *er = jldepot_escape(r->reason ? r->reason : jl_depot_strerror(r->status));
+            char *er = jldepot_escape(r->reason ? r->reason : jldepot_strerror(r->status));
             if (r->status == JL_DEPOT_E_OK)
                 printf("%s %s\n", seal ? "sealed" : "fresh", ep ? ep : "");
             else

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "crc32c.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "pkgimage.h"
 
 #ifndef O_BINARY
@@ -435,7 +435,7 @@ JL_DLLEXPORT int jl_pkgimage_open(const char *path, jl_pkgimage_t *img)
         return JL_DEPOT_E_INVALID_ARGUMENT;
     int fd = open(path, O_RDONLY | O_BINARY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT || errno == ENOTDIR ? JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
+        return errno == ENOENT || errno == ENOTDIR ? (int)JL_DEPOT_E_NOT_FOUND : JL_DEPOT_E_IO;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0) {
         close(fd);

@@ -16,6 +16,7 @@
 #include "cachefile.h"
 #include "crc32c.h"
 #include "depotpath.h"
+#include "jldepot_errors.h"
 
 static const char *const real_fixtures[] = {
     "julia-1.11/depotA/compiled/v1.11/RelocFoo/8A4ya_5Tr1P.ji",

@@ -400,8 +400,8 @@ static void test_fresh_and_prefix(void **state)
         r = verify_with(s.depot, s.stats, &cases[i].t, 0);
         assert_int_equal(r->status, cases[i].code);
         assert_non_null(r->reason);
-        assert_int_equal(strncmp(r->reason, jl_depot_strerror(cases[i].code),
-                                 strlen(jl_depot_strerror(cases[i].code))),
+        assert_int_equal(strncmp(r->reason, jldepot_strerror(cases[i].code),
+                                 strlen(jldepot_strerror(cases[i].code))),
                          0);
         assert_int_equal(r->stale, 0);
         jl_verify_result_free(r);

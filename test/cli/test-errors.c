@@ -5,14 +5,14 @@
 */
 
 #include "testutil.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_model.h"
 
 static void test_names_unique_and_nonempty(void **state)
 {
     (void)state;
-    for (int i = 0; i < JL_DEPOT_E__COUNT; i++) {
-        assert_true(strlen(jl_depot_strerror(i)) > 0);
+    for (int i = 0; i < JLDEPOT_E__COUNT; i++) {
+        assert_true(strlen(jldepot_strerror(i)) > 0);
         assert_true(strlen(jldepot_errname(i)) > 0);
         assert_true(strlen(jldepot_errjson(i)) > 0);
         for (int j = 0; j < i; j++) {
@@ -23,7 +23,7 @@ static void test_names_unique_and_nonempty(void **state)
         for (const char *p = jldepot_errjson(i); *p; p++)
             assert_true((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_');
         // Messages are phrases that complete "... because <message>".
-        assert_false(jl_depot_strerror(i)[0] >= 'A' && jl_depot_strerror(i)[0] <= 'Z');
+        assert_false(jldepot_strerror(i)[0] >= 'A' && jldepot_strerror(i)[0] <= 'Z');
     }
 }
 
@@ -31,7 +31,7 @@ static void test_out_of_range(void **state)
 {
     (void)state;
     assert_string_equal(jldepot_errname(-1), "UNKNOWN");
-    assert_string_equal(jldepot_errjson(JL_DEPOT_E__COUNT), "unknown");
+    assert_string_equal(jldepot_errjson(JLDEPOT_E__COUNT), "unknown");
     assert_string_equal(jldepot_errname(JL_DEPOT_E_NUL_BYTE), "NUL_BYTE");
     assert_string_equal(jldepot_errjson(JL_DEPOT_E_NUL_BYTE), "nul_byte");
 }

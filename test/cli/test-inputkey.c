@@ -14,7 +14,7 @@
 
 #include "testutil.h"
 #include "test-cachefile-util.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_inputkey.h"
 
 static jldepot_platform_t platform_of_sample(void)

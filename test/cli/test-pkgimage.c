@@ -15,7 +15,7 @@
 
 #include "testutil.h"
 #include "crc32c.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "pkgimage.h"
 #include "jldepot_model.h"
 

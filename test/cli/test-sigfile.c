@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_sigfile.h"
 
 #define H(c) \

@@ -12,7 +12,7 @@
 #include <openssl/evp.h>
 
 #include "testutil.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_sign.h"
 
 static void unhex(const char *h, unsigned char *out, size_t n)

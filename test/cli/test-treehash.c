@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_treehash.h"
 
 // git's own tree hash of `dir` (a scratch repository outside it).

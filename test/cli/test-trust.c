@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_trust.h"
 
 static char *conf(const char *dir, const char *name, const char *text)

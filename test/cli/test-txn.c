@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "jldepot_txn.h"
 
 // A formatted path in one of a few static buffers (no allocation to free).
@@ -58,7 +58,7 @@ static size_t stage_text(jldepot_txn_t *t, size_t r, const char *rel, const char
     char *where = NULL;
     int err = jldepot_txn_stage(t, r, rel, 0644, &fd, &h, &where);
     if (err)
-        fail_msg("staging %s: %s (%s)", rel, jl_depot_strerror(err), where ? where : "");
+        fail_msg("staging %s: %s (%s)", rel, jldepot_strerror(err), where ? where : "");
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     assert_int_equal(jldepot_txn_staged(t, h, NULL), JL_DEPOT_E_OK);
     return h;

@@ -75,7 +75,7 @@ static void run_path(jl_depot_stack_t *s, int fold, unsigned flags, long target,
     size_t tl = 0, rl = 0, tl2 = 0;
     long depot = -1;
     int err = jl_depot_tokenize_buf(s, target, flags, p, n, tok, sizeof(tok), &tl, &depot);
-    check(err >= 0 && err < JL_DEPOT_E__COUNT, "known code", p, NULL);
+    check(err >= 0 && err < JLDEPOT_E__COUNT, "known code", p, NULL);
     check(strlen(tok) == tl, "length", tok, NULL);
     // the malloc'ing variant agrees
     char *dup = NULL;
@@ -117,7 +117,7 @@ static void run_token(jl_depot_stack_t *s, long containing, const char *t, size_
     long depot = -1;
     int err = jl_depot_resolve_buf(s, containing, JL_DEPOT_RESOLVE_NOSTAT, t, n, res, sizeof(res),
                                    &rl, &depot);
-    check(err >= 0 && err < JL_DEPOT_E__COUNT, "known code", t, NULL);
+    check(err >= 0 && err < JLDEPOT_E__COUNT, "known code", t, NULL);
     if (err == JL_DEPOT_E_OK) {
         check(strlen(res) == rl, "length", res, NULL);
         check(res[0] == '/' || (rl >= 2 && res[1] == ':'), "absolute result", t, res);

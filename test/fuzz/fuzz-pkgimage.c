@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "crc32c.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 #include "pkgimage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)c;
     }
     else if (img.blob != NULL || img.blob_size != 0 || img.file != NULL ||
-             err >= JL_DEPOT_E__COUNT || err < 0) {
+             err >= JLDEPOT_E__COUNT || err < 0) {
         abort();
     }
     jl_pkgimage_close(&img);

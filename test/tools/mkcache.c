@@ -784,7 +784,7 @@ int main(int argc, char **argv)
     jl_depot_stack_t *stack = NULL;
     int err = jl_depot_stack_new(&cfg, &stack);
     if (err)
-        die("depot stack: %s", jl_depot_strerror(err));
+        die("depot stack: %s", jldepot_strerror(err));
 
     jl_cachefile_t cf;
     memset(&cf, 0, sizeof(cf));
@@ -834,7 +834,7 @@ int main(int argc, char **argv)
         else {
             err = jldepot_tokenize(stack, 0, JL_DEPOT_TOKENIZE_UPSTREAM, r->abspath, &tok);
             if (err != JL_DEPOT_E_OK && err != JL_DEPOT_E_NOT_RELOCATABLE)
-                die("tokenize %s: %s", r->abspath, jl_depot_strerror(err));
+                die("tokenize %s: %s", r->abspath, jldepot_strerror(err));
         }
         d->path = (jl_cache_str_t){tok, strlen(tok)};
         uint64_t fsize;
@@ -909,7 +909,7 @@ int main(int argc, char **argv)
             die("the cache of dependency %s is missing: generate it first", dp.name);
         jl_cachefile_t *dcf;
         if ((err = jl_cachefile_read_header(path, 0, &dcf)))
-            die("%s: %s", path, jl_depot_strerror(err));
+            die("%s: %s", path, jldepot_strerror(err));
         for (size_t k = 0; k < dcf->nreqmods; k++)
             add_req(&reqs, dcf->reqmods[k]);
         jl_cache_reqmod_t m;
@@ -995,7 +995,7 @@ int main(int argc, char **argv)
     uint8_t *out;
     size_t outlen;
     if ((err = jl_cachefile_write(&cf, 64, &out, &outlen)))
-        die("write: %s", jl_depot_strerror(err));
+        die("write: %s", jldepot_strerror(err));
     write_all(jipath, out, outlen);
     if (print)
         printf("%s\n", jipath);

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cachefile.h"
-#include "depot_errors.h"
+#include "jldepot_errors.h"
 
 int main(int argc, char **argv)
 {
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     jl_cachefile_t *cf = NULL;
     int err = jl_cachefile_read(argv[1], 0, &cf);
     if (err || cf->nworklist == 0) {
-        fprintf(stderr, "mkhostile: %s: %s\n", argv[1], jl_depot_strerror(err));
+        fprintf(stderr, "mkhostile: %s: %s\n", argv[1], jldepot_strerror(err));
         return 1;
     }
     const jl_cache_str_t name = cf->worklist[0].name;
@@ -36,7 +36,7 @@ int main(int argc, char **argv)
     jl_cache_dep_t *deps = (jl_cache_dep_t *)calloc(n ? n : 1, sizeof(*deps));
     jl_cache_str_t *modpath = (jl_cache_str_t *)malloc(sizeof(*modpath));
     if (!names || !deps || !modpath) {
-        fprintf(stderr, "mkhostile: %s\n", jl_depot_strerror(JL_DEPOT_E_NOMEM));
+        fprintf(stderr, "mkhostile: %s\n", jldepot_strerror(JL_DEPOT_E_NOMEM));
         return 1;
     }
     modpath[0] = name;
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
     uint8_t *out = NULL;
     size_t outlen = 0;
     if ((err = jl_cachefile_write(cf, 0, &out, &outlen))) {
-        fprintf(stderr, "mkhostile: writing: %s\n", jl_depot_strerror(err));
+        fprintf(stderr, "mkhostile: writing: %s\n", jldepot_strerror(err));
         return 1;
     }
     FILE *f = fopen(argv[3], "wb");
