@@ -33,7 +33,7 @@ LLVM_CFLAGS  := $(shell $(LLVM_CONFIG) --cflags 2>/dev/null)
 LLVM_LIBS    := $(shell $(LLVM_CONFIG) --ldflags --libs 2>/dev/null) -lstdc++
 TOOL_SRCS    := $(sort $(wildcard cli/*.c))
 # the tool's files that are not commands (the codec, verifier, ...)
-CODEC_SRCS   := $(filter-out cli/jldepot%.c,$(TOOL_SRCS))
+CODEC_SRCS   := $(filter-out cli/jldepot%.c,$(TOOL_SRCS)) cli/jldepot_model.c
 RUNTIME_HDRS := $(wildcard src/*.h) $(wildcard cli/*.h)
 RUNTIME_OBJS := $(RUNTIME_SRCS:src/%.c=$(BUILDDIR)/obj/%.o) \
                 $(RUNTIME_CXX_SRCS:src/%.cpp=$(BUILDDIR)/obj/%.o)

@@ -1347,6 +1347,56 @@ static int join_root(char *buf, size_t bufsize, size_t *outlen, const jl_depot_s
     return emit2(buf, bufsize, outlen, root->path, rl, rest, restlen);
 }
 
+// The hot path of jl_depot_resolve_buf: `@token` or `@token/rest` with a
+// normal rest, not checked on disk, is copied behind the root as it is.  -1
+// when the name is not of that form.
+static int resolve_fast(jl_depot_stack_t *s, long first, jl_depot_role_t role, const char *tok,
+                        size_t len, char *buf, size_t bufsize, size_t *outlen,
+                        long *depot) JL_NOTSAFEPOINT
+{
+    size_t tl = jl_depot_token_lens[role];
+    if (tl != len && (tok[tl] != '/' || len - tl <= 1)) // `@depot/` is not normal
+        return -1;
+    unsigned scan = scan_path(tok + tl, len - tl);
+    if (scan & JL_DEPOT_SCAN_NUL)
+        return JL_DEPOT_E_NUL_BYTE;
+    if (scan & JL_DEPOT_SCAN_UNNORMAL)
+        return -1;
+    int err = join_root(buf, bufsize, outlen, &s->d[first].given[role], tok + tl, len - tl);
+    if (err == JL_DEPOT_E_OK)
+        *depot = first;
+    else if (bufsize)
+        buf[0] = '\0';
+    return err;
+}
+
+// `rest` behind the root of `role`: in depot `first`, then (unless NOSTAT)
+// the first depot in DEPOT_PATH order where it exists.
+static int resolve_in_stack(jl_depot_stack_t *s, long first, unsigned flags, jl_depot_role_t role,
+                            const char *rest, size_t restlen, char *buf, size_t bufsize,
+                            size_t *outlen, long *depot) JL_NOTSAFEPOINT
+{
+    int err = join_root(buf, bufsize, outlen, &s->d[first].given[role], rest, restlen);
+    if (err)
+        return err;
+    if ((flags & JL_DEPOT_RESOLVE_NOSTAT) || path_exists(buf)) {
+        *depot = first;
+        return JL_DEPOT_E_OK;
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        if ((long)i == first)
+            continue;
+        err = join_root(buf, bufsize, outlen, &s->d[i].given[role], rest, restlen);
+        if (err == JL_DEPOT_E_OK && path_exists(buf)) {
+            *depot = (long)i;
+            return JL_DEPOT_E_OK;
+        }
+    }
+    // none exists: name the first candidate
+    err = join_root(buf, bufsize, outlen, &s->d[first].given[role], rest, restlen);
+    return err ? err : JL_DEPOT_E_UNRESOLVED_TOKEN;
+}
+
 JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsigned flags,
                                       const char *tok, size_t len, char *buf, size_t bufsize,
                                       size_t *outlen, long *depot) JL_NOTSAFEPOINT
@@ -1371,24 +1421,11 @@ JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsi
     else {
         err = jl_depot_token_role(tok, len, &role);
     }
+    long first = s != NULL && containing >= 0 && (size_t)containing < s->n ? containing : 0;
     if (err == JL_DEPOT_E_OK && s != NULL && s->n > 0 && (flags & JL_DEPOT_RESOLVE_NOSTAT)) {
-        // the hot path: `@token` or `@token/rest` with a normal rest is
-        // copied behind the root as it is
-        size_t tl = jl_depot_token_lens[role];
-        if (tl == len || (tok[tl] == '/' && len - tl > 1)) { // `@depot/` is not normal
-            unsigned scan = scan_path(tok + tl, len - tl);
-            if (scan & JL_DEPOT_SCAN_NUL)
-                return JL_DEPOT_E_NUL_BYTE;
-            if (!(scan & JL_DEPOT_SCAN_UNNORMAL)) {
-                long first = containing >= 0 && (size_t)containing < s->n ? containing : 0;
-                err = join_root(buf, bufsize, outlen, &s->d[first].given[role], tok + tl, len - tl);
-                if (err == JL_DEPOT_E_OK)
-                    *depot = first;
-                else if (bufsize)
-                    buf[0] = '\0';
-                return err;
-            }
-        }
+        int r = resolve_fast(s, first, role, tok, len, buf, bufsize, outlen, depot);
+        if (r >= 0)
+            return r;
     }
     if (memchr(tok, '\0', len) != NULL)
         return JL_DEPOT_E_NUL_BYTE;
@@ -1418,39 +1455,11 @@ JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsi
     // `\` separates only in a Windows-written name (`@depot\...`); after
     // `@depot/` it is a file-name byte, as on any POSIX file system
     err = normalize_into(tok + tl, len - tl, tl < len && tok[tl] == '\\', 1, tmp, &restlen);
-    const char *rest = tmp + 1;
-    restlen--;
-    if (err)
-        goto done;
-    if (s == NULL || s->n == 0) {
+    if (!err && (s == NULL || s->n == 0))
         err = JL_DEPOT_E_EMPTY_DEPOT_PATH;
-        goto done;
-    }
-    long first = containing >= 0 && (size_t)containing < s->n ? containing : 0;
-    err = join_root(buf, bufsize, outlen, &s->d[first].given[role], rest, restlen);
-    if (err || (flags & JL_DEPOT_RESOLVE_NOSTAT)) {
-        if (!err)
-            *depot = first;
-        goto done;
-    }
-    if (path_exists(buf)) {
-        *depot = first;
-        goto done;
-    }
-    for (size_t i = 0; i < s->n; i++) {
-        if ((long)i == first)
-            continue;
-        err = join_root(buf, bufsize, outlen, &s->d[i].given[role], rest, restlen);
-        if (err == JL_DEPOT_E_OK && path_exists(buf)) {
-            *depot = (long)i;
-            goto done;
-        }
-    }
-    // none exists: name the first candidate
-    err = join_root(buf, bufsize, outlen, &s->d[first].given[role], rest, restlen);
     if (!err)
-        err = JL_DEPOT_E_UNRESOLVED_TOKEN;
-done:
+        err = resolve_in_stack(s, first, flags, role, tmp + 1, restlen - 1, buf, bufsize, outlen,
+                               depot);
     if (err && err != JL_DEPOT_E_UNRESOLVED_TOKEN && bufsize) {
         buf[0] = '\0';
         *outlen = 0;
