@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`: lldb-19 takes seconds to start, each of many times;
+# debug-gdb.sh covers the same depot map in the quick tier)
 #
 # debug-lldb.sh: plain lldb-19 finds the sources of a pkgimage whose depot
 # did not move, with no configuration; with `command script import

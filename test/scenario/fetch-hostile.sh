@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`: its hostile server waits out stalls and
+# byte-at-a-time replies)
 #
 # fetch-hostile.sh: `jldepot fetch` against a hostile HTTP server on
 # loopback (lib/hostile_http.py) and a careless user: malformed indexes
