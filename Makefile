@@ -57,7 +57,8 @@ BENCH_SRCS := $(sort $(wildcard test/bench/bench-*.c))
 BENCH_BINS := $(BENCH_SRCS:test/bench/%.c=$(BUILDDIR)/test/bench/%)
 LLVM_PROGS := $(foreach b,$(UNIT_BINS) $(TTOOL_BINS) $(BENCH_BINS),$(if $(findstring llvm,$(notdir $(b))),$(b))) \
               $(BUILDDIR)/test/tools/mkdiso
-FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp cli/*.c cli/*.h cli/*.cpp test/*.c test/*.h test/*/*.c test/*/*.h)
+FORMAT_SRCS := $(wildcard src/*.c src/*.h src/*.cpp cli/*.c cli/*.h cli/*.cpp test/*.c test/*.h test/*/*.c test/*/*.h \
+                          test/*/*.cpp)
 
 , := ,
 RUNTIME_CFLAGS := $(JCFLAGS) $(call pkgcflags,$(RUNTIME_PKGS))
@@ -116,6 +117,18 @@ $(LLVM_PROGS): PROG_LLVM_CFLAGS = $(LLVM_CFLAGS)
 $(LLVM_PROGS): PROG_LLVM_LIB = $(LLVM_LIB)
 $(LLVM_PROGS): PROG_LLVM_LIBS = $(LLVM_LIBS)
 
+# The test bed's C++ helper (test/tools/dimap-testbed.cpp: DIFiles with a
+# DWARF 5 MD5, llvm::MD5), linked into the programs that play codegen.
+TESTBED_OBJ   := $(BUILDDIR)/test/tools/dimap-testbed.o
+TESTBED_PROGS := $(BUILDDIR)/test/tools/mkdiso $(BUILDDIR)/test/runtime/test-llvm-depotmap \
+                 $(BUILDDIR)/test/bench/bench-llvm-depotmap
+$(TESTBED_OBJ): test/tools/dimap-testbed.cpp test/tools/dimap-testbed.h Make.inc
+	@mkdir -p $(@D)
+	$(CXX) $(filter-out -std=gnu99 -Wold-style-definition -Wstrict-prototypes,$(TOOL_CFLAGS)) $(shell $(LLVM_CONFIG) --cxxflags 2>/dev/null) -fno-rtti -c $< -o $@
+
+$(TESTBED_PROGS): $(TESTBED_OBJ) test/tools/dimap-testbed.h
+$(TESTBED_PROGS): PROG_TESTBED_OBJ = $(TESTBED_OBJ)
+
 TOOL_LIB_OBJS := $(filter-out $(BUILDDIR)/obj/cli/jldepot.o,$(TOOL_OBJS))
 $(LIB): $(RUNTIME_OBJS) $(TOOL_LIB_OBJS)
 	@mkdir -p $(@D)
@@ -132,11 +145,11 @@ $(BUILDDIR)/test/testutil.o: test/testutil.c test/testutil.h
 
 $(BUILDDIR)/test/%: test/%.c $(BUILDDIR)/test/testutil.o $(LIB) $(RUNTIME_HDRS) test/testutil.h
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(PROG_LLVM_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(PROG_LLVM_LIB) $(LIB) $(TEST_LIBS) $(PROG_LLVM_LIBS)
+	$(CC) $(TEST_CFLAGS) $(PROG_LLVM_CFLAGS) -o $@ $< $(BUILDDIR)/test/testutil.o $(PROG_TESTBED_OBJ) $(PROG_LLVM_LIB) $(LIB) $(TEST_LIBS) $(PROG_LLVM_LIBS)
 
 $(BUILDDIR)/test/tools/%: test/tools/%.c $(LIB) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
+	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_TESTBED_OBJ) $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
 
 # without sanitizers: it is preloaded into programs of either build
 $(BUILDDIR)/test/tools/preload-%.so: test/tools/preload-%.c
@@ -145,7 +158,7 @@ $(BUILDDIR)/test/tools/preload-%.so: test/tools/preload-%.c
 
 $(BUILDDIR)/test/bench/%: test/bench/%.c $(LIB) $(RUNTIME_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
+	$(CC) $(TOOL_CFLAGS) $(PROG_LLVM_CFLAGS) -Itest -o $@ $< $(PROG_TESTBED_OBJ) $(PROG_LLVM_LIB) $(LIB) $(TOOL_LIBS) $(PROG_LLVM_LIBS)
 
 # Fuzz targets compile the runtime sources themselves, with coverage.
 $(BUILDDIR)/test/fuzz/%: test/fuzz/%.c $(RUNTIME_SRCS) $(CODEC_SRCS) $(RUNTIME_HDRS)

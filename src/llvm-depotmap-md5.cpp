@@ -1,42 +1,26 @@
 // This file is a part of Julia. License is MIT: https://julialang.org/license
 
 /*
-  llvm-depotmap-md5.cpp: what the debug-info path mapper (llvm-depotmap.c)
-  needs that LLVM's C API does not offer: a DIFile with a DWARF 5 MD5
-  checksum and the MD5 checksum of an existing DIFile, LLVM's MD5 itself,
-  the operands of a metadata node as metadata (the C API hands each one out
-  wrapped as a value, which costs a lookup, and for a new operand an
-  allocation, in the context), and the debug locations of a function's
-  instructions without a call per instruction.  Nothing else belongs here.
+  llvm-depotmap-md5.cpp: what the scan of the debug-info depot map
+  (llvm-depotmap.c) needs that LLVM's C API does not offer: the DWARF 5 MD5
+  checksum of a DIFile, the operands of a metadata node as metadata (the C
+  API hands each one out wrapped as a value, which costs a lookup, and for a
+  new operand an allocation, in the context), and the debug locations of a
+  function's instructions without a call per instruction.  Nothing else
+  belongs here.
 */
 
-#include <new>
-
 #include <llvm/ADT/StringRef.h>
-#include <llvm/IR/DIBuilder.h>
 #include <llvm/IR/DebugInfoMetadata.h>
 #include <llvm/IR/Function.h>
 #include <llvm/IR/Instruction.h>
 #include <llvm/IR/Metadata.h>
-#include <llvm/Support/MD5.h>
 
 #include "llvm-depotmap.h"
 
 using namespace llvm;
 
-extern "C" JL_DLLEXPORT LLVMMetadataRef jl_dimap_difile_md5(LLVMDIBuilderRef b, const char *name,
-                                                            size_t namelen, const char *dir,
-                                                            size_t dirlen,
-                                                            const char *md5hex) JL_NOTSAFEPOINT
-{
-    DIBuilder *builder = reinterpret_cast<DIBuilder *>(b);
-    DIFile::ChecksumInfo<StringRef> cs(DIFile::CSK_MD5, StringRef(md5hex, 32));
-    DIFile *f = builder->createFile(StringRef(name, namelen), StringRef(dir, dirlen), cs);
-    return reinterpret_cast<LLVMMetadataRef>(static_cast<Metadata *>(f));
-}
-
-extern "C" JL_DLLEXPORT int jl_dimap_difile_get_md5(LLVMMetadataRef f,
-                                                    char md5hex[33]) JL_NOTSAFEPOINT
+extern "C" int jl_dimap_difile_get_md5(LLVMMetadataRef f, char md5hex[33]) JL_NOTSAFEPOINT
 {
     md5hex[0] = '\0';
     auto *file = dyn_cast_or_null<DIFile>(unwrap(f));
@@ -57,8 +41,8 @@ extern "C" JL_DLLEXPORT int jl_dimap_difile_get_md5(LLVMMetadataRef f,
     return 1;
 }
 
-extern "C" JL_DLLEXPORT unsigned jl_dimap_md_node_operands(LLVMMetadataRef md, LLVMMetadataRef *out,
-                                                           unsigned cap) JL_NOTSAFEPOINT
+extern "C" unsigned jl_dimap_md_node_operands(LLVMMetadataRef md, LLVMMetadataRef *out,
+                                              unsigned cap) JL_NOTSAFEPOINT
 {
     auto *n = dyn_cast_or_null<MDNode>(unwrap(md));
     if (n == nullptr)
@@ -73,9 +57,10 @@ extern "C" JL_DLLEXPORT unsigned jl_dimap_md_node_operands(LLVMMetadataRef md, L
     return num;
 }
 
-extern "C" JL_DLLEXPORT void jl_dimap_function_locations(
-    LLVMValueRef fn, void (*visit)(void *arg, LLVMMetadataRef scope, LLVMMetadataRef inlined_at),
-    void *arg) JL_NOTSAFEPOINT
+extern "C" void jl_dimap_function_locations(LLVMValueRef fn,
+                                            void (*visit)(void *arg, LLVMMetadataRef scope,
+                                                          LLVMMetadataRef inlined_at),
+                                            void *arg) JL_NOTSAFEPOINT
 {
     auto *f = dyn_cast_or_null<Function>(unwrap(fn));
     if (f == nullptr)
@@ -103,33 +88,4 @@ extern "C" JL_DLLEXPORT void jl_dimap_function_locations(
     if (lastscope == nullptr)
         if (DISubprogram *sp = f->getSubprogram())
             visit(arg, wrap(sp), nullptr);
-}
-
-extern "C" JL_DLLEXPORT void jl_dimap_md5(const void *data, size_t len,
-                                          uint8_t out[16]) JL_NOTSAFEPOINT
-{
-    MD5::MD5Result r = MD5::hash(ArrayRef<uint8_t>(static_cast<const uint8_t *>(data), len));
-    for (int i = 0; i < 16; i++)
-        out[i] = r[i];
-}
-
-extern "C" JL_DLLEXPORT void *jl_dimap_md5_new(void) JL_NOTSAFEPOINT
-{
-    return new (std::nothrow) MD5();
-}
-
-extern "C" JL_DLLEXPORT void jl_dimap_md5_update(void *st, const void *data,
-                                                 size_t len) JL_NOTSAFEPOINT
-{
-    static_cast<MD5 *>(st)->update(ArrayRef<uint8_t>(static_cast<const uint8_t *>(data), len));
-}
-
-extern "C" JL_DLLEXPORT void jl_dimap_md5_final(void *st, uint8_t out[16]) JL_NOTSAFEPOINT
-{
-    MD5 *h = static_cast<MD5 *>(st);
-    MD5::MD5Result r;
-    h->final(r);
-    for (int i = 0; i < 16; i++)
-        out[i] = r[i];
-    delete h;
 }

@@ -2,10 +2,10 @@
 
 /*
   llvm-depotmap.c: the debug-info depot map (see llvm-depotmap.h for its
-  format).  Owns: the image id, the memo of files (one tokenize, one DIFile
-  per distinct path and kind, and for DWARF 5 one MD5), the roots (virtual
-  name `/@<role>-<id>-<k>`, token, and the build machine's directory), the
-  scan over the DIFile nodes of a module, and the `jl_depot_map` constant.
+  format).  Owns: the image id, the memo of files (one tokenize per distinct
+  path), the roots (virtual name `/@<role>-<id>-<k>`, token, and the build
+  machine's directory), the scan over the DIFile nodes of a module, and the
+  `jl_depot_map` constant.
 
   The debug info itself keeps the absolute paths of the machine that built
   the image, as Julia always wrote them: tools find the sources of an image
@@ -13,37 +13,35 @@
   of those paths lie under which depot role root, so a moved image's paths
   can be found again.
 
-  A source file is read only when a DWARF 5 DIFile needs its MD5: once, with
-  one open, fstat and read into the map's reused buffer.  The scan reads no
-  file and changes no node.
+  The scan reads no file and changes no node; a file's MD5 in the map is
+  the one its DIFile carries, if any.
 */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "llvm-depotmap.h"
-#include "cachefile.h"
+
+// What became of one file given to the mapper.
+typedef enum {
+    JL_DIMAP_MAPPED = 0,   // under a depot role root
+    JL_DIMAP_ABSOLUTE = 1, // absolute, under no depot root: not relocatable
+    JL_DIMAP_RELATIVE = 2, // a relative name (`array.jl`, `none`): left as it is
+} jl_dimap_kind_t;
 
 typedef struct {
     char *path; // as given (NUL-terminated copy; may contain NUL bytes before len)
     size_t len;
     uint64_t hash;
     jl_dimap_kind_t kind;
-    int err;               // the tokenizer's answer
-    int role;              // mapped: the role
-    long k;                // mapped: 1-based depot index
-    char *vpath;           // mapped: "/@<role>-<id>-<k>/<rest>"
-    size_t vrootlen;       // mapped: length of the virtual root in vpath
-    size_t root;           // mapped: index of its root in roots
-    char md5[33];          // "" when not (yet) known
-    int md5_read;          // the file was read for its MD5 (or could not be)
-    LLVMDIBuilderRef b;    // the builder md[] belong to
-    LLVMMetadataRef md[2]; // DIFile without / with the MD5
+    int err;         // the tokenizer's answer
+    int role;        // mapped: the role
+    long k;          // mapped: 1-based depot index
+    char *vpath;     // mapped: "/@<role>-<id>-<k>/<rest>"
+    size_t vrootlen; // mapped: length of the virtual root in vpath
+    size_t root;     // mapped: index of its root in roots
+    char md5[33];    // "" when its DIFile carries none
 } jl_dimap_entry_t;
 
 typedef struct {
@@ -63,15 +61,7 @@ struct jl_dimap_t {
     size_t mask;
     jl_dimap_root_t *roots;
     size_t nroots, caproots;
-    size_t *absolute; // indices of ABSOLUTE entries
-    size_t nabs, capabs;
-    uint64_t created;
-    uint64_t scanned;
-    LLVMDIBuilderRef cub; // builder of the cached CU files
-    LLVMMetadataRef cu[2];
-    char *buf;   // JL_DEPOT_PATH_MAX + 1 bytes of scratch
-    char *fbuf;  // the bytes of the file being hashed, reused
-    size_t fcap; // its size
+    char *buf; // JL_DEPOT_PATH_MAX + 1 bytes of scratch
 };
 
 // ---- small helpers -------------------------------------------------------------
@@ -133,9 +123,8 @@ static const char *role_word(int role) JL_NOTSAFEPOINT
 
 // ---- public: id ----------------------------------------------------------------
 
-JL_DLLEXPORT int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16],
-                                   uint64_t build_id_hi, uint64_t build_id_lo,
-                                   char out[17]) JL_NOTSAFEPOINT
+int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16], uint64_t build_id_hi,
+                      uint64_t build_id_lo, char out[17]) JL_NOTSAFEPOINT
 {
     uint8_t tail[32];
     static const uint8_t zero[16] = {0};
@@ -168,8 +157,8 @@ static int valid_id(const char *id) JL_NOTSAFEPOINT
 
 // ---- the map object ------------------------------------------------------------
 
-JL_DLLEXPORT int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const char *image_id16,
-                              jl_dimap_t **out) JL_NOTSAFEPOINT
+int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const char *image_id16,
+                 jl_dimap_t **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
     if (!valid_id(image_id16))
@@ -194,7 +183,7 @@ JL_DLLEXPORT int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const 
     return JL_DEPOT_E_OK;
 }
 
-JL_DLLEXPORT void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT
+void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT
 {
     if (m == NULL)
         return;
@@ -207,146 +196,8 @@ JL_DLLEXPORT void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT
     for (size_t i = 0; i < m->nroots; i++)
         free(m->roots[i].dir);
     free(m->roots);
-    free(m->absolute);
     free(m->buf);
-    free(m->fbuf);
     free(m);
-}
-
-JL_DLLEXPORT const char *jl_dimap_id(const jl_dimap_t *m) JL_NOTSAFEPOINT
-{
-    return m->id;
-}
-
-JL_DLLEXPORT size_t jl_dimap_nfiles(const jl_dimap_t *m) JL_NOTSAFEPOINT
-{
-    return m->n;
-}
-
-JL_DLLEXPORT int jl_dimap_file_info(const jl_dimap_t *m, size_t i, const char **path,
-                                    jl_dimap_kind_t *kind, const char **virtual_path,
-                                    const char **md5hex) JL_NOTSAFEPOINT
-{
-    if (i >= m->n)
-        return JL_DEPOT_E_INVALID_ARGUMENT;
-    const jl_dimap_entry_t *e = &m->e[i];
-    if (path)
-        *path = e->path;
-    if (kind)
-        *kind = e->kind;
-    if (virtual_path)
-        *virtual_path = e->vpath;
-    if (md5hex)
-        *md5hex = e->md5;
-    return JL_DEPOT_E_OK;
-}
-
-JL_DLLEXPORT size_t jl_dimap_nabsolute(const jl_dimap_t *m) JL_NOTSAFEPOINT
-{
-    return m->nabs;
-}
-
-JL_DLLEXPORT const char *jl_dimap_absolute(const jl_dimap_t *m, size_t i) JL_NOTSAFEPOINT
-{
-    return i < m->nabs ? m->e[m->absolute[i]].path : NULL;
-}
-
-JL_DLLEXPORT uint64_t jl_dimap_created(const jl_dimap_t *m) JL_NOTSAFEPOINT
-{
-    return m->created;
-}
-
-JL_DLLEXPORT uint64_t jl_dimap_scanned(const jl_dimap_t *m) JL_NOTSAFEPOINT
-{
-    return m->scanned;
-}
-
-// ---- classification of one path ----------------------------------------------
-
-// Files larger than this are hashed in chunks of this size.
-#define DM_READ_MAX ((size_t)8 << 20)
-
-// MD5 of the file at `path` (NUL-terminated) into md5; "" when it cannot be
-// read (or is no regular file).  One open, fstat and read into m->fbuf.
-static void file_md5(jl_dimap_t *m, const char *path, char md5[33]) JL_NOTSAFEPOINT
-{
-    md5[0] = '\0';
-    // O_NONBLOCK: a FIFO named as a source is not waited for
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return;
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return;
-    }
-    // one byte more than the size: a file that grew meanwhile is read on
-    size_t want = st.st_size < 0 || (uint64_t)st.st_size >= DM_READ_MAX ? DM_READ_MAX
-                                                                        : (size_t)st.st_size + 1;
-    if (want < 4096)
-        want = 4096;
-    if (m->fcap < want) {
-        char *nb = (char *)malloc(want);
-        if (nb == NULL) {
-            close(fd);
-            return;
-        }
-        free(m->fbuf);
-        m->fbuf = nb;
-        m->fcap = want;
-    }
-    void *stream = NULL; // only for a file larger than the buffer
-    size_t n = 0;
-    int ok = 1;
-    for (;;) {
-        size_t req = m->fcap - n;
-        ssize_t r = read(fd, m->fbuf + n, req);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            ok = 0;
-            break;
-        }
-        n += (size_t)r;
-        if (r == 0 || (size_t)r < req) // a short read of a regular file: its end
-            break;
-        if (stream == NULL && (stream = jl_dimap_md5_new()) == NULL) {
-            ok = 0;
-            break;
-        }
-        jl_dimap_md5_update(stream, m->fbuf, n);
-        n = 0;
-    }
-    close(fd);
-    uint8_t d[16];
-    if (stream != NULL) {
-        jl_dimap_md5_update(stream, m->fbuf, n);
-        jl_dimap_md5_final(stream, d);
-    }
-    else if (ok) {
-        jl_dimap_md5(m->fbuf, n, d);
-    }
-    if (ok)
-        to_hex(d, 16, md5);
-}
-
-// The MD5 of a mapped or absolute entry's file, read once.
-static void entry_md5(jl_dimap_t *m, jl_dimap_entry_t *e) JL_NOTSAFEPOINT
-{
-    if (e->md5_read || e->md5[0])
-        return;
-    e->md5_read = 1;
-    if (e->kind == JL_DIMAP_RELATIVE || memchr(e->path, '\0', e->len) != NULL)
-        return;
-    if (e->path[0] == '@') {
-        // a token form is read where it resolves in the target depot
-        size_t rl;
-        if (jl_depot_resolve_buf(m->stack, m->target, JL_DEPOT_RESOLVE_NOSTAT, e->path, e->len,
-                                 m->buf, JL_DEPOT_PATH_MAX + 1, &rl, NULL) == JL_DEPOT_E_OK)
-            file_md5(m, m->buf, e->md5);
-        return;
-    }
-    file_md5(m, e->path, e->md5);
 }
 
 // The directory a root stands for, as the build spells it: the path of its
@@ -396,7 +247,7 @@ static long add_root(jl_dimap_t *m, jl_dimap_entry_t *e, size_t entry,
     return (long)m->nroots++;
 }
 
-// Fill a fresh entry: tokenize, virtual path (no MD5: see entry_md5).
+// Fill a fresh entry: tokenize, virtual path.
 static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFEPOINT
 {
     size_t ol = 0;
@@ -434,11 +285,8 @@ static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFE
         e->kind = JL_DIMAP_RELATIVE;
         return JL_DEPOT_E_OK;
     }
-    // under no root (or not a usable path at all): kept as given, recorded
+    // under no root (or not a usable path at all): not relocatable
     e->kind = JL_DIMAP_ABSOLUTE;
-    if (grow((void **)&m->absolute, &m->capabs, m->nabs + 1, sizeof(size_t)))
-        return JL_DEPOT_E_NOMEM;
-    m->absolute[m->nabs++] = index;
     return JL_DEPOT_E_OK;
 }
 
@@ -463,7 +311,7 @@ static int rehash(jl_dimap_t *m) JL_NOTSAFEPOINT
 // The memo entry of `path`, classified on first sight; NULL when memory runs out.
 static jl_dimap_entry_t *lookup(jl_dimap_t *m, const char *path, size_t len) JL_NOTSAFEPOINT
 {
-    uint64_t h = jl_cache_name_hash(path, len); // the codec's name hash
+    uint64_t h = dm_mix(dm_hash(DM_FNV_BASIS, path, len));
     size_t j = (size_t)h & m->mask;
     while (m->slots[j]) {
         jl_dimap_entry_t *e = &m->e[m->slots[j] - 1];
@@ -497,66 +345,6 @@ static jl_dimap_entry_t *lookup(jl_dimap_t *m, const char *path, size_t len) JL_
     m->slots[j] = (uint32_t)(m->n + 1);
     m->n++;
     return e;
-}
-
-// ---- DIFiles -------------------------------------------------------------------
-
-static const char empty_md5[] = "d41d8cd98f00b204e9800998ecf8427e";
-
-JL_DLLEXPORT LLVMMetadataRef jl_dimap_file(jl_dimap_t *m, LLVMDIBuilderRef b, const char *path,
-                                           size_t len, int dwarf5) JL_NOTSAFEPOINT
-{
-    if (path == NULL)
-        len = 0, path = "";
-    jl_dimap_entry_t *e = lookup(m, path, len);
-    if (e == NULL)
-        return NULL;
-    int w = dwarf5 != 0;
-    if (e->b != b) {
-        e->b = b;
-        e->md[0] = e->md[1] = NULL;
-    }
-    if (e->md[w] != NULL)
-        return e->md[w];
-    if (w)
-        entry_md5(m, e);
-    const char *name = e->path, *dir = e->kind == JL_DIMAP_RELATIVE ? "." : "";
-    size_t nl = e->len, dl = strlen(dir);
-    if (e->kind == JL_DIMAP_MAPPED) {
-        // the absolute path, spelled under its root's directory
-        const char *rdir = m->roots[e->root].dir;
-        const char *rest = e->vpath + e->vrootlen + 1;
-        size_t rdl = strlen(rdir), rl = strlen(rest);
-        if (rdl + 1 + rl > JL_DEPOT_PATH_MAX)
-            return NULL;
-        memcpy(m->buf, rdir, rdl);
-        m->buf[rdl] = '/';
-        memcpy(m->buf + rdl + 1, rest, rl);
-        name = m->buf;
-        nl = rdl + 1 + rl;
-    }
-    LLVMMetadataRef f;
-    if (w && e->md5[0])
-        f = jl_dimap_difile_md5(b, name, nl, dir, dl, e->md5);
-    else
-        f = LLVMDIBuilderCreateFile(b, name, nl, dir, dl);
-    e->md[w] = f;
-    m->created++;
-    return f;
-}
-
-JL_DLLEXPORT LLVMMetadataRef jl_dimap_cu_file(jl_dimap_t *m, LLVMDIBuilderRef b,
-                                              int dwarf5) JL_NOTSAFEPOINT
-{
-    int w = dwarf5 != 0;
-    if (m->cub != b) {
-        m->cub = b;
-        m->cu[0] = m->cu[1] = NULL;
-    }
-    if (m->cu[w] == NULL)
-        m->cu[w] = w ? jl_dimap_difile_md5(b, "julia", 5, ".", 1, empty_md5)
-                     : LLVMDIBuilderCreateFile(b, "julia", 5, ".", 1);
-    return m->cu[w];
 }
 
 // ---- the scan of a module ----------------------------------------------------------
@@ -730,8 +518,7 @@ static void walk_free(walk_t *w) JL_NOTSAFEPOINT
 
 // Record one DIFile: the absolute path it names (its name, or a relative name
 // in an absolute directory) and, when the map does not know it yet, the MD5
-// the DIFile carries (no file is read).  Returns 1 for a file under a root,
-// 0 for any other, -1 when memory ran out.
+// the DIFile carries (no file is read).  Returns 0, or -1 when memory ran out.
 static int scan_file(jl_dimap_t *m, LLVMMetadataRef f) JL_NOTSAFEPOINT
 {
     unsigned nl = 0, dl = 0;
@@ -761,10 +548,10 @@ static int scan_file(jl_dimap_t *m, LLVMMetadataRef f) JL_NOTSAFEPOINT
         return -1;
     if (e->kind != JL_DIMAP_RELATIVE && e->md5[0] == '\0')
         jl_dimap_difile_get_md5(f, e->md5);
-    return e->kind == JL_DIMAP_MAPPED;
+    return 0;
 }
 
-JL_DLLEXPORT int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
+int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
 {
     walk_t w;
     memset(&w, 0, sizeof(w));
@@ -772,13 +559,9 @@ JL_DLLEXPORT int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSA
         return JL_DEPOT_E_NOMEM;
     walk_module(&w, mod);
     int err = w.oom ? JL_DEPOT_E_NOMEM : JL_DEPOT_E_OK;
-    for (size_t i = 0; i < w.nfiles && !err; i++) {
-        int r = scan_file(m, w.files[i]);
-        if (r < 0)
+    for (size_t i = 0; i < w.nfiles && !err; i++)
+        if (scan_file(m, w.files[i]) < 0)
             err = JL_DEPOT_E_NOMEM;
-        else
-            m->scanned += (uint64_t)r;
-    }
     walk_free(&w);
     return err;
 }
@@ -836,7 +619,7 @@ static void sb_field(sbuf_t *b, const char *s, size_t n) JL_NOTSAFEPOINT
     sb_put(b, s + start, n - start);
 }
 
-JL_DLLEXPORT int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAFEPOINT
+int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAFEPOINT
 {
     sbuf_t b = {NULL, 0, 0, 0};
     char line[64];
@@ -877,8 +660,7 @@ JL_DLLEXPORT int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAF
     return JL_DEPOT_E_OK;
 }
 
-JL_DLLEXPORT int jl_dimap_embed_text(LLVMModuleRef mod, const char *text,
-                                     size_t len) JL_NOTSAFEPOINT
+int jl_dimap_embed_text(LLVMModuleRef mod, const char *text, size_t len) JL_NOTSAFEPOINT
 {
     LLVMContextRef ctx = LLVMGetModuleContext(mod);
     LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
@@ -914,16 +696,4 @@ JL_DLLEXPORT int jl_dimap_embed_text(LLVMModuleRef mod, const char *text,
     LLVMSetLinkage(used, LLVMAppendingLinkage);
     LLVMSetSection(used, "llvm.metadata");
     return JL_DEPOT_E_OK;
-}
-
-JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
-{
-    char *text;
-    size_t len;
-    int err = jl_dimap_text(m, &text, &len);
-    if (err)
-        return err;
-    err = jl_dimap_embed_text(mod, text, len);
-    free(text);
-    return err;
 }

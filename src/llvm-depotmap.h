@@ -20,10 +20,10 @@
   stack traces resolve it like a token, a debugger maps `<dir>` to the
   directory of the depot holding the image where the anchor file exists.
 
-  Uses LLVM's C API (LLVM 17+ for LLVMReplaceMDNodeOperandWith); the MD5
-  checksums of DWARF 5, a node's operands as metadata and the debug
-  locations of a function come from llvm-depotmap-md5.cpp.  A map is not
-  thread-safe: one map per image, owned by the thread that emits it.
+  Uses LLVM's C API; the MD5 checksum of a DWARF 5 DIFile, a node's
+  operands as metadata and the debug locations of a function come from
+  llvm-depotmap-md5.cpp.  A map is not thread-safe: one map per image, owned
+  by the thread that emits it.
 */
 
 #ifndef JL_LLVM_DEPOTMAP_H
@@ -46,106 +46,52 @@ typedef struct jl_dimap_t jl_dimap_t;
 #define JL_DIMAP_MAGIC   "julia-depot-map"
 #define JL_DIMAP_VERSION 2
 
-// What became of one file given to the mapper.
-typedef enum {
-    JL_DIMAP_MAPPED = 0,   // under a depot role root
-    JL_DIMAP_ABSOLUTE = 1, // absolute, under no depot root: not relocatable
-    JL_DIMAP_RELATIVE = 2, // a relative name (`array.jl`, `none`): left as it is
-} jl_dimap_kind_t;
-
 // `image_id16`: 16 lower-case hex digits (jl_dimap_image_id), else
 // JL_DEPOT_E_DIMAP_IMAGE_ID.  `target_depot`: index in `stack` of the depot
 // that will hold the image (tried first), or -1.  The stack must outlive the map.
-JL_DLLEXPORT int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const char *image_id16,
-                              jl_dimap_t **out) JL_NOTSAFEPOINT;
-JL_DLLEXPORT void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT;
+int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const char *image_id16,
+                 jl_dimap_t **out) JL_NOTSAFEPOINT;
+void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT;
 
 // The image id: 16 lower-case hex digits of a 64-bit hash of the package
 // name, its UUID and its build id; never of a path.  Returns JL_DEPOT_E_OK.
-JL_DLLEXPORT int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16],
-                                   uint64_t build_id_hi, uint64_t build_id_lo,
-                                   char out[17]) JL_NOTSAFEPOINT;
-
-// The one DIFile of `path` (memoized per distinct path and builder):
-// ("<absolute path>", ""), recorded under its root when it lies under a depot
-// role root, else as not relocatable (relative names are kept, in ".").
-// With `dwarf5` the DIFile carries the MD5 of the file's bytes (none when
-// the file cannot be read), computed once per file; without, the file is
-// not opened at all (its map line then says `-`).  NULL only when memory
-// runs out.
-JL_DLLEXPORT LLVMMetadataRef jl_dimap_file(jl_dimap_t *m, LLVMDIBuilderRef b, const char *path,
-                                           size_t len, int dwarf5) JL_NOTSAFEPOINT;
-// Julia's compile-unit file ("julia", "."); with `dwarf5` it carries the MD5
-// of the empty byte string, because a DWARF 5 line table has MD5s for all
-// files or for none.
-JL_DLLEXPORT LLVMMetadataRef jl_dimap_cu_file(jl_dimap_t *m, LLVMDIBuilderRef b,
-                                              int dwarf5) JL_NOTSAFEPOINT;
+int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16], uint64_t build_id_hi,
+                      uint64_t build_id_lo, char out[17]) JL_NOTSAFEPOINT;
 
 // Record in the map every file named by a DIFile reachable from llvm.dbg.cu,
 // the functions' DISubprograms, the instructions' debug locations (scopes
 // and inlinedAt chains) and the globals' !dbg attachments.  Changes nothing
 // and reads no source file: a file's MD5 in the map is the one its DIFile
 // carries, if any.  Returns JL_DEPOT_E_OK (or JL_DEPOT_E_NOMEM).
-JL_DLLEXPORT int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
-// How many DIFile nodes under a depot root the scans of `m` found so far.
-JL_DLLEXPORT uint64_t jl_dimap_scanned(const jl_dimap_t *m) JL_NOTSAFEPOINT;
+int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
 
-// Emit the map as the constant `jl_depot_map` (exported; on ELF in section
-// `.jl_depot_map`), kept through llvm.used.  Returns JL_DEPOT_E_OK.
-JL_DLLEXPORT int jl_dimap_embed(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT;
-// The same for map text made earlier by jl_dimap_text, into any module (of
-// any context): an image whose code modules are split and internalized gets
-// its map in a module of its own.  Returns JL_DEPOT_E_OK or JL_DEPOT_E_NOMEM.
-JL_DLLEXPORT int jl_dimap_embed_text(LLVMModuleRef mod, const char *text,
-                                     size_t len) JL_NOTSAFEPOINT;
+// Emit map text made by jl_dimap_text as the constant `jl_depot_map`
+// (exported; on ELF in section `.jl_depot_map`), kept through llvm.used, into
+// any module (of any context): an image whose code modules are split and
+// internalized gets its map in a module of its own.  Returns JL_DEPOT_E_OK or
+// JL_DEPOT_E_NOMEM.
+int jl_dimap_embed_text(LLVMModuleRef mod, const char *text, size_t len) JL_NOTSAFEPOINT;
 
-// The map text as jl_dimap_embed writes it (malloc'ed, NUL-terminated; *len
-// may be NULL).
-JL_DLLEXPORT int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAFEPOINT;
-
-// Queries.
-JL_DLLEXPORT const char *jl_dimap_id(const jl_dimap_t *m) JL_NOTSAFEPOINT;
-// How many distinct paths the mapper has seen, and the i-th of them (in the
-// order first seen): its kind, and for mapped files the virtual path
-// (`/@depot-<id>-<k>/<rest>`) and the MD5 (32 hex digits; "" when unread:
-// not asked for by a DWARF 5 DIFile, or the file could not be read).
-JL_DLLEXPORT size_t jl_dimap_nfiles(const jl_dimap_t *m) JL_NOTSAFEPOINT;
-JL_DLLEXPORT int jl_dimap_file_info(const jl_dimap_t *m, size_t i, const char **path,
-                                    jl_dimap_kind_t *kind, const char **virtual_path,
-                                    const char **md5hex) JL_NOTSAFEPOINT;
-// The absolute paths that are not relocatable (in the order first seen).
-JL_DLLEXPORT size_t jl_dimap_nabsolute(const jl_dimap_t *m) JL_NOTSAFEPOINT;
-JL_DLLEXPORT const char *jl_dimap_absolute(const jl_dimap_t *m, size_t i) JL_NOTSAFEPOINT;
-// How many DIFile nodes jl_dimap_file created (memo misses).
-JL_DLLEXPORT uint64_t jl_dimap_created(const jl_dimap_t *m) JL_NOTSAFEPOINT;
+// The map text (malloc'ed, NUL-terminated; *len may be NULL).
+int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAFEPOINT;
 
 // llvm-depotmap-md5.cpp: what LLVM's C API lacks.
-// A DIFile with an MD5 checksum (32 lower-case hex digits).
-JL_DLLEXPORT LLVMMetadataRef jl_dimap_difile_md5(LLVMDIBuilderRef b, const char *name,
-                                                 size_t namelen, const char *dir, size_t dirlen,
-                                                 const char *md5hex) JL_NOTSAFEPOINT;
 // The MD5 checksum of DIFile `f` into md5hex (32 lower-case hex digits):
 // 1, or 0 and "" when it has none (or another kind).
-JL_DLLEXPORT int jl_dimap_difile_get_md5(LLVMMetadataRef f, char md5hex[33]) JL_NOTSAFEPOINT;
+int jl_dimap_difile_get_md5(LLVMMetadataRef f, char md5hex[33]) JL_NOTSAFEPOINT;
 // The number of operands of the node `md` (0 for no node); when it is at
 // most `cap`, out[i] = the i-th operand when that is a node, else NULL.
-JL_DLLEXPORT unsigned jl_dimap_md_node_operands(LLVMMetadataRef md, LLVMMetadataRef *out,
-                                                unsigned cap) JL_NOTSAFEPOINT;
+unsigned jl_dimap_md_node_operands(LLVMMetadataRef md, LLVMMetadataRef *out,
+                                   unsigned cap) JL_NOTSAFEPOINT;
 // Call visit(arg, scope, inlinedAt) for the debug locations of the
 // instructions of function `fn` (inlinedAt may be NULL); a run of
 // instructions with one location, or one scope and no inlinedAt, calls once.
 // Without any located instruction: visit(arg, subprogram, NULL) when `fn`
 // has one (else the subprogram is reached through the scopes).
-JL_DLLEXPORT void jl_dimap_function_locations(LLVMValueRef fn,
-                                              void (*visit)(void *arg, LLVMMetadataRef scope,
-                                                            LLVMMetadataRef inlined_at),
-                                              void *arg) JL_NOTSAFEPOINT;
-// MD5 of one buffer.
-JL_DLLEXPORT void jl_dimap_md5(const void *data, size_t len, uint8_t out[16]) JL_NOTSAFEPOINT;
-// Streaming MD5 (LLVM's llvm::MD5): new, update, final (frees the state).
-JL_DLLEXPORT void *jl_dimap_md5_new(void) JL_NOTSAFEPOINT;
-JL_DLLEXPORT void jl_dimap_md5_update(void *st, const void *data, size_t len) JL_NOTSAFEPOINT;
-JL_DLLEXPORT void jl_dimap_md5_final(void *st, uint8_t out[16]) JL_NOTSAFEPOINT;
+void jl_dimap_function_locations(LLVMValueRef fn,
+                                 void (*visit)(void *arg, LLVMMetadataRef scope,
+                                               LLVMMetadataRef inlined_at),
+                                 void *arg) JL_NOTSAFEPOINT;
 
 #ifdef __cplusplus
 }

@@ -1,21 +1,28 @@
 // This file is a part of the jldepot project. License is MIT.
 
 /*
-  bench-llvm-depotmap.c: what the debug-info path mapper costs codegen.  A
+  bench-llvm-depotmap.c: what the debug-info depot map costs codegen.  A
   generated module of 10,000 functions (each a few instructions with their
   own locations) over 1,000 distinct source files of a temporary depot is
   emitted to an x86-64 object in memory, in the same run, interleaved:
-    baseline     DIFiles as Julia writes them today (absolute path, "."),
-                 for DWARF 4 and for DWARF 5 (no checksums)
-    codegen      DIFiles through the mapper (tokenize once per file; with
-                 DWARF 5 also the MD5 of each file, read once), then the map
-                 embedded in .jl_depot_map: what Julia's codegen does;
-                 DWARF 4 and DWARF 5, each against the baseline of its version
-    scan         the DWARF 4 baseline module (absolute DIFiles), then the
-                 scan and the embedded map: what Julia does for a pkgimage
+    baseline     DIFiles as Julia writes them (absolute path, "."), one
+                 createFile per function, for DWARF 4 and for DWARF 5 (no
+                 checksums)
+    codegen      DIFiles as the test bed (mkdiso) makes them: one per
+                 distinct path, memoized by the codegen; with DWARF 5 each
+                 carries the MD5 of its file, read once
+                 (test/tools/dimap-testbed.cpp); then the map: the scan of
+                 the module, its text, embedded in .jl_depot_map; DWARF 4
+                 and DWARF 5, each against the baseline of its version
+    scan         the DWARF 4 baseline module, then the scan, the text and
+                 the embedded map: what Julia's codegen does for a pkgimage
   Prints the median of 5 of each: module build + emission (CPU time), the
-  ratio against the baseline, and the mapper's own time (wall time) in %
-  of the baseline, with its parts.  Figures, not a pass/fail test.
+  ratio against the baseline, and the map's own time (wall time: the
+  DIFiles made in codegen mode, jl_dimap_new, jl_dimap_scan_module,
+  jl_dimap_text, jl_dimap_embed_text, jl_dimap_free) in % of the baseline,
+  with its parts: in codegen mode the DIFiles and the embedded map (scan,
+  text and embedding), in scan mode the scan and the embedded map (text and
+  embedding).  Figures, not a pass/fail test.
 
     bench-llvm-depotmap [NFUNCS [NFILES [REPS]]]
 */
@@ -35,6 +42,7 @@
 #include <llvm-c/TargetMachine.h>
 
 #include "llvm-depotmap.h"
+#include "tools/dimap-testbed.h"
 
 static void write_file(const char *path, const char *text)
 {
@@ -91,12 +99,34 @@ enum { BASE, CODEGEN, REWRITE };
 
 typedef struct {
     double total;   // module build + emission, CPU time
-    double mapper;  // of which in the mapper (0 for the baseline)
-    double rewrite; // of which in the scan
-    double files;   // of which in jl_dimap_file and jl_dimap_cu_file
-    double embed;   // of which in jl_dimap_embed
+    double mapper;  // of which in the map (0 for the baseline)
+    double rewrite; // of which in jl_dimap_scan_module
+    double files;   // of which in making the memoized DIFiles (codegen mode)
+    double embed;   // of which in jl_dimap_text and jl_dimap_embed_text
     size_t objsize;
 } sample_t;
+
+// The DIFile of file `i` in codegen mode: made on first use, as the test
+// bed does (with DWARF 5 carrying the MD5 of the file's bytes).
+static LLVMMetadataRef codegen_file(bench_t *B, LLVMDIBuilderRef b, LLVMMetadataRef *memo, size_t i,
+                                    int dwarf5)
+{
+    if (memo[i] != NULL)
+        return memo[i];
+    const char *path = B->files[i];
+    if (dwarf5) {
+        char md5[33];
+        if (tb_md5_file(path, md5) != 0)
+            abort();
+        memo[i] = tb_difile_md5(b, path, strlen(path), ".", 1, md5);
+    }
+    else {
+        memo[i] = LLVMDIBuilderCreateFile(b, path, strlen(path), ".", 1);
+    }
+    if (memo[i] == NULL)
+        abort();
+    return memo[i];
+}
 
 // Build and emit one module in `mode` with DWARF `dwarf`.
 static sample_t run_once(bench_t *B, int mode, int dwarf)
@@ -114,6 +144,7 @@ static sample_t run_once(bench_t *B, int mode, int dwarf)
     LLVMDIBuilderRef b = LLVMCreateDIBuilder(mod);
     jl_dimap_t *m = NULL;
     LLVMMetadataRef cuf;
+    LLVMMetadataRef *memo = NULL;
     int dwarf5 = dwarf >= 5;
     if (mode != BASE) {
         t = now();
@@ -123,7 +154,12 @@ static sample_t run_once(bench_t *B, int mode, int dwarf)
     }
     if (mode == CODEGEN) {
         t = now();
-        cuf = jl_dimap_cu_file(m, b, dwarf5);
+        memo = calloc(B->nfiles, sizeof(LLVMMetadataRef));
+        if (memo == NULL)
+            abort();
+        // a DWARF 5 line table has an MD5 for every file or for none
+        cuf = dwarf5 ? tb_difile_md5(b, "julia", 5, ".", 1, TB_EMPTY_MD5)
+                     : LLVMDIBuilderCreateFile(b, "julia", 5, ".", 1);
         S.files += now() - t;
     }
     else {
@@ -139,7 +175,7 @@ static sample_t run_once(bench_t *B, int mode, int dwarf)
         LLVMMetadataRef file;
         if (mode == CODEGEN) {
             t = now();
-            file = jl_dimap_file(m, b, path, strlen(path), dwarf5);
+            file = codegen_file(B, b, memo, i % B->nfiles, dwarf5);
             S.files += now() - t;
         }
         else {
@@ -165,19 +201,22 @@ static sample_t run_once(bench_t *B, int mode, int dwarf)
     }
     LLVMDisposeBuilder(bld);
     LLVMDIBuilderFinalize(b);
-    if (mode == REWRITE) {
+    free(memo);
+    if (mode != BASE) {
+        // what Julia does at the end of an image: scan, text, embed
         t = now();
         if (jl_dimap_scan_module(m, mod) != JL_DEPOT_E_OK)
             abort();
         S.rewrite = now() - t;
-        S.mapper += S.rewrite;
-    }
-    if (mode != BASE) {
         t = now();
-        if (jl_dimap_embed(m, mod) != JL_DEPOT_E_OK)
+        char *text = NULL;
+        size_t len = 0;
+        if (jl_dimap_text(m, &text, &len) != JL_DEPOT_E_OK ||
+            jl_dimap_embed_text(mod, text, len) != JL_DEPOT_E_OK)
             abort();
+        free(text);
         S.embed = now() - t;
-        S.mapper += S.embed + S.files;
+        S.mapper += S.rewrite + S.embed + S.files;
     }
     char *msg = NULL;
     LLVMMemoryBufferRef buf = NULL;
@@ -263,6 +302,7 @@ int main(int argc, char **argv)
     double *rw = calloc((size_t)(NRUNS * reps), sizeof(double));
     double *fi = calloc((size_t)(NRUNS * reps), sizeof(double));
     double *em = calloc((size_t)(NRUNS * reps), sizeof(double));
+    double *se = calloc((size_t)(NRUNS * reps), sizeof(double));
     size_t objsize[NRUNS];
     sample_t warm = run_once(&B, BASE, 4); // not counted: first allocations, page faults
     (void)warm;
@@ -278,6 +318,7 @@ int main(int argc, char **argv)
             rw[k * reps + r] = S.rewrite;
             fi[k * reps + r] = S.files;
             em[k * reps + r] = S.embed;
+            se[k * reps + r] = S.rewrite + S.embed;
         }
     }
     double mtot[NRUNS], mmap[NRUNS];
@@ -299,9 +340,9 @@ int main(int argc, char **argv)
         if (runs[k].mode == REWRITE)
             printf("      of which the scan %.2f ms, the embedded map %.2f ms\n",
                    median(rw + k * reps, reps) * 1e3, median(em + k * reps, reps) * 1e3);
-        else
+        else // the map made and embedded: its scan, its text, the constant
             printf("      of which the DIFiles %.2f ms, the embedded map %.2f ms\n",
-                   median(fi + k * reps, reps) * 1e3, median(em + k * reps, reps) * 1e3);
+                   median(fi + k * reps, reps) * 1e3, median(se + k * reps, reps) * 1e3);
     }
     printf("  (target: the mapper under 1 %% of the baseline)\n");
     free(tot);
@@ -309,6 +350,7 @@ int main(int argc, char **argv)
     free(rw);
     free(fi);
     free(em);
+    free(se);
     LLVMDisposeTargetMachine(B.tm);
     jl_depot_stack_free(B.stack);
     for (size_t i = 0; i < B.nfiles; i++)

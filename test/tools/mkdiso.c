@@ -17,14 +17,21 @@
   carries a call inlined from NAME2's first function line (a DILocation with
   inlinedAt), which calls the non-inlined leaf `jl_test_leaf_<NAME2>`.
 
-  DIFiles come from the depot map (src/llvm-depotmap.h), with the absolute
-  paths Julia writes; then its scan runs and the map is embedded, as Julia
-  does for a pkgimage; --no-map embeds no map (Julia without the series).  Julia's
-  conventions: one compile unit ("julia", "."), producer "julia",
-  DW_LANG_Julia.  The object (x86-64, PIC, O0, noinline + optnone) is linked
-  with `cc -shared` in a temporary directory into
-  DEPOT/compiled/v1.11/NAME/<slug>.so.  The image id is a hash of NAME, its
-  UUID and its sources (never a path) unless --image-id is given.
+  DIFiles are made as Julia's codegen makes them: DIBuilder::createFile
+  with the absolute path and directory ".", one per distinct path (memoized
+  here); the compile unit's file is ("julia", ".").  With --dwarf 5 every
+  DIFile also carries the MD5 of the file's bytes, read once when its
+  DIFile is made (the compile unit's: the MD5 of no bytes, since a DWARF 5
+  line table has an MD5 for every file or for none), through
+  dimap-testbed.cpp; Julia writes none, but a debugger then tells a source
+  edited after the build.  Then the depot map (src/llvm-depotmap.h) scans
+  the module and its text is embedded, as Julia does for a pkgimage;
+  --no-map embeds no map (Julia without the series).  Julia's conventions:
+  one compile unit, producer "julia", DW_LANG_Julia.  The object (x86-64,
+  PIC, O0, noinline + optnone) is linked with `cc -shared` in a temporary
+  directory into DEPOT/compiled/v1.11/NAME/<slug>.so.  The image id is a
+  hash of NAME, its UUID and its sources (never a path) unless --image-id
+  is given.
 
   Prints the manifest on stdout:
     so      <path of the .so>
@@ -50,6 +57,7 @@
 #include <llvm-c/TargetMachine.h>
 
 #include "depotpath.h"
+#include "dimap-testbed.h"
 #include "llvm-depotmap.h"
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -336,40 +344,78 @@ static int parse_uuid(const char *projfile, uint8_t uuid[16])
 static strlist_t files, files2;
 static deflist_t defs, defs2;
 
+// One memoized DIFile.
+typedef struct {
+    const char *path; // NULL: an empty slot
+    LLVMMetadataRef f;
+} fmemo_t;
+
 typedef struct {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
     LLVMDIBuilderRef dib;
     jl_dimap_t *map; // NULL: --no-map
     int dwarf;
+    fmemo_t *memo; // open addressing, mask + 1 slots
+    size_t mask, nmemo;
 } cg_t;
 
-// A DIFile for an absolute path: through the mapper, or as Julia writes it
-// today (the absolute path, directory ".").
+static size_t path_slot(const char *path, size_t mask)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char *p = path; *p; p++)
+        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+    return (size_t)(h ^ (h >> 32)) & mask;
+}
+
+static void memo_grow(cg_t *cg)
+{
+    size_t nmask = cg->mask ? cg->mask * 2 + 1 : 63;
+    fmemo_t *nm = calloc(nmask + 1, sizeof(fmemo_t));
+    if (nm == NULL)
+        die("out of memory");
+    for (size_t i = 0; cg->memo != NULL && i <= cg->mask; i++) {
+        if (cg->memo[i].path == NULL)
+            continue;
+        size_t j = path_slot(cg->memo[i].path, nmask);
+        while (nm[j].path != NULL)
+            j = (j + 1) & nmask;
+        nm[j] = cg->memo[i];
+    }
+    free(cg->memo);
+    cg->memo = nm;
+    cg->mask = nmask;
+}
+
+// The DIFile of an absolute path, as Julia's codegen makes it (the path,
+// directory "."), made once per distinct path; with DWARF 5 it carries the
+// MD5 of the file's bytes.
 static LLVMMetadataRef cg_file(cg_t *cg, const char *path)
 {
-    if (cg->map != NULL) {
-        LLVMMetadataRef f = jl_dimap_file(cg->map, cg->dib, path, strlen(path), cg->dwarf >= 5);
-        if (f == NULL)
-            die("out of memory");
-        return f;
+    if ((cg->nmemo + 1) * 2 > cg->mask + 1)
+        memo_grow(cg);
+    size_t j = path_slot(path, cg->mask);
+    while (cg->memo[j].path != NULL) {
+        if (strcmp(cg->memo[j].path, path) == 0)
+            return cg->memo[j].f;
+        j = (j + 1) & cg->mask;
     }
+    LLVMMetadataRef f;
     if (cg->dwarf >= 5) {
-        size_t len;
-        char *text = read_all(path, &len);
-        if (text == NULL)
+        char md5[33];
+        if (tb_md5_file(path, md5) != 0)
             die("%s: %s", path, strerror(errno));
-        void *st = jl_dimap_md5_new();
-        jl_dimap_md5_update(st, text, len);
-        uint8_t d[16];
-        jl_dimap_md5_final(st, d);
-        free(text);
-        char hex[33];
-        for (int i = 0; i < 16; i++)
-            snprintf(hex + 2 * i, 3, "%02x", d[i]);
-        return jl_dimap_difile_md5(cg->dib, path, strlen(path), ".", 1, hex);
+        f = tb_difile_md5(cg->dib, path, strlen(path), ".", 1, md5);
     }
-    return LLVMDIBuilderCreateFile(cg->dib, path, strlen(path), ".", 1);
+    else {
+        f = LLVMDIBuilderCreateFile(cg->dib, path, strlen(path), ".", 1);
+    }
+    if (f == NULL)
+        die("out of memory");
+    cg->memo[j].path = path; // the file lists outlive the codegen
+    cg->memo[j].f = f;
+    cg->nmemo++;
+    return f;
 }
 
 static void add_attrs(cg_t *cg, LLVMValueRef fn, int noinline)
@@ -451,7 +497,7 @@ static int contains(const char *hay, size_t n, const char *needle)
 static char *tokenized(jl_depot_stack_t *s, long target, const char *path)
 {
     char *out = NULL;
-    int err = jl_depot_tokenize(s, target, 0, path, &out);
+    int err = jl_depot_tokenize_n(s, target, 0, path, strlen(path), &out);
     if (err != JL_DEPOT_E_OK && err != JL_DEPOT_E_NOT_RELOCATABLE)
         die("%s: %s", path, jl_depot_strerror(err));
     return out;
@@ -498,7 +544,7 @@ int main(int argc, char **argv)
             "[--inline NAME2] --depot-path LIST DEPOT NAME");
     const char *depot_arg = argv[optind], *name = argv[optind + 1];
     char *depot = NULL;
-    int err = jl_depot_normalize(depot_arg, &depot);
+    int err = jl_depot_normalize_n(depot_arg, strlen(depot_arg), &depot);
     if (err)
         die("%s: %s", depot_arg, jl_depot_strerror(err));
 
@@ -587,14 +633,8 @@ int main(int argc, char **argv)
     LLVMAddModuleFlag(cg.mod, LLVMModuleFlagBehaviorWarning, "Debug Info Version", 18,
                       LLVMValueAsMetadata(LLVMConstInt(i32, LLVMDebugMetadataVersion(), 0)));
     cg.dib = LLVMCreateDIBuilder(cg.mod);
-    LLVMMetadataRef cufile;
-    if (cg.map != NULL)
-        cufile = jl_dimap_cu_file(cg.map, cg.dib, dwarf >= 5);
-    else if (dwarf >= 5)
-        cufile =
-            jl_dimap_difile_md5(cg.dib, "julia", 5, ".", 1, "d41d8cd98f00b204e9800998ecf8427e");
-    else
-        cufile = LLVMDIBuilderCreateFile(cg.dib, "julia", 5, ".", 1);
+    LLVMMetadataRef cufile = dwarf >= 5 ? tb_difile_md5(cg.dib, "julia", 5, ".", 1, TB_EMPTY_MD5)
+                                        : LLVMDIBuilderCreateFile(cg.dib, "julia", 5, ".", 1);
     LLVMDIBuilderCreateCompileUnit(cg.dib, LLVMDWARFSourceLanguageJulia, cufile, "julia", 5, 0, "",
                                    0, 0, "", 0, LLVMDWARFEmissionFull, 0, 0, 0, "", 0, "", 0);
     LLVMTypeRef fnty = LLVMFunctionType(i32, &i32, 1, 0);
@@ -665,11 +705,14 @@ int main(int argc, char **argv)
     LLVMDIBuilderFinalize(cg.dib);
 
     if (cg.map != NULL) {
+        // what Julia does at the end of a pkgimage: scan, then embed the text
+        char *maptext = NULL;
+        size_t maplen = 0;
         if ((err = jl_dimap_scan_module(cg.map, cg.mod)) != JL_DEPOT_E_OK ||
-            (err = jl_dimap_embed(cg.map, cg.mod)) != JL_DEPOT_E_OK)
-            die("mapper: %s", jl_depot_strerror(err));
-        for (size_t i = 0; i < jl_dimap_nabsolute(cg.map); i++)
-            fprintf(stderr, "mkdiso: not relocatable: %s\n", jl_dimap_absolute(cg.map, i));
+            (err = jl_dimap_text(cg.map, &maptext, &maplen)) != JL_DEPOT_E_OK ||
+            (err = jl_dimap_embed_text(cg.mod, maptext, maplen)) != JL_DEPOT_E_OK)
+            die("depot map: %s", jl_depot_strerror(err));
+        free(maptext);
     }
     if (LLVMVerifyModule(cg.mod, LLVMReturnStatusAction, &msg))
         die("invalid module: %s", msg);
@@ -721,6 +764,7 @@ int main(int argc, char **argv)
         printf("inline\t%s\t%s\t%u\n", syms[0], inline_tok, inline_line);
 
     jl_dimap_free(cg.map);
+    free(cg.memo);
     LLVMDisposeDIBuilder(cg.dib);
     LLVMDisposeModule(cg.mod);
     LLVMDisposeTargetData(dl);
