@@ -207,6 +207,7 @@ patches:
 check-patches:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && bash contrib/make-patches.sh "$$tmp" && \
 	    diff -r -x msgs -x hunks -x README.md "$$tmp" patches && echo "patches/ is in step"
+	@bash contrib/check-reach.sh
 
 deps:
 	@bash contrib/install-deps.sh $(DEB_PKGS)
