@@ -4,20 +4,20 @@
 # julia-analyzegc.sh JULIA-CHECKOUT: Julia's clang static analyzer with its
 # GC checker (`make -C src clang-sagc-FILE`, what `make -C src analyzegc`
 # runs for every file) on each C and C++ file of `src/` that the patch series
-# adds or changes, in a built Julia checkout whose commits since the base
-# commit are the series.  Prints each file's reports and a count; exits 1
-# when there is any.
+# (patches/*.patch of this repository) adds or changes, in a built Julia
+# checkout with the series applied.  Prints each file's reports and a count;
+# exits 1 when there is any.
 #
 # Needs clang-19 and Debian's libclang-19-dev (the checker is a clang
 # plugin, built by Julia's src/Makefile); Julia's own `analyzegc-deps-check`
 # wants a clang it built, so the Makefile is told where Debian's is.
 set -euo pipefail
 jl=$(cd "${1:?usage: julia-analyzegc.sh JULIA-CHECKOUT}" && pwd)
-base=4fdd12e2776419e205b96c3d0a407ba682c9913d
+top=$(cd "$(dirname "$0")/.." && pwd)
 bindir=$(llvm-config-19 --bindir)
 export PATH=$bindir:$PATH
-files=$(git -C "$jl" diff --name-only --diff-filter=AM "$base" HEAD -- 'src/*.c' 'src/*.cpp' |
-    sed -e 's|^src/||' -e 's|\.c$||' -e 's|\.cpp$||' | sort)
+files=$(grep -h '^diff --git a/src/[^ ]*\.\(c\|cpp\) ' "$top"/patches/00*.patch |
+    sed -e 's|^diff --git a/src/\([^ ]*\) .*|\1|' -e 's|\.c$||' -e 's|\.cpp$||' | sort -u)
 total=0
 for f in $files; do
     # a file another one includes (staticdata_utils.c) is analyzed with it

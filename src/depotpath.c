@@ -25,6 +25,12 @@
 
 #include "depotpath.h"
 
+#ifdef __clang_gcanalyzer__
+// utf8proc never calls back into Julia: not a safepoint
+utf8proc_ssize_t utf8proc_map(const utf8proc_uint8_t *str, utf8proc_ssize_t len,
+                              utf8proc_uint8_t **dstptr, utf8proc_option_t options) JL_NOTSAFEPOINT;
+#endif
+
 #if defined(__APPLE__) || defined(_WIN32)
 #define JL_DEPOT_CASEFOLD_DEFAULT 1
 #else

@@ -20,7 +20,7 @@
 
 using namespace llvm;
 
-extern "C" int jl_dimap_difile_get_md5(LLVMMetadataRef f, char md5hex[33]) JL_NOTSAFEPOINT
+extern "C" int jl_dimap_difile_get_md5(LLVMMetadataRef f, char md5hex[33])
 {
     md5hex[0] = '\0';
     auto *file = dyn_cast_or_null<DIFile>(unwrap(f));
@@ -42,7 +42,7 @@ extern "C" int jl_dimap_difile_get_md5(LLVMMetadataRef f, char md5hex[33]) JL_NO
 }
 
 extern "C" unsigned jl_dimap_md_node_operands(LLVMMetadataRef md, LLVMMetadataRef *out,
-                                              unsigned cap) JL_NOTSAFEPOINT
+                                              unsigned cap)
 {
     auto *n = dyn_cast_or_null<MDNode>(unwrap(md));
     if (n == nullptr)
@@ -57,10 +57,7 @@ extern "C" unsigned jl_dimap_md_node_operands(LLVMMetadataRef md, LLVMMetadataRe
     return num;
 }
 
-extern "C" void jl_dimap_function_locations(LLVMValueRef fn,
-                                            void (*visit)(void *arg, LLVMMetadataRef scope,
-                                                          LLVMMetadataRef inlined_at),
-                                            void *arg) JL_NOTSAFEPOINT
+extern "C" void jl_dimap_function_locations(LLVMValueRef fn, jl_dimap_visit_t visit, void *arg)
 {
     auto *f = dyn_cast_or_null<Function>(unwrap(fn));
     if (f == nullptr)

@@ -67,7 +67,7 @@ struct jl_dimap_t {
 // ---- small helpers -------------------------------------------------------------
 
 // A 64-bit hash of n bytes (FNV-1a, then a final mix).
-static uint64_t dm_hash(uint64_t h, const void *data, size_t n) JL_NOTSAFEPOINT
+static uint64_t dm_hash(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = (const unsigned char *)data;
     for (size_t i = 0; i < n; i++) {
@@ -77,7 +77,7 @@ static uint64_t dm_hash(uint64_t h, const void *data, size_t n) JL_NOTSAFEPOINT
     return h;
 }
 
-static uint64_t dm_mix(uint64_t h) JL_NOTSAFEPOINT
+static uint64_t dm_mix(uint64_t h)
 {
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
@@ -89,7 +89,7 @@ static uint64_t dm_mix(uint64_t h) JL_NOTSAFEPOINT
 
 #define DM_FNV_BASIS 0xcbf29ce484222325ULL
 
-static int grow(void **p, size_t *cap, size_t need, size_t elsize) JL_NOTSAFEPOINT
+static int grow(void **p, size_t *cap, size_t need, size_t elsize)
 {
     if (need <= *cap)
         return 0;
@@ -106,7 +106,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elsize) JL_NOTSAFEPOI
 
 static const char hexdig[] = "0123456789abcdef";
 
-static void to_hex(const uint8_t *in, size_t n, char *out) JL_NOTSAFEPOINT
+static void to_hex(const uint8_t *in, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++) {
         out[2 * i] = hexdig[in[i] >> 4];
@@ -116,7 +116,7 @@ static void to_hex(const uint8_t *in, size_t n, char *out) JL_NOTSAFEPOINT
 }
 
 // The role's name without `@` ("depot", "artifacts", ...).
-static const char *role_word(int role) JL_NOTSAFEPOINT
+static const char *role_word(int role)
 {
     return jl_depot_token_name((jl_depot_role_t)role) + 1;
 }
@@ -124,7 +124,7 @@ static const char *role_word(int role) JL_NOTSAFEPOINT
 // ---- public: id ----------------------------------------------------------------
 
 int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16], uint64_t build_id_hi,
-                      uint64_t build_id_lo, char out[17]) JL_NOTSAFEPOINT
+                      uint64_t build_id_lo, char out[17])
 {
     uint8_t tail[32];
     static const uint8_t zero[16] = {0};
@@ -145,7 +145,7 @@ int jl_dimap_image_id(const char *pkgname, const uint8_t uuid[16], uint64_t buil
     return JL_DEPOT_E_OK;
 }
 
-static int valid_id(const char *id) JL_NOTSAFEPOINT
+static int valid_id(const char *id)
 {
     if (id == NULL)
         return 0;
@@ -158,7 +158,7 @@ static int valid_id(const char *id) JL_NOTSAFEPOINT
 // ---- the map object ------------------------------------------------------------
 
 int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const char *image_id16,
-                 jl_dimap_t **out) JL_NOTSAFEPOINT
+                 jl_dimap_t **out)
 {
     *out = NULL;
     if (!valid_id(image_id16))
@@ -183,7 +183,7 @@ int jl_dimap_new(jl_depot_stack_t *stack, long target_depot, const char *image_i
     return JL_DEPOT_E_OK;
 }
 
-void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT
+void jl_dimap_free(jl_dimap_t *m)
 {
     if (m == NULL)
         return;
@@ -203,8 +203,7 @@ void jl_dimap_free(jl_dimap_t *m) JL_NOTSAFEPOINT
 // The directory a root stands for, as the build spells it: the path of its
 // first file without `/<rest>`, or (a token form, or a path the tokenizer
 // normalized) the role root of depot k resolved in the stack.
-static char *root_dir(jl_dimap_t *m, const jl_dimap_entry_t *e, const char *token,
-                      size_t restlen) JL_NOTSAFEPOINT
+static char *root_dir(jl_dimap_t *m, const jl_dimap_entry_t *e, const char *token, size_t restlen)
 {
     const char *rest = e->vpath + e->vrootlen + 1;
     const char *p = e->path;
@@ -229,8 +228,7 @@ static char *root_dir(jl_dimap_t *m, const jl_dimap_entry_t *e, const char *toke
 
 // The index of the root of (role, k), added with e as its anchor when new;
 // -1 when memory runs out.
-static long add_root(jl_dimap_t *m, jl_dimap_entry_t *e, size_t entry,
-                     size_t restlen) JL_NOTSAFEPOINT
+static long add_root(jl_dimap_t *m, jl_dimap_entry_t *e, size_t entry, size_t restlen)
 {
     for (size_t i = 0; i < m->nroots; i++)
         if (m->roots[i].role == e->role && m->roots[i].k == e->k)
@@ -248,7 +246,7 @@ static long add_root(jl_dimap_t *m, jl_dimap_entry_t *e, size_t entry,
 }
 
 // Fill a fresh entry: tokenize, virtual path.
-static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFEPOINT
+static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index)
 {
     size_t ol = 0;
     long depot = -1;
@@ -290,7 +288,7 @@ static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index) JL_NOTSAFE
     return JL_DEPOT_E_OK;
 }
 
-static int rehash(jl_dimap_t *m) JL_NOTSAFEPOINT
+static int rehash(jl_dimap_t *m)
 {
     size_t nmask = m->mask * 2 + 1;
     uint32_t *ns = (uint32_t *)calloc(nmask + 1, sizeof(uint32_t));
@@ -309,7 +307,7 @@ static int rehash(jl_dimap_t *m) JL_NOTSAFEPOINT
 }
 
 // The memo entry of `path`, classified on first sight; NULL when memory runs out.
-static jl_dimap_entry_t *lookup(jl_dimap_t *m, const char *path, size_t len) JL_NOTSAFEPOINT
+static jl_dimap_entry_t *lookup(jl_dimap_t *m, const char *path, size_t len)
 {
     uint64_t h = dm_mix(dm_hash(DM_FNV_BASIS, path, len));
     size_t j = (size_t)h & m->mask;
@@ -354,7 +352,7 @@ typedef struct {
     size_t mask, count;
 } ptrset_t;
 
-static int ptrset_init(ptrset_t *s) JL_NOTSAFEPOINT
+static int ptrset_init(ptrset_t *s)
 {
     s->mask = 1023;
     s->count = 0;
@@ -362,13 +360,13 @@ static int ptrset_init(ptrset_t *s) JL_NOTSAFEPOINT
     return s->slots ? 0 : -1;
 }
 
-static size_t ptr_slot(uintptr_t p, size_t mask) JL_NOTSAFEPOINT
+static size_t ptr_slot(uintptr_t p, size_t mask)
 {
     return (size_t)dm_mix((uint64_t)p) & mask;
 }
 
 // 1 when inserted, 0 when present, -1 out of memory.
-static int ptrset_add(ptrset_t *s, const void *ptr) JL_NOTSAFEPOINT
+static int ptrset_add(ptrset_t *s, const void *ptr)
 {
     uintptr_t p = (uintptr_t)ptr;
     if ((s->count + 1) * 2 > s->mask + 1) {
@@ -410,7 +408,7 @@ typedef struct {
     int oom;
 } walk_t;
 
-static void walk_push(walk_t *w, LLVMMetadataRef md) JL_NOTSAFEPOINT
+static void walk_push(walk_t *w, LLVMMetadataRef md)
 {
     if (md == NULL || w->oom)
         return;
@@ -424,7 +422,7 @@ static void walk_push(walk_t *w, LLVMMetadataRef md) JL_NOTSAFEPOINT
         w->stack[w->nstack++] = md;
 }
 
-static void walk_run(walk_t *w) JL_NOTSAFEPOINT
+static void walk_run(walk_t *w)
 {
     while (w->nstack > 0 && !w->oom) {
         LLVMMetadataRef md = w->stack[--w->nstack];
@@ -462,7 +460,7 @@ static void walk_run(walk_t *w) JL_NOTSAFEPOINT
     }
 }
 
-static void walk_attachments(walk_t *w, LLVMValueRef g) JL_NOTSAFEPOINT
+static void walk_attachments(walk_t *w, LLVMValueRef g)
 {
     size_t n = 0;
     LLVMValueMetadataEntry *ents = LLVMGlobalCopyAllMetadata(g, &n);
@@ -472,8 +470,7 @@ static void walk_attachments(walk_t *w, LLVMValueRef g) JL_NOTSAFEPOINT
         LLVMDisposeValueMetadataEntries(ents);
 }
 
-static void walk_location(void *arg, LLVMMetadataRef scope,
-                          LLVMMetadataRef inlined_at) JL_NOTSAFEPOINT
+static void walk_location(void *arg, LLVMMetadataRef scope, LLVMMetadataRef inlined_at)
 {
     walk_t *w = (walk_t *)arg;
     walk_push(w, scope);
@@ -481,7 +478,7 @@ static void walk_location(void *arg, LLVMMetadataRef scope,
 }
 
 // Collect every DIFile reachable from `mod`.
-static void walk_module(walk_t *w, LLVMModuleRef mod) JL_NOTSAFEPOINT
+static void walk_module(walk_t *w, LLVMModuleRef mod)
 {
     unsigned ncu = LLVMGetNamedMetadataNumOperands(mod, "llvm.dbg.cu");
     if (ncu > 0) {
@@ -508,7 +505,7 @@ static void walk_module(walk_t *w, LLVMModuleRef mod) JL_NOTSAFEPOINT
     walk_run(w);
 }
 
-static void walk_free(walk_t *w) JL_NOTSAFEPOINT
+static void walk_free(walk_t *w)
 {
     free(w->seen.slots);
     free(w->stack);
@@ -519,7 +516,7 @@ static void walk_free(walk_t *w) JL_NOTSAFEPOINT
 // Record one DIFile: the absolute path it names (its name, or a relative name
 // in an absolute directory) and, when the map does not know it yet, the MD5
 // the DIFile carries (no file is read).  Returns 0, or -1 when memory ran out.
-static int scan_file(jl_dimap_t *m, LLVMMetadataRef f) JL_NOTSAFEPOINT
+static int scan_file(jl_dimap_t *m, LLVMMetadataRef f)
 {
     unsigned nl = 0, dl = 0;
     const char *name = LLVMDIFileGetFilename(f, &nl);
@@ -551,7 +548,7 @@ static int scan_file(jl_dimap_t *m, LLVMMetadataRef f) JL_NOTSAFEPOINT
     return 0;
 }
 
-int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod) JL_NOTSAFEPOINT
+int jl_dimap_scan_module(jl_dimap_t *m, LLVMModuleRef mod)
 {
     walk_t w;
     memset(&w, 0, sizeof(w));
@@ -574,9 +571,11 @@ typedef struct {
     int oom;
 } sbuf_t;
 
-static void sb_put(sbuf_t *b, const char *s, size_t n) JL_NOTSAFEPOINT
+static void sb_put(sbuf_t *b, const char *s, size_t n)
 {
-    if (b->oom || grow((void **)&b->p, &b->cap, b->n + n + 1, 1)) {
+    if (n == 0)
+        return;
+    if (b->oom || grow((void **)&b->p, &b->cap, b->n + n + 1, 1) || b->p == NULL) {
         b->oom = 1;
         return;
     }
@@ -585,13 +584,13 @@ static void sb_put(sbuf_t *b, const char *s, size_t n) JL_NOTSAFEPOINT
     b->p[b->n] = '\0';
 }
 
-static void sb_str(sbuf_t *b, const char *s) JL_NOTSAFEPOINT
+static void sb_str(sbuf_t *b, const char *s)
 {
     sb_put(b, s, strlen(s));
 }
 
 // A field: `%`, TAB, LF, CR escaped as %25, %09, %0A, %0D.
-static void sb_field(sbuf_t *b, const char *s, size_t n) JL_NOTSAFEPOINT
+static void sb_field(sbuf_t *b, const char *s, size_t n)
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
@@ -619,7 +618,7 @@ static void sb_field(sbuf_t *b, const char *s, size_t n) JL_NOTSAFEPOINT
     sb_put(b, s + start, n - start);
 }
 
-int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAFEPOINT
+int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len)
 {
     sbuf_t b = {NULL, 0, 0, 0};
     char line[64];
@@ -660,7 +659,7 @@ int jl_dimap_text(jl_dimap_t *m, char **out, size_t *len) JL_NOTSAFEPOINT
     return JL_DEPOT_E_OK;
 }
 
-int jl_dimap_embed_text(LLVMModuleRef mod, const char *text, size_t len) JL_NOTSAFEPOINT
+int jl_dimap_embed_text(LLVMModuleRef mod, const char *text, size_t len)
 {
     LLVMContextRef ctx = LLVMGetModuleContext(mod);
     LLVMTypeRef ptr = LLVMPointerTypeInContext(ctx, 0);
