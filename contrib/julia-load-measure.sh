@@ -111,26 +111,17 @@ import re, sys
 trace, depot, wall = sys.argv[1], sys.argv[2], sys.argv[3]
 src = depot + "/dev/"
 cwd = r'(?:(?:AT_FDCWD|-100)(?:<[^>]*>)?,\s*)?'
-stat_re = re.compile(r'^\d+\s+(stat|lstat|newfstatat|statx|access|readlink)\(' + cwd + r'"([^"]*)"')
-fstat_re = re.compile(r'^\d+\s+(fstat|newfstatat)\((\d+)<([^>]*)>')
+# a stat-family call on a path, or on a descriptor (strace -y names its file)
+stat_re = re.compile(r'^\d+\s+(?:(?:stat|lstat|newfstatat|statx|access|readlink)\(' + cwd +
+                     r'"(?P<path>[^"]*)"|(?:fstat|newfstatat)\(\d+<(?P<fd>[^>]*)>)')
 open_re = re.compile(r'^\d+\s+(openat|open)\(' + cwd + r'"([^"]*)".*= (-?\d+)')
 read_re = re.compile(r'^\d+\s+(read|pread64)\((\d+)<([^>]*)>.*= (\d+)$')
 srcstat = srcopen = srcbytes = jiopen = jibytes = depotcalls = writes = 0
 write_re = re.compile(r'^\d+\s+(rename|renameat2?|utimensat)\(')
-files = set()
 for line in open(trace, errors="replace"):
     m = stat_re.match(line)
     if m:
-        p = m.group(2)
-        if p.startswith(depot + "/"):
-            depotcalls += 1
-        if p.startswith(src) and "/src/" in p[len(src):]:
-            srcstat += 1
-            files.add(p)
-        continue
-    m = fstat_re.match(line)
-    if m:
-        p = m.group(3)
+        p = m.group("path") or m.group("fd")
         if p.startswith(depot + "/"):
             depotcalls += 1
         if p.startswith(src) and "/src/" in p[len(src):]:
