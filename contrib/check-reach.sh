@@ -13,9 +13,10 @@
 #     added lines of the base/ hunks: what Base calls.
 # The linker then names each function nothing reaches; the check fails when
 # there is one.  It also fails when a function the series exports
-# (JL_DLLEXPORT) is not called from Base or from codegen, when the exports
-# and the names added to src/jl_exported_funcs.inc differ, or when there are
-# more than 25 of them.  Prints the counts (files, functions, exports).
+# (JL_DLLEXPORT) is not called from Base or from codegen, when a function of
+# libjulia-internal that Base or codegen calls is not exported, when the
+# exports and the names added to src/jl_exported_funcs.inc differ, or when
+# there are more than 25 of them.  Prints the counts (files, functions, exports).
 # Run by `make check-patches`.
 
 set -euo pipefail
@@ -98,6 +99,17 @@ fi
 if comm -23 "$tmp/exported" "$tmp/called" | grep -q .; then
     echo "check-reach: exported, but neither Base nor codegen calls them:"
     comm -23 "$tmp/exported" "$tmp/called" | sed 's/^/  /'
+    bad=1
+fi
+# and the other way round: libjulia-codegen and Base reach the functions of
+# libjulia-internal (every runtime file but llvm-*) only through its exports
+for f in src/*.c; do
+    case $(basename "$f") in llvm-*) continue ;; esac
+    nm --defined-only "$tmp/$(basename "$f").o"
+done | awk '$2 ~ /^[Tt]$/ {print $3}' | sort -u >"$tmp/internal"
+if comm -12 "$tmp/called" "$tmp/internal" | comm -23 - "$tmp/exported" | grep -q .; then
+    echo "check-reach: called from Base or codegen, but not exported:"
+    comm -12 "$tmp/called" "$tmp/internal" | comm -23 - "$tmp/exported" | sed 's/^/  /'
     bad=1
 fi
 if [ "$nexp" -gt 25 ]; then
