@@ -32,8 +32,9 @@ LLVM_LIB     := $(USRDIR)/lib/libjldepot-llvm.a
 LLVM_CFLAGS  := $(shell $(LLVM_CONFIG) --cflags 2>/dev/null)
 LLVM_LIBS    := $(shell $(LLVM_CONFIG) --ldflags --libs 2>/dev/null) -lstdc++
 TOOL_SRCS    := $(sort $(wildcard cli/*.c))
-# the tool's files that are not commands (the codec, verifier, ...)
-CODEC_SRCS   := $(filter-out cli/jldepot%.c,$(TOOL_SRCS)) cli/jldepot_model.c
+# the tool's files that are not commands (the codec, verifier, ...), its
+# model conveniences (errors, layouts) and its DEPOT_PATH builder
+CODEC_SRCS   := $(filter-out cli/jldepot%.c,$(TOOL_SRCS)) cli/jldepot_model.c cli/jldepot_stack.c
 RUNTIME_HDRS := $(wildcard src/*.h) $(wildcard cli/*.h)
 RUNTIME_OBJS := $(RUNTIME_SRCS:src/%.c=$(BUILDDIR)/obj/%.o) \
                 $(RUNTIME_CXX_SRCS:src/%.cpp=$(BUILDDIR)/obj/%.o)

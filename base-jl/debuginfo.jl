@@ -11,7 +11,7 @@
 # a name that resolves nowhere is shown as the debug info has it.
 
 const DEBUGINFO_NAMES = Dict{Symbol,Symbol}()
-const DEBUGINFO_NAMES_DEPOTS = Ref("")
+const DEBUGINFO_NAMES_DEPOTS = Ref(String[])
 const DEBUGINFO_ROOTS = Pair{String,String}[] # build directory => virtual root
 const DEBUGINFO_NAMES_LOCK = ReentrantLock()
 
@@ -65,7 +65,7 @@ function debuginfo_file(file::Symbol)
     unsafe_load(p) == UInt8('/') || return file
     (unsafe_load(p, 2) == UInt8('@') || !isempty(DEBUGINFO_ROOTS)) || return file
     name = String(file)
-    depots = join(normalize_depots_for_relocation(), Sys.iswindows() ? ';' : ':')
+    depots = depot_roots()
     @lock DEBUGINFO_NAMES_LOCK begin
         if DEBUGINFO_NAMES_DEPOTS[] != depots
             empty!(DEBUGINFO_NAMES)
@@ -88,11 +88,11 @@ function virtual_debuginfo_name(name::String)
     return nothing
 end
 
-function resolve_debuginfo_name(depots::String, name::String)
+function resolve_debuginfo_name(depots::Vector{String}, name::String)
     resolved = Symbol(name)
     vname = virtual_debuginfo_name(name)
     vname === nothing && return resolved
-    stack = ccall(:jl_depot_stack_from_list, Ptr{Cvoid}, (Cstring,), depots)
+    stack = ccall(:jl_depot_stack_from_roots, Ptr{Cvoid}, (Any,), depots)
     stack == C_NULL && return resolved
     names = Ref{Ptr{Cvoid}}(C_NULL)
     err = ccall(:jl_depot_filenames_new, Cint,

@@ -38,6 +38,18 @@ function user_depot()
     return joinpath(xdg_dir("XDG_DATA_HOME", joinpath(".local", "share")), "julia")
 end
 
+# The roots of the roles of `depot`: the depot, its artifacts, its precompiled cache
+# files and its scratch spaces.  The XDG user depot keeps the last two in
+# `\$XDG_CACHE_HOME/julia`.
+function depot_roles(depot::String)
+    base = depot
+    if depot_layout() === :xdg && normpath(depot) == normpath(user_depot())
+        base = joinpath(xdg_dir("XDG_CACHE_HOME", ".cache"), "julia")
+    end
+    return (depot, joinpath(depot, "artifacts"), joinpath(base, "compiled"),
+            joinpath(base, "scratchspaces"))
+end
+
 """
     Base.compiled_root(depot::String) -> String
 
@@ -48,12 +60,7 @@ is `xdg`.
 !!! compat "Julia 1.14"
     This function requires at least Julia 1.14.
 """
-function compiled_root(depot::String)
-    if depot_layout() === :xdg && normpath(depot) == normpath(user_depot())
-        return joinpath(xdg_dir("XDG_CACHE_HOME", ".cache"), "julia", "compiled")
-    end
-    return joinpath(depot, "compiled")
-end
+compiled_root(depot::String) = depot_roles(depot)[3]
 
 # `entrypath` of cache_file_entry ("compiled/v1.x/Name") in `depot`
 compiled_path(depot::String, entrypath::String) =

@@ -35,8 +35,7 @@ end
 # Call `f(stack)` with the runtime's depot stack for the current DEPOT_PATH
 # (C_NULL when DEPOT_PATH holds no directory).
 function with_depot_stack(f)
-    list = join(normalize_depots_for_relocation(), Sys.iswindows() ? ';' : ':')
-    stack = ccall(:jl_depot_stack_from_list, Ptr{Cvoid}, (Cstring,), list)
+    stack = ccall(:jl_depot_stack_from_roots, Ptr{Cvoid}, (Any,), depot_roots())
     try
         return f(stack)
     finally

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "depotpath.h"
 #include "jldepot_errors.h"
+#include "jldepot_stack.h"
 #include "jldepot_walk.h"
 
 // Exit codes of every subcommand.
@@ -47,7 +48,7 @@ JLDEPOT_COMMANDS(XX)
 // *i past its value) and returns 1, or returns 0 when argv[*i] is not one of
 // them, or -1 after printing a usage error.
 typedef struct {
-    jl_depot_config_t cfg;
+    jldepot_config_t cfg;
 } jldepot_stack_opts_t;
 
 void jldepot_stack_opts_init(jldepot_stack_opts_t *o);

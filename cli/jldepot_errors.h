@@ -19,6 +19,7 @@
     XX(NOT_FOUND, "not_found", "the file does not exist") \
     XX(READ_ONLY, "read_only", "the location is read-only") \
     XX(NO_SPACE, "no_space", "the file system is full") \
+    XX(UNKNOWN_LAYOUT, "unknown_layout", "the depot layout is neither classic nor xdg") \
     /* cache-file codec */ \
     XX(TRUNCATED, "truncated", "the cache file is truncated") \
     XX(BAD_MAGIC, "bad_magic", "the file is not a Julia cache file") \

@@ -85,31 +85,31 @@ int jldepot_resolve(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
                              out);
 }
 
-jl_depot_layout_t jldepot_layout_of(const jl_depot_stack_t *s, size_t i)
+jldepot_layout_t jldepot_layout_of(const jl_depot_stack_t *s, size_t i)
 {
     const char *d = jl_depot_root(s, i, JL_DEPOT_ROLE_DEPOT);
     const char *c = jl_depot_root(s, i, JL_DEPOT_ROLE_COMPILED);
     if (d == NULL || c == NULL)
-        return JL_DEPOT_LAYOUT_CLASSIC;
+        return JLDEPOT_LAYOUT_CLASSIC;
     size_t n = strlen(d);
     if (n == 1 && d[0] == '/')
         n = 0;
     int classic = strncmp(c, d, n) == 0 && strcmp(c + n, "/compiled") == 0;
-    return classic ? JL_DEPOT_LAYOUT_CLASSIC : JL_DEPOT_LAYOUT_XDG;
+    return classic ? JLDEPOT_LAYOUT_CLASSIC : JLDEPOT_LAYOUT_XDG;
 }
 
-const char *jldepot_layout_name(jl_depot_layout_t layout)
+const char *jldepot_layout_name(jldepot_layout_t layout)
 {
     switch (layout) {
-    case JL_DEPOT_LAYOUT_CLASSIC:
+    case JLDEPOT_LAYOUT_CLASSIC:
         return "classic";
-    case JL_DEPOT_LAYOUT_XDG:
+    case JLDEPOT_LAYOUT_XDG:
         return "xdg";
     }
     return NULL;
 }
 
-int jldepot_casefold(const jl_depot_config_t *cfg)
+int jldepot_casefold(const jldepot_config_t *cfg)
 {
     if (cfg->casefold >= 0)
         return cfg->casefold != 0;

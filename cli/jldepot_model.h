@@ -13,6 +13,7 @@
 #include "depotpath.h"
 #include "depotpath_namemap.h"
 #include "jldepot_errors.h"
+#include "jldepot_stack.h"
 
 
 // jl_depot_normalize_n and jl_depot_tokenize_n of a C string.
@@ -28,11 +29,11 @@ int jldepot_resolve(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
                     const char *tokenized, char **out);
 
 // The layout of depot `i`: XDG when its @compiled root is not `<depot>/compiled`.
-jl_depot_layout_t jldepot_layout_of(const jl_depot_stack_t *s, size_t i);
+jldepot_layout_t jldepot_layout_of(const jl_depot_stack_t *s, size_t i);
 // "classic" / "xdg"; NULL for an unknown value.
-const char *jldepot_layout_name(jl_depot_layout_t layout);
+const char *jldepot_layout_name(jldepot_layout_t layout);
 // Whether names are compared case-insensitively under `cfg` (its casefold,
 // or the platform's default).
-int jldepot_casefold(const jl_depot_config_t *cfg);
+int jldepot_casefold(const jldepot_config_t *cfg);
 
 #endif // JLDEPOT_MODEL_H

@@ -24,7 +24,7 @@
 
 void jldepot_stack_opts_init(jldepot_stack_opts_t *o)
 {
-    jl_depot_config_from_env(&o->cfg);
+    jldepot_config_from_env(&o->cfg);
 }
 
 // Match `--name VALUE` or `--name=VALUE` at argv[*i]: 1 and *val when it
@@ -64,8 +64,8 @@ int jldepot_stack_option(jldepot_stack_opts_t *o, int argc, char **argv, int *i)
     if ((r = opt_value("--layout", argc, argv, i, &v)) != 0) {
         if (r < 0)
             return -1;
-        jl_depot_layout_t layout;
-        if (v[0] == '\0' || jl_depot_layout_parse(v, &layout) != JL_DEPOT_E_OK) {
+        jldepot_layout_t layout;
+        if (v[0] == '\0' || jldepot_layout_parse(v, &layout) != JL_DEPOT_E_OK) {
             jldepot_error("invalid argument to --layout={classic|xdg} (%s)", v);
             return -1;
         }
@@ -86,9 +86,9 @@ int jldepot_stack_option(jldepot_stack_opts_t *o, int argc, char **argv, int *i)
 jl_depot_stack_t *jldepot_stack_build(const jldepot_stack_opts_t *o)
 {
     jl_depot_stack_t *s = NULL;
-    int err = jl_depot_stack_new(&o->cfg, &s);
+    int err = jldepot_stack_new(&o->cfg, &s);
     if (err == JL_DEPOT_E_UNKNOWN_LAYOUT) {
-        jldepot_error("%s=%s: %s", JL_DEPOT_LAYOUT_ENV, o->cfg.layout ? o->cfg.layout : "",
+        jldepot_error("%s=%s: %s", JLDEPOT_LAYOUT_ENV, o->cfg.layout ? o->cfg.layout : "",
                       jldepot_strerror(err));
         return NULL;
     }

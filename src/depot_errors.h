@@ -37,7 +37,6 @@
     XX(CACHE_OUTSIDE_DEPOTS, "cache_outside_depots", \
        "the cache file is not inside the compiled directory of any depot on DEPOT_PATH") \
     XX(EMPTY_DEPOT_PATH, "empty_depot_path", "there is no depot on DEPOT_PATH") \
-    XX(UNKNOWN_LAYOUT, "unknown_layout", "the depot layout is neither classic nor xdg") \
     /* debug-info file names */ \
     XX(DIMAP_IMAGE_ID, "dimap_image_id", \
        "the debug-info image id is not 16 lower-case hexadecimal digits") \

@@ -35,10 +35,4 @@
 #define JL_NOTSAFEPOINT
 #endif
 
-#ifdef _WIN32
-#define JL_PATH_LIST_SEP ';'
-#else
-#define JL_PATH_LIST_SEP ':'
-#endif
-
 #endif // JL_DEPOT_SUPPORT_H

@@ -1,11 +1,11 @@
 // This file is a part of Julia. License is MIT: https://julialang.org/license
 
 /*
-  depotpath.c: the depot path model.  Owns lexical path normalization,
-  building DEPOT_PATH the way Julia's init_depot_path does (plus the XDG
-  opt-in layout), tokenize (absolute path -> `@token/rest`), resolve
-  (`@token/rest` -> absolute path, containing depot first) and the containing
-  depot of a cache file.  The memoized map lives in depotpath_namemap.c.
+  depotpath.c: the depot path model.  Owns lexical path normalization, the
+  depot stack (the role roots of each depot, as Base gives them), tokenize
+  (absolute path -> `@token/rest`), resolve (`@token/rest` -> absolute path,
+  containing depot first) and the containing depot of a cache file.  The
+  memoized map lives in depotpath_namemap.c.
 
   Comparison of a path against the role roots: bytes first; then, when the
   path or the root has non-ASCII bytes or the depot folds case, their NFC
@@ -19,9 +19,6 @@
 
 #include <uv.h>
 #include <utf8proc.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "depotpath.h"
 
@@ -55,15 +52,8 @@ typedef struct {
 } jl_depot_spelling_t;
 
 typedef struct {
-    jl_depot_layout_t layout;
+    int classic; // every role root is its classic sub-directory of the @depot root
     int casefold;
-    // The given roots compare by bytes only when the path is ASCII: no
-    // casefold and every given root ASCII.
-    int bytes_only;
-    // The longest component-wise prefix common to all given role roots (the
-    // @depot root of a classic depot); points into one of them.
-    const char *prefix;
-    size_t prefixlen;
     jl_depot_spelling_t given[JL_DEPOT_NROLES];
     jl_depot_spelling_t real[JL_DEPOT_NROLES];
 } jl_depot_entry_t;
@@ -72,6 +62,7 @@ struct jl_depot_stack_t {
     size_t n;
     size_t cap;
     jl_depot_entry_t *d;
+    int casefold;
     int real_done;
 };
 
@@ -148,154 +139,32 @@ static int check_input(const char *p, size_t n) JL_NOTSAFEPOINT
     return JL_DEPOT_E_OK;
 }
 
-// ---- the hot path: one pass over the bytes, word at a time ----------------------
-
 #define JL_DEPOT_SCAN_NUL      0x1 // a NUL byte
 #define JL_DEPOT_SCAN_NONASCII 0x2 // a byte >= 0x80
 #define JL_DEPOT_SCAN_UNNORMAL 0x4 // an empty, `.` or `..` component, or a trailing `/`
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
-    (defined(__GNUC__) || defined(__clang__))
-#define JL_DEPOT_SWAR 1
-#else
-#define JL_DEPOT_SWAR 0
-#endif
-
-#define JL_DEPOT_ONES  0x0101010101010101ULL
-#define JL_DEPOT_HIGHS 0x8080808080808080ULL
-#define JL_DEPOT_LOWS  0x7f7f7f7f7f7f7f7fULL
-
-// 0x80 in every byte of w equal to the byte repeated in pat (exact, no carries).
-static inline uint64_t swar_eq(uint64_t w, uint64_t pat) JL_NOTSAFEPOINT
-{
-    uint64_t x = w ^ pat;
-    return ~(((x & JL_DEPOT_LOWS) + JL_DEPOT_LOWS) | x) & JL_DEPOT_HIGHS;
-}
-
-// p[j - 1] is '/' and p[j] is '/' or '.': does an empty, `.` or `..` component start here?
-static inline int bad_after_slash(const char *p, size_t n, size_t j) JL_NOTSAFEPOINT
-{
-    if (p[j] == '/')
-        return 1;
-    if (j + 1 == n || p[j + 1] == '/')
-        return 1;
-    return p[j + 1] == '.' && (j + 2 == n || p[j + 2] == '/');
-}
-
-// scan_path of a short string, or without SSE2: 8 bytes at a time, then bytes.
-static unsigned scan_path_small(const char *p, size_t n) JL_NOTSAFEPOINT
+// Scan p[0..n) (which starts with '/' or is empty) for NUL bytes, non-ASCII
+// bytes and anything normalization would change.
+static unsigned scan_path(const char *p, size_t n) JL_NOTSAFEPOINT
 {
     unsigned flags = 0;
-    uint64_t hi = 0;
-    int prev_slash = 0;
-    size_t i = 0;
-#if JL_DEPOT_SWAR
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        hi |= w;
-        if (swar_eq(w, 0))
-            flags |= JL_DEPOT_SCAN_NUL;
-        uint64_t sl = swar_eq(w, JL_DEPOT_ONES * '/');
-        uint64_t dot = swar_eq(w & ~JL_DEPOT_ONES, JL_DEPOT_ONES * '.'); // '.' or '/'
-        uint64_t cand = (sl << 8) & dot;
-        if (prev_slash && (dot & 0x80) && bad_after_slash(p, n, i))
-            flags |= JL_DEPOT_SCAN_UNNORMAL;
-        while (cand) {
-            if (bad_after_slash(p, n, i + ((size_t)__builtin_ctzll(cand) >> 3)))
-                flags |= JL_DEPOT_SCAN_UNNORMAL;
-            cand &= cand - 1;
-        }
-        prev_slash = (int)(sl >> 63);
-    }
-#endif
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        hi |= c;
         if (c == 0)
             flags |= JL_DEPOT_SCAN_NUL;
-        if (prev_slash && (c == '/' || c == '.') && bad_after_slash(p, n, i))
-            flags |= JL_DEPOT_SCAN_UNNORMAL;
-        prev_slash = c == '/';
+        else if (c >= 0x80)
+            flags |= JL_DEPOT_SCAN_NONASCII;
+        else if (c == '/' && i + 1 < n && (p[i + 1] == '/' || p[i + 1] == '.')) {
+            // an empty, `.` or `..` component starts after this '/'
+            size_t j = i + 1;
+            if (p[j] == '/' || j + 1 == n || p[j + 1] == '/' ||
+                (p[j + 1] == '.' && (j + 2 == n || p[j + 2] == '/')))
+                flags |= JL_DEPOT_SCAN_UNNORMAL;
+        }
     }
-    if (hi & JL_DEPOT_HIGHS)
-        flags |= JL_DEPOT_SCAN_NONASCII;
     if (n > 1 && p[n - 1] == '/')
         flags |= JL_DEPOT_SCAN_UNNORMAL;
     return flags;
-}
-
-// Scan p[0..n) (which starts with '/' or is empty) for NUL bytes, non-ASCII
-// bytes and anything normalization would change.
-static inline unsigned scan_path(const char *p, size_t n) JL_NOTSAFEPOINT
-{
-#ifdef __SSE2__
-    if (n < 16)
-        return scan_path_small(p, n);
-    // 16 bytes at a time, one bit per byte; the last block overlaps the one
-    // before it (re-checking a byte is harmless), so there is no tail loop
-    const __m128i vslash = _mm_set1_epi8('/'), vdot = _mm_set1_epi8('.');
-    const __m128i vfe = _mm_set1_epi8((char)0xfe), vzero = _mm_setzero_si128();
-    __m128i vor = vzero, vnul = vzero;
-    unsigned flags = 0;
-    unsigned prev_slash = 0;
-    size_t i = 0;
-    for (;;) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        vor = _mm_or_si128(vor, v);
-        vnul = _mm_or_si128(vnul, _mm_cmpeq_epi8(v, vzero));
-        unsigned sl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, vslash));
-        unsigned dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, vfe), vdot));
-        // '.' or '/' after a '/' that is '/', or '.' followed by '.', '/' or
-        // the block's end: only these can start an empty, `.` or `..` component
-        unsigned cand = ((sl << 1) | prev_slash) & dot & (sl | (dot >> 1) | 0x8000);
-        while (cand) {
-            if (bad_after_slash(p, n, i + (size_t)__builtin_ctz(cand)))
-                flags |= JL_DEPOT_SCAN_UNNORMAL;
-            cand &= cand - 1;
-        }
-        if (i + 16 == n)
-            break;
-        prev_slash = (sl >> 15) & 1;
-        i += 16;
-        if (i + 16 > n) {
-            i = n - 16;
-            prev_slash = p[i - 1] == '/';
-        }
-    }
-    if (_mm_movemask_epi8(vnul))
-        flags |= JL_DEPOT_SCAN_NUL;
-    if (_mm_movemask_epi8(vor))
-        flags |= JL_DEPOT_SCAN_NONASCII;
-    if (p[n - 1] == '/')
-        flags |= JL_DEPOT_SCAN_UNNORMAL;
-    return flags;
-#else
-    return scan_path_small(p, n);
-#endif
-}
-
-// memcmp(a, b, n) == 0, inlined for the short strings of the hot path.
-static inline int bytes_eq(const char *a, const char *b, size_t n) JL_NOTSAFEPOINT
-{
-    if (n >= 8) {
-        uint64_t x, y;
-        size_t i = 0;
-        for (; i + 8 <= n; i += 8) {
-            memcpy(&x, a + i, 8);
-            memcpy(&y, b + i, 8);
-            if (x != y)
-                return 0;
-        }
-        memcpy(&x, a + n - 8, 8);
-        memcpy(&y, b + n - 8, 8);
-        return x == y;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (a[i] != b[i])
-            return 0;
-    }
-    return 1;
 }
 
 // Lexical normalization of the components of p[0..n) appended to dst (which
@@ -357,19 +226,6 @@ JL_DLLEXPORT const char *jl_depot_token_name(jl_depot_role_t role) JL_NOTSAFEPOI
     return jl_depot_tokens[role];
 }
 
-int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layout) JL_NOTSAFEPOINT
-{
-    if (name == NULL || name[0] == '\0' || strcmp(name, "classic") == 0) {
-        *layout = JL_DEPOT_LAYOUT_CLASSIC;
-        return JL_DEPOT_E_OK;
-    }
-    if (strcmp(name, "xdg") == 0) {
-        *layout = JL_DEPOT_LAYOUT_XDG;
-        return JL_DEPOT_E_OK;
-    }
-    return JL_DEPOT_E_UNKNOWN_LAYOUT;
-}
-
 int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
@@ -394,44 +250,8 @@ int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOI
     return JL_DEPOT_E_OK;
 }
 
-// A known token followed by the end or a separator: its role, or -1.  The
-// common case of jl_depot_token_role, with no loop.
-static inline int token_role_fast(const char *p, size_t n) JL_NOTSAFEPOINT
-{
-    if (n < 6 || p[0] != '@')
-        return -1;
-    int r;
-    switch (p[1]) {
-    case 'd':
-        r = memcmp(p, "@depot", 6) == 0 ? JL_DEPOT_ROLE_DEPOT : -1;
-        break;
-    case 'c':
-        if (p[2] == 'a')
-            r = memcmp(p, "@cache", 6) == 0 ? JL_DEPOT_ROLE_CACHE : -1;
-        else
-            r = n >= 9 && memcmp(p, "@compiled", 9) == 0 ? JL_DEPOT_ROLE_COMPILED : -1;
-        break;
-    case 'a':
-        r = n >= 10 && memcmp(p, "@artifacts", 10) == 0 ? JL_DEPOT_ROLE_ARTIFACTS : -1;
-        break;
-    default:
-        return -1;
-    }
-    if (r < 0)
-        return -1;
-    size_t tl = jl_depot_token_lens[r];
-    if (tl < n && p[tl] != '/' && p[tl] != '\\')
-        return -1; // `@depotx`, `@depot-1.11`: the general rule decides
-    return r;
-}
-
 JL_DLLEXPORT int jl_depot_token_role(const char *p, size_t n, jl_depot_role_t *role) JL_NOTSAFEPOINT
 {
-    int fast = token_role_fast(p, n);
-    if (fast >= 0) {
-        *role = (jl_depot_role_t)fast;
-        return JL_DEPOT_E_OK;
-    }
     if (n < 2 || p[0] != '@')
         return JL_DEPOT_E_RELATIVE_PATH;
     size_t i = 1;
@@ -450,69 +270,6 @@ JL_DLLEXPORT int jl_depot_token_role(const char *p, size_t n, jl_depot_role_t *r
 }
 
 // ---- building the stack -------------------------------------------------------
-
-void jl_depot_config_from_env(jl_depot_config_t *cfg) JL_NOTSAFEPOINT
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->depot_path = getenv("JULIA_DEPOT_PATH");
-    cfg->julia_bindir = getenv("JULIA_BINDIR");
-    size_t sz = sizeof(cfg->home_storage);
-    if (uv_os_homedir(cfg->home_storage, &sz) == 0)
-        cfg->home = cfg->home_storage;
-    cfg->xdg_data_home = getenv("XDG_DATA_HOME");
-    cfg->xdg_cache_home = getenv("XDG_CACHE_HOME");
-    cfg->layout = getenv(JL_DEPOT_LAYOUT_ENV);
-    cfg->list_sep = JL_PATH_LIST_SEP;
-    cfg->casefold = -1;
-}
-
-// Join up to three pieces and normalize; a relative result is made absolute
-// against the current directory.  NULL on error (*err set).
-static char *mkpath3(const char *a, size_t alen, const char *b, size_t blen, const char *c,
-                     int *err, size_t *outlen) JL_NOTSAFEPOINT
-{
-    size_t clen = c ? strlen(c) : 0;
-    char cwd[JL_DEPOT_PATH_MAX + 1];
-    size_t cwdlen = 0;
-    if (alen == 0 || a[0] != '/') {
-        size_t sz = sizeof(cwd);
-        if (uv_cwd(cwd, &sz) != 0) {
-            *err = JL_DEPOT_E_IO;
-            return NULL;
-        }
-        cwdlen = sz;
-    }
-    size_t total = cwdlen + 1 + alen + blen + clen;
-    if (total > JL_DEPOT_PATH_MAX) {
-        *err = JL_DEPOT_E_PATH_TOO_LONG;
-        return NULL;
-    }
-    char *raw = (char *)malloc(total + 1);
-    char *dst = (char *)malloc(total + 2);
-    if (raw == NULL || dst == NULL) {
-        free(raw);
-        free(dst);
-        *err = JL_DEPOT_E_NOMEM;
-        return NULL;
-    }
-    size_t k = 0;
-    if (cwdlen) {
-        memcpy(raw, cwd, cwdlen);
-        k = cwdlen;
-        raw[k++] = '/';
-    }
-    memcpy(raw + k, a, alen);
-    k += alen;
-    if (blen)
-        memcpy(raw + k, b, blen);
-    k += blen;
-    if (clen)
-        memcpy(raw + k, c, clen);
-    k += clen;
-    *outlen = normalize_abs(raw, k, dst);
-    free(raw);
-    return dst;
-}
 
 static int stack_grow(jl_depot_stack_t *s) JL_NOTSAFEPOINT
 {
@@ -545,191 +302,6 @@ static int find_depot(const jl_depot_stack_t *s, const char *root, size_t len) J
     return -1;
 }
 
-// The length of the longest component-wise common prefix of the normalized
-// absolute paths a[0..al) and b[0..bl) ("/" at least).
-static size_t common_root_len(const char *a, size_t al, const char *b, size_t bl) JL_NOTSAFEPOINT
-{
-    size_t m = al < bl ? al : bl, k = 0;
-    while (k < m && a[k] == b[k])
-        k++;
-    if (k == m && (al == bl || (al < bl ? b[k] : a[k]) == '/'))
-        return m;
-    while (k > 1 && a[k - 1] != '/')
-        k--;
-    return k > 1 ? k - 1 : 1;
-}
-
-static void entry_prepare(jl_depot_entry_t *e) JL_NOTSAFEPOINT
-{
-    e->bytes_only = !e->casefold;
-    e->prefix = e->given[JL_DEPOT_ROLE_DEPOT].path;
-    e->prefixlen = e->given[JL_DEPOT_ROLE_DEPOT].len;
-    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
-        const jl_depot_spelling_t *g = &e->given[r];
-        e->bytes_only &= g->ascii;
-        e->prefixlen = common_root_len(e->prefix, e->prefixlen, g->path, g->len);
-    }
-}
-
-// Append (or, with `front`, insert first) a depot with the given role roots
-// (taken over); a depot whose @depot root is already present is dropped, as
-// init_depot_path does with `path in DEPOT_PATH || push!(...)`.
-static int stack_add(jl_depot_stack_t *s, jl_depot_layout_t layout, int fold,
-                     char *roots[JL_DEPOT_NROLES], size_t lens[JL_DEPOT_NROLES],
-                     int front) JL_NOTSAFEPOINT
-{
-    int dup = find_depot(s, roots[JL_DEPOT_ROLE_DEPOT], lens[JL_DEPOT_ROLE_DEPOT]);
-    int err = JL_DEPOT_E_OK;
-    if (dup >= 0 && !front)
-        goto drop;
-    if ((err = stack_grow(s)) != JL_DEPOT_E_OK)
-        goto drop;
-    if (dup >= 0) { // front insertion of a depot listed later: move it first
-        jl_depot_entry_t old = s->d[dup];
-        memmove(s->d + dup, s->d + dup + 1, (s->n - dup - 1) * sizeof(*s->d));
-        s->n--;
-        entry_free(&old);
-    }
-    jl_depot_entry_t e;
-    memset(&e, 0, sizeof(e));
-    e.layout = layout;
-    e.casefold = fold;
-    for (int r = 0; r < JL_DEPOT_NROLES; r++)
-        spelling_set(&e.given[r], roots[r], lens[r], fold);
-    entry_prepare(&e);
-    if (front) {
-        memmove(s->d + 1, s->d, s->n * sizeof(*s->d));
-        s->d[0] = e;
-    }
-    else {
-        s->d[s->n] = e;
-    }
-    s->n++;
-    return JL_DEPOT_E_OK;
-drop:
-    for (int r = 0; r < JL_DEPOT_NROLES; r++)
-        free(roots[r]);
-    return err;
-}
-
-static char *mkpath(const char *a, size_t alen, const char *b, const char *c, int *err,
-                    size_t *outlen) JL_NOTSAFEPOINT
-{
-    return mkpath3(a, alen, b, b ? strlen(b) : 0, c, err, outlen);
-}
-
-static int add_classic(jl_depot_stack_t *s, int fold, const char *a, size_t alen, const char *b,
-                       size_t blen, int front) JL_NOTSAFEPOINT
-{
-    char *roots[JL_DEPOT_NROLES] = {NULL};
-    size_t lens[JL_DEPOT_NROLES] = {0};
-    int err = JL_DEPOT_E_OK;
-    roots[0] = mkpath3(a, alen, b, blen, NULL, &err, &lens[0]);
-    if (roots[0] == NULL)
-        return err;
-    for (int r = 1; r < JL_DEPOT_NROLES; r++) {
-        roots[r] = mkpath(roots[0], lens[0], jl_depot_classic_sub[r], NULL, &err, &lens[r]);
-        if (roots[r] == NULL) {
-            for (int q = 0; q < r; q++)
-                free(roots[q]);
-            return err;
-        }
-    }
-    return stack_add(s, JL_DEPOT_LAYOUT_CLASSIC, fold, roots, lens, front);
-}
-
-static int usable(const char *v) JL_NOTSAFEPOINT
-{
-    return v != NULL && v[0] == '/';
-}
-
-// The data root of the XDG user depot, $XDG_DATA_HOME/julia (unset, empty
-// and relative values are ignored, as the XDG Base Directory spec says), or
-// NULL when its location cannot be known (*err stays OK then).
-static char *xdg_data_root(const jl_depot_config_t *cfg, int *err, size_t *len) JL_NOTSAFEPOINT
-{
-    const char *home = cfg->home && cfg->home[0] ? cfg->home : NULL;
-    const char *data = usable(cfg->xdg_data_home) ? cfg->xdg_data_home : NULL;
-    const char *cache = usable(cfg->xdg_cache_home) ? cfg->xdg_cache_home : NULL;
-    if ((data == NULL || cache == NULL) && home == NULL)
-        return NULL;
-    if (data)
-        return mkpath(data, strlen(data), "/julia", NULL, err, len);
-    return mkpath(home, strlen(home), "/.local/share", "/julia", err, len);
-}
-
-// The user depot: ~/.julia, or the XDG split depot.  Omitted (returns OK)
-// when its location cannot be known (no home directory and no XDG values).
-static int add_user(jl_depot_stack_t *s, const jl_depot_config_t *cfg, jl_depot_layout_t layout,
-                    int fold, int front) JL_NOTSAFEPOINT
-{
-    const char *home = cfg->home && cfg->home[0] ? cfg->home : NULL;
-    if (layout == JL_DEPOT_LAYOUT_CLASSIC) {
-        if (home == NULL)
-            return JL_DEPOT_E_OK;
-        return add_classic(s, fold, home, strlen(home), "/.julia", 7, front);
-    }
-    const char *cache = usable(cfg->xdg_cache_home) ? cfg->xdg_cache_home : NULL;
-    char *roots[JL_DEPOT_NROLES] = {NULL};
-    size_t lens[JL_DEPOT_NROLES] = {0};
-    int err = JL_DEPOT_E_OK;
-    roots[0] = xdg_data_root(cfg, &err, &lens[0]);
-    if (roots[0] == NULL)
-        return err;
-    char *croot;
-    size_t crootlen;
-    if (cache)
-        croot = mkpath(cache, strlen(cache), "/julia", NULL, &err, &crootlen);
-    else if (home != NULL)
-        croot = mkpath(home, strlen(home), "/.cache", "/julia", &err, &crootlen);
-    else
-        croot = NULL; // no cache directory: no user depot, as without a home
-    if (croot == NULL) {
-        free(roots[0]);
-        return err;
-    }
-    roots[1] = mkpath(roots[0], lens[0], "/artifacts", NULL, &err, &lens[1]);
-    if (roots[1])
-        roots[2] = mkpath(croot, crootlen, "/compiled", NULL, &err, &lens[2]);
-    if (roots[2])
-        roots[3] = mkpath(croot, crootlen, "/scratchspaces", NULL, &err, &lens[3]);
-    free(croot);
-    if (roots[3] == NULL) {
-        for (int r = 0; r < JL_DEPOT_NROLES; r++)
-            free(roots[r]);
-        return err;
-    }
-    return stack_add(s, JL_DEPOT_LAYOUT_XDG, fold, roots, lens, front);
-}
-
-// Whether the DEPOT_PATH entry a+b names the XDG user depot: Julia keeps that
-// depot's compiled files in $XDG_CACHE_HOME/julia/compiled however it got on
-// DEPOT_PATH (Base.compiled_root), so the stack must describe it the same way.
-static int is_xdg_user(const jl_depot_config_t *cfg, const char *a, size_t alen, const char *b,
-                       size_t blen) JL_NOTSAFEPOINT
-{
-    int err = JL_DEPOT_E_OK;
-    size_t rlen = 0, dlen = 0;
-    char *root = mkpath3(a, alen, b, blen, NULL, &err, &rlen);
-    char *data = root ? xdg_data_root(cfg, &err, &dlen) : NULL;
-    int same = data != NULL && rlen == dlen && memcmp(root, data, rlen) == 0;
-    free(root);
-    free(data);
-    return same;
-}
-
-// append_bundled_depot_path!: <bindir>/../local/share/julia, <bindir>/../share/julia.
-static int add_bundled(jl_depot_stack_t *s, const jl_depot_config_t *cfg, int fold) JL_NOTSAFEPOINT
-{
-    const char *b = cfg->julia_bindir;
-    if (b == NULL || b[0] == '\0')
-        return JL_DEPOT_E_OK;
-    int err = add_classic(s, fold, b, strlen(b), "/../local/share/julia", 21, 0);
-    if (err)
-        return err;
-    return add_classic(s, fold, b, strlen(b), "/../share/julia", 15, 0);
-}
-
 JL_DLLEXPORT void jl_depot_stack_free(jl_depot_stack_t *s) JL_NOTSAFEPOINT
 {
     if (s == NULL)
@@ -740,67 +312,44 @@ JL_DLLEXPORT void jl_depot_stack_free(jl_depot_stack_t *s) JL_NOTSAFEPOINT
     free(s);
 }
 
-int jl_depot_stack_new(const jl_depot_config_t *cfg, jl_depot_stack_t **out) JL_NOTSAFEPOINT
+jl_depot_stack_t *jl_depot_stack_new(int casefold) JL_NOTSAFEPOINT
 {
-    *out = NULL;
-    jl_depot_layout_t layout;
-    int err = jl_depot_layout_parse(cfg->layout, &layout);
-    if (err)
-        return err;
-    int fold = cfg->casefold < 0 ? JL_DEPOT_CASEFOLD_DEFAULT : cfg->casefold != 0;
-    char sep = cfg->list_sep ? cfg->list_sep : JL_PATH_LIST_SEP;
     jl_depot_stack_t *s = (jl_depot_stack_t *)calloc(1, sizeof(*s));
-    if (s == NULL)
-        return JL_DEPOT_E_NOMEM;
-    const char *str = cfg->depot_path;
-    if (str == NULL) {
-        // JULIA_DEPOT_PATH unset: [user depot, bundled depots...]
-        err = add_user(s, cfg, layout, fold, 0);
-        if (!err)
-            err = add_bundled(s, cfg, fold);
+    if (s != NULL)
+        s->casefold = casefold < 0 ? JL_DEPOT_CASEFOLD_DEFAULT : casefold != 0;
+    return s;
+}
+
+int jl_depot_stack_add(jl_depot_stack_t *s,
+                       const char *const roots[JL_DEPOT_NROLES]) JL_NOTSAFEPOINT
+{
+    jl_depot_entry_t e;
+    memset(&e, 0, sizeof(e));
+    e.casefold = s->casefold;
+    e.classic = 1;
+    int err = JL_DEPOT_E_OK;
+    for (int r = 0; r < JL_DEPOT_NROLES && !err; r++) {
+        char *path = NULL;
+        size_t len = roots[r] ? strlen(roots[r]) : 0;
+        if ((err = jl_depot_normalize_n(roots[r], len, &path)) != JL_DEPOT_E_OK)
+            break;
+        spelling_set(&e.given[r], path, strlen(path), e.casefold);
+        // classic: every other root is its sub-directory of the @depot root
+        const jl_depot_spelling_t *d = &e.given[JL_DEPOT_ROLE_DEPOT];
+        size_t dl = d->len == 1 ? 0 : d->len, sl = strlen(jl_depot_classic_sub[r]);
+        e.classic &= r == 0 || (e.given[r].len == dl + sl && memcmp(path, d->path, dl) == 0 &&
+                                memcmp(path + dl, jl_depot_classic_sub[r], sl) == 0);
     }
-    else if (str[0] != '\0') {
-        // Every empty entry appends the bundled depots; the user depot is put
-        // first only when the first entry is empty (base/initdefs.jl, 1.11+).
-        int first_given = 0;
-        size_t i = 0;
-        const char *p = str;
-        for (;; i++) {
-            const char *e = strchr(p, sep);
-            size_t len = e ? (size_t)(e - p) : strlen(p);
-            if (len == 0) {
-                err = add_bundled(s, cfg, fold);
-            }
-            else {
-                if (i == 0)
-                    first_given = 1;
-                const char *home = cfg->home && cfg->home[0] ? cfg->home : NULL;
-                const char *a = p, *b = NULL;
-                size_t alen = len, blen = 0;
-                if (p[0] == '~' && (len == 1 || p[1] == '/') && home != NULL) { // expanduser
-                    a = home;
-                    alen = strlen(home);
-                    b = p + 1;
-                    blen = len - 1;
-                }
-                if (layout == JL_DEPOT_LAYOUT_XDG && is_xdg_user(cfg, a, alen, b, blen))
-                    err = add_user(s, cfg, layout, fold, 0);
-                else
-                    err = add_classic(s, fold, a, alen, b, blen, 0);
-            }
-            if (err || e == NULL)
-                break;
-            p = e + 1;
-        }
-        if (!err && !first_given)
-            err = add_user(s, cfg, layout, fold, 1);
+    // a depot listed twice keeps its first place
+    if (!err && find_depot(s, e.given[0].path, e.given[0].len) >= 0)
+        goto drop;
+    if (!err && (err = stack_grow(s)) == JL_DEPOT_E_OK) {
+        s->d[s->n++] = e;
+        return JL_DEPOT_E_OK;
     }
-    if (err) {
-        jl_depot_stack_free(s);
-        return err;
-    }
-    *out = s;
-    return JL_DEPOT_E_OK;
+drop:
+    entry_free(&e);
+    return err;
 }
 
 // ---- stack queries ------------------------------------------------------------
@@ -810,7 +359,8 @@ JL_DLLEXPORT size_t jl_depot_stack_size(const jl_depot_stack_t *s) JL_NOTSAFEPOI
     return s ? s->n : 0;
 }
 
-const char *jl_depot_root(const jl_depot_stack_t *s, size_t i, jl_depot_role_t role) JL_NOTSAFEPOINT
+JL_DLLEXPORT const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
+                                       jl_depot_role_t role) JL_NOTSAFEPOINT
 {
     if (s == NULL || i >= s->n || (unsigned)role >= JL_DEPOT_NROLES)
         return NULL;
@@ -887,7 +437,7 @@ static inline int prefix_match(const char *p, size_t n, const char *r, size_t rl
 {
     if (rl == 1)
         return n >= 1 && p[0] == '/';
-    return n >= rl && (n == rl || p[rl] == '/') && bytes_eq(p, r, rl);
+    return n >= rl && (n == rl || p[rl] == '/') && memcmp(p, r, rl) == 0;
 }
 
 // The offset in p of what follows its first m components ("" or "/...").
@@ -921,18 +471,16 @@ static int key_match(jl_depot_view_t *v, const jl_depot_spelling_t *sp, int fold
     return 1;
 }
 
-// Does the root spelling `sp` match v: bytes first, then keys?  *bytes tells which.
-static int spelling_match(jl_depot_view_t *v, const jl_depot_spelling_t *sp, int fold, size_t *off,
-                          int *bytes) JL_NOTSAFEPOINT
+// Does the root spelling `sp` match v: bytes first, then keys?
+static int spelling_match(jl_depot_view_t *v, const jl_depot_spelling_t *sp, int fold,
+                          size_t *off) JL_NOTSAFEPOINT
 {
     if (sp->path == NULL)
         return 0;
     if (prefix_match(v->p, v->n, sp->path, sp->len)) {
         *off = sp->len == 1 ? (v->n == 1 ? 1 : 0) : sp->len;
-        *bytes = 1;
         return 1;
     }
-    *bytes = 0;
     return key_match(v, sp, fold, off);
 }
 
@@ -942,29 +490,6 @@ typedef struct {
     size_t off;
     size_t ncomp;
 } jl_depot_match_t;
-
-// The role whose classic sub-directory starts with byte c ("artifacts",
-// "compiled", "scratchspaces"), or 0.
-static inline int classic_role_of(char c) JL_NOTSAFEPOINT
-{
-    return c == 'a'   ? JL_DEPOT_ROLE_ARTIFACTS
-           : c == 'c' ? JL_DEPOT_ROLE_COMPILED
-           : c == 's' ? JL_DEPOT_ROLE_CACHE
-                      : 0;
-}
-
-#define JL_DEPOT_CONSIDER(i_, r_, off_, ncomp_) \
-    do { \
-        if (upstream || !found || (ncomp_) > best->ncomp) { \
-            best->depot = (i_); \
-            best->role = (r_); \
-            best->off = (off_); \
-            best->ncomp = (ncomp_); \
-            found = 1; \
-            if (upstream) \
-                return 1; \
-        } \
-    } while (0)
 
 // The longest root (in components) among the roles in `mask`; ties go to
 // `target`, then DEPOT_PATH order.  `upstream`: classic depots only, the
@@ -989,73 +514,26 @@ static int find_root(jl_depot_stack_t *s, jl_depot_view_t *v, long target, unsig
                 continue;
         }
         jl_depot_entry_t *e = &s->d[i];
-        if (upstream && e->layout != JL_DEPOT_LAYOUT_CLASSIC)
+        if (upstream && !e->classic)
             continue;
         const jl_depot_spelling_t *sps = real ? e->real : e->given;
         size_t off;
-        int bytes;
-        if (!real && v->ascii && e->bytes_only) {
-            // An ASCII path against ASCII roots without folding: bytes only
-            // (key_match could not match).  No role root matches unless
-            // their common prefix does.
-            if (!prefix_match(v->p, v->n, e->prefix, e->prefixlen))
-                continue;
-            const jl_depot_spelling_t *d0 = &sps[JL_DEPOT_ROLE_DEPOT];
-            if (e->layout == JL_DEPOT_LAYOUT_CLASSIC && d0->len > 1) {
-                // the prefix is the @depot root; a sub-root's first byte
-                // tells which one can match
-                if (mask & 1)
-                    JL_DEPOT_CONSIDER(i, JL_DEPOT_ROLE_DEPOT, d0->len, d0->ncomp);
-                if (v->n > d0->len + 1) {
-                    int r = classic_role_of(v->p[d0->len + 1]);
-                    if (r && (mask & (1u << r)) &&
-                        prefix_match(v->p, v->n, sps[r].path, sps[r].len))
-                        JL_DEPOT_CONSIDER(i, r, sps[r].len, sps[r].ncomp);
-                }
-                continue;
-            }
-            for (int r = 0; r < JL_DEPOT_NROLES; r++) {
-                const jl_depot_spelling_t *sp = &sps[r];
-                if ((mask & (1u << r)) && prefix_match(v->p, v->n, sp->path, sp->len))
-                    JL_DEPOT_CONSIDER(i, r, sp->len == 1 ? (v->n == 1 ? 1 : 0) : sp->len,
-                                      sp->ncomp);
-            }
-            continue;
-        }
-        if (!real && e->layout == JL_DEPOT_LAYOUT_CLASSIC) {
-            // every role root of a classic depot lies under its @depot root
-            const jl_depot_spelling_t *d0 = &sps[JL_DEPOT_ROLE_DEPOT];
-            if (!spelling_match(v, d0, e->casefold, &off, &bytes))
-                continue;
-            if (mask & 1)
-                JL_DEPOT_CONSIDER(i, JL_DEPOT_ROLE_DEPOT, off, d0->ncomp);
-            if (bytes && !e->casefold && d0->len > 1) {
-                // Matched byte for byte, no folding: a sub-root can only match
-                // byte for byte too (its names are ASCII with no canonical
-                // equivalents), and its first byte tells which one.
-                if (v->n > d0->len + 1) {
-                    int r = classic_role_of(v->p[d0->len + 1]);
-                    if (r && (mask & (1u << r)) &&
-                        prefix_match(v->p, v->n, sps[r].path, sps[r].len))
-                        JL_DEPOT_CONSIDER(i, r, sps[r].len, sps[r].ncomp);
-                }
-                continue;
-            }
-            for (int r = 1; r < JL_DEPOT_NROLES; r++) {
-                if ((mask & (1u << r)) && spelling_match(v, &sps[r], e->casefold, &off, &bytes))
-                    JL_DEPOT_CONSIDER(i, r, off, sps[r].ncomp);
-            }
-            continue;
-        }
         for (int r = 0; r < JL_DEPOT_NROLES; r++) {
-            if ((mask & (1u << r)) && spelling_match(v, &sps[r], e->casefold, &off, &bytes))
-                JL_DEPOT_CONSIDER(i, r, off, sps[r].ncomp);
+            if (!(mask & (1u << r)) || !spelling_match(v, &sps[r], e->casefold, &off))
+                continue;
+            if (found && !upstream && sps[r].ncomp <= best->ncomp)
+                continue;
+            best->depot = i;
+            best->role = r;
+            best->off = off;
+            best->ncomp = sps[r].ncomp;
+            found = 1;
+            if (upstream)
+                return 1;
         }
     }
     return found;
 }
-
-#undef JL_DEPOT_CONSIDER
 
 // The realpath of the normalized path p[0..n): of its longest existing
 // prefix, with the rest appended.  NULL when nothing resolves.
@@ -1244,28 +722,6 @@ JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, unsigne
                                        const char *path, size_t len, char *buf, size_t bufsize,
                                        size_t *outlen, long *depot) JL_NOTSAFEPOINT
 {
-    if (s != NULL && s->n > 0 && path != NULL && len > 0 && len <= JL_DEPOT_PATH_MAX &&
-        path[0] == '/' && scan_path(path, len) == 0) {
-        // the hot path: an absolute, already normal ASCII path without NUL
-        // bytes that matches a root as given; what tokenize_core would do,
-        // without its copies and checks.  (Normal, so no trailing separator
-        // for the UPSTREAM form to keep.)  Anything else takes the general
-        // path below, from the start.
-        int upstream = (flags & JL_DEPOT_TOKENIZE_UPSTREAM) != 0;
-        unsigned mask = upstream ? 1u : (1u << JL_DEPOT_NROLES) - 1;
-        jl_depot_view_t v;
-        view_init(&v, path, len, 1);
-        jl_depot_match_t m;
-        int found = find_root(s, &v, upstream ? -1 : target, mask, upstream, 0, &m);
-        view_free(&v);
-        if (found &&
-            emit2(buf, bufsize, outlen, jl_depot_tokens[m.role], jl_depot_token_lens[m.role],
-                  path + m.off, len - m.off) == JL_DEPOT_E_OK) {
-            if (depot != NULL)
-                *depot = m.depot;
-            return JL_DEPOT_E_OK;
-        }
-    }
     int err = tokenize_core(s, target, flags, path, len, buf, bufsize, outlen, depot);
     // Upstream writes normpath'ed names, which keep a trailing separator
     // (`include_dependency("dir/")`); so does the UPSTREAM form.
@@ -1353,29 +809,6 @@ static int join_root(char *buf, size_t bufsize, size_t *outlen, const jl_depot_s
     return emit2(buf, bufsize, outlen, root->path, rl, rest, restlen);
 }
 
-// The hot path of jl_depot_resolve_buf: `@token` or `@token/rest` with a
-// normal rest, not checked on disk, is copied behind the root as it is.  -1
-// when the name is not of that form.
-static int resolve_fast(jl_depot_stack_t *s, long first, jl_depot_role_t role, const char *tok,
-                        size_t len, char *buf, size_t bufsize, size_t *outlen,
-                        long *depot) JL_NOTSAFEPOINT
-{
-    size_t tl = jl_depot_token_lens[role];
-    if (tl != len && (tok[tl] != '/' || len - tl <= 1)) // `@depot/` is not normal
-        return -1;
-    unsigned scan = scan_path(tok + tl, len - tl);
-    if (scan & JL_DEPOT_SCAN_NUL)
-        return JL_DEPOT_E_NUL_BYTE;
-    if (scan & JL_DEPOT_SCAN_UNNORMAL)
-        return -1;
-    int err = join_root(buf, bufsize, outlen, &s->d[first].given[role], tok + tl, len - tl);
-    if (err == JL_DEPOT_E_OK)
-        *depot = first;
-    else if (bufsize)
-        buf[0] = '\0';
-    return err;
-}
-
 // `rest` behind the root of `role`: in depot `first`, then (unless NOSTAT)
 // the first depot in DEPOT_PATH order where it exists.
 static int resolve_in_stack(jl_depot_stack_t *s, long first, unsigned flags, jl_depot_role_t role,
@@ -1419,20 +852,8 @@ JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsi
     if (len > JL_DEPOT_PATH_MAX)
         return JL_DEPOT_E_PATH_TOO_LONG;
     jl_depot_role_t role;
-    int err, fast = token_role_fast(tok, len);
-    if (fast >= 0) {
-        role = (jl_depot_role_t)fast;
-        err = JL_DEPOT_E_OK;
-    }
-    else {
-        err = jl_depot_token_role(tok, len, &role);
-    }
+    int err = jl_depot_token_role(tok, len, &role);
     long first = s != NULL && containing >= 0 && (size_t)containing < s->n ? containing : 0;
-    if (err == JL_DEPOT_E_OK && s != NULL && s->n > 0 && (flags & JL_DEPOT_RESOLVE_NOSTAT)) {
-        int r = resolve_fast(s, first, role, tok, len, buf, bufsize, outlen, depot);
-        if (r >= 0)
-            return r;
-    }
     if (memchr(tok, '\0', len) != NULL)
         return JL_DEPOT_E_NUL_BYTE;
     if (err == JL_DEPOT_E_RELATIVE_PATH) {

@@ -3,9 +3,10 @@
 /*
   depotpath.h: the depot path model.  A depot is a set of role roots; a token
   (`@depot`, `@artifacts`, `@compiled`, `@cache`) names a role, never a
-  directory.  This header owns: path normalization, building DEPOT_PATH the
-  way Julia does, classic and XDG layouts, tokenize (absolute path -> token
-  form) and resolve (token form -> absolute path, containing depot first).
+  directory.  This header owns: path normalization, the depot stack (the
+  role roots of each depot on DEPOT_PATH, as Base gives them), tokenize
+  (absolute path -> token form) and resolve (token form -> absolute path,
+  containing depot first).
 
   Every function returns a JL_DEPOT_E_* code (depot_errors.h) unless noted.
   Strings returned through `char **out` are malloc'ed and owned by the caller.
@@ -29,26 +30,6 @@ typedef enum {
     JL_DEPOT_NROLES
 } jl_depot_role_t;
 
-typedef enum { JL_DEPOT_LAYOUT_CLASSIC = 0, JL_DEPOT_LAYOUT_XDG = 1 } jl_depot_layout_t;
-
-// Inputs from which the depot stack is built.  jl_depot_config_from_env fills
-// it from the process environment; tests and the tool fill it by hand.
-typedef struct {
-    const char *depot_path;     // JULIA_DEPOT_PATH; NULL when unset
-    const char *julia_bindir;   // Sys.BINDIR (for the bundled depots); may be NULL
-    const char *home;           // the user's home directory; may be NULL
-    const char *xdg_data_home;  // NULL or "" when unset
-    const char *xdg_cache_home; // NULL or "" when unset
-    const char *layout;         // JULIA_DEPOT_LAYOUT ("classic" or "xdg"); NULL when unset
-    char list_sep;              // ':' (';' on Windows)
-    int casefold;               // -1: platform default, 0: off, 1: on
-    // Storage jl_depot_config_from_env uses for the home directory.
-    char home_storage[1024];
-} jl_depot_config_t;
-
-// The environment variable of the XDG opt-in switch: "classic" (default) or "xdg".
-#define JL_DEPOT_LAYOUT_ENV "JULIA_DEPOT_LAYOUT"
-
 // The longest path (in bytes) any function here accepts or produces.
 #define JL_DEPOT_PATH_MAX 32767
 
@@ -57,13 +38,19 @@ typedef struct jl_depot_stack_t jl_depot_stack_t;
 // Token names, indexed by role ("@depot", ...).
 JL_DLLEXPORT const char *jl_depot_token_name(jl_depot_role_t role) JL_NOTSAFEPOINT;
 
-void jl_depot_config_from_env(jl_depot_config_t *cfg) JL_NOTSAFEPOINT;
-int jl_depot_stack_new(const jl_depot_config_t *cfg, jl_depot_stack_t **out) JL_NOTSAFEPOINT;
+// An empty stack; `casefold`: -1 the platform's default (on for macOS and
+// Windows), 0 off, 1 on.  NULL when out of memory.
+jl_depot_stack_t *jl_depot_stack_new(int casefold) JL_NOTSAFEPOINT;
+// Append the depot whose role roots are roots[0..JL_DEPOT_NROLES) (absolute,
+// in role order; normalized here).  A depot whose @depot root is already on
+// the stack keeps its first place.
+int jl_depot_stack_add(jl_depot_stack_t *s,
+                       const char *const roots[JL_DEPOT_NROLES]) JL_NOTSAFEPOINT;
 JL_DLLEXPORT void jl_depot_stack_free(jl_depot_stack_t *s) JL_NOTSAFEPOINT;
 JL_DLLEXPORT size_t jl_depot_stack_size(const jl_depot_stack_t *s) JL_NOTSAFEPOINT;
 // The root of `role` in depot `i` (normalized, absolute); NULL when out of range.
-const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
-                          jl_depot_role_t role) JL_NOTSAFEPOINT;
+JL_DLLEXPORT const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
+                                       jl_depot_role_t role) JL_NOTSAFEPOINT;
 
 // Flags of jl_depot_tokenize_buf.
 // UPSTREAM: emit only `@depot` (classic roots), exactly as upstream Julia
@@ -82,10 +69,6 @@ JL_DLLEXPORT int jl_depot_containing(jl_depot_stack_t *s, const char *cachefile,
                                      size_t *depot) JL_NOTSAFEPOINT;
 
 // ---- additions: explicit lengths, caller buffers, stack queries ----------
-
-// Parse a layout name: NULL or "" or "classic" -> classic, "xdg" -> xdg;
-// anything else JL_DEPOT_E_UNKNOWN_LAYOUT.
-int jl_depot_layout_parse(const char *name, jl_depot_layout_t *layout) JL_NOTSAFEPOINT;
 
 // Lexical normalization of an absolute path of `len` bytes: `.`, `..`,
 // duplicate and trailing separators removed (a NUL byte gives

@@ -202,8 +202,8 @@ void jl_dimap_free(jl_dimap_t *m)
 
 // The directory a root stands for, as the build spells it: the path of its
 // first file without `/<rest>`, or (a token form, or a path the tokenizer
-// normalized) the role root of depot k resolved in the stack.
-static char *root_dir(jl_dimap_t *m, const jl_dimap_entry_t *e, const char *token, size_t restlen)
+// normalized) the role root of depot k in the stack.
+static char *root_dir(jl_dimap_t *m, const jl_dimap_entry_t *e, size_t restlen)
 {
     const char *rest = e->vpath + e->vrootlen + 1;
     const char *p = e->path;
@@ -211,11 +211,10 @@ static char *root_dir(jl_dimap_t *m, const jl_dimap_entry_t *e, const char *toke
     if (p[0] == '/' && e->len > restlen + 1 && p[e->len - restlen - 1] == '/' &&
         memcmp(p + e->len - restlen, rest, restlen) == 0 && memchr(p, '\0', e->len) == NULL)
         n = e->len - restlen - 1;
-    else if (jl_depot_resolve_buf(m->stack, e->k - 1, JL_DEPOT_RESOLVE_NOSTAT, token, strlen(token),
-                                  m->buf, JL_DEPOT_PATH_MAX + 1, &n, NULL) == JL_DEPOT_E_OK)
-        p = m->buf;
+    else if ((p = jl_depot_root(m->stack, e->k - 1, (jl_depot_role_t)e->role)) != NULL)
+        n = strlen(p);
     else
-        n = 0;
+        p = "";
     while (n > 1 && p[n - 1] == '/')
         n--;
     char *d = (char *)malloc(n + 1);
@@ -239,7 +238,7 @@ static long add_root(jl_dimap_t *m, jl_dimap_entry_t *e, size_t entry, size_t re
     r->role = e->role;
     r->k = e->k;
     r->entry = entry;
-    r->dir = root_dir(m, e, jl_depot_token_name((jl_depot_role_t)e->role), restlen);
+    r->dir = root_dir(m, e, restlen);
     if (r->dir == NULL)
         return -1;
     return (long)m->nroots++;

@@ -123,18 +123,11 @@ static inline int str_is(jl_cache_str_t s, const char *c)
     return s.len == strlen(c) && memcmp(s.ptr, c, s.len) == 0;
 }
 
-// A depot stack over the list `dp` (no case folding, no home depot).
+// A depot stack of the classic depots of the list `dp` (no case folding),
+// built through the runtime's API as Base hands it the depots.
 static inline jl_depot_stack_t *stack_of(const char *dp)
 {
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = dp;
-    cfg.home = "/nonexistent-home";
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
-    return s;
+    return jl_test_classic_stack(dp, 0);
 }
 
 #endif // JL_TEST_CACHEFILE_UTIL_H

@@ -148,3 +148,39 @@ const char *jl_test_fixtures(void)
     }
     return dir;
 }
+
+int jl_test_add_classic(jl_depot_stack_t *s, const char *root)
+{
+    static const char *const sub[JL_DEPOT_NROLES] = {"", "/artifacts", "/compiled",
+                                                     "/scratchspaces"};
+    char *roots[JL_DEPOT_NROLES];
+    for (int r = 0; r < JL_DEPOT_NROLES; r++)
+        roots[r] = jl_test_fmt("%s%s", root, sub[r]);
+    int err = jl_depot_stack_add(s, (const char *const *)roots);
+    for (int r = 0; r < JL_DEPOT_NROLES; r++)
+        free(roots[r]);
+    return err;
+}
+
+jl_depot_stack_t *jl_test_classic_stack(const char *list, int casefold)
+{
+    jl_depot_stack_t *s = jl_depot_stack_new(casefold);
+    assert_non_null(s);
+    if (list == NULL || list[0] == '\0')
+        return s;
+    for (const char *p = list;;) {
+        const char *e = strchr(p, ':');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 0)
+            fail_msg("'%s': an empty entry", list);
+        char *root = jl_test_fmt("%.*s", (int)len, p);
+        int err = jl_test_add_classic(s, root);
+        if (err != JL_DEPOT_E_OK)
+            fail_msg("depot '%s': %s", root, jl_depot_strerror(err));
+        free(root);
+        if (e == NULL)
+            break;
+        p = e + 1;
+    }
+    return s;
+}

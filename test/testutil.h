@@ -18,6 +18,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "depotpath.h"
+
 // JL_TEST_MAIN(cmocka_unit_test(a), cmocka_unit_test(b), ...)
 //   prog           runs every test
 //   prog --list    prints the test names, one per line
@@ -46,5 +48,15 @@ void jl_test_mkdirs(const char *path);
 char *jl_test_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 // The directory holding the test fixtures (test/fixtures), absolute.
 const char *jl_test_fixtures(void);
+
+// Append the classic depot at `root` (its roots `root`, `root`/artifacts,
+// `root`/compiled, `root`/scratchspaces) to the runtime's stack; the code of
+// jl_depot_stack_add.
+int jl_test_add_classic(jl_depot_stack_t *s, const char *root);
+// A runtime stack (jl_depot_stack_new + jl_depot_stack_add) of the classic
+// depots at the ':'-separated roots of `list` (NULL or "": no depot), in
+// order; `casefold` as jl_depot_stack_new takes it.  Fails the test when an
+// entry is empty or rejected.
+jl_depot_stack_t *jl_test_classic_stack(const char *list, int casefold);
 
 #endif // JL_TESTUTIL_H

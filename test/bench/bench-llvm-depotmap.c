@@ -44,6 +44,20 @@
 #include "llvm-depotmap.h"
 #include "tools/dimap-testbed.h"
 
+// Append the classic depot at `root` to `s`.
+static int add_classic(jl_depot_stack_t *s, const char *root)
+{
+    static const char *const sub[JL_DEPOT_NROLES] = {"", "/artifacts", "/compiled",
+                                                     "/scratchspaces"};
+    char buf[JL_DEPOT_NROLES][4096];
+    const char *roots[JL_DEPOT_NROLES];
+    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
+        snprintf(buf[r], sizeof(buf[r]), "%s%s", root, sub[r]);
+        roots[r] = buf[r];
+    }
+    return jl_depot_stack_add(s, roots);
+}
+
 static void write_file(const char *path, const char *text)
 {
     char *p = strdup(path);
@@ -276,13 +290,9 @@ int main(int argc, char **argv)
         write_file(path, text);
         B.files[i] = strdup(path);
     }
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = tmp;
-    cfg.home = "/nonexistent-home";
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    if (jl_depot_stack_new(&cfg, &B.stack) != JL_DEPOT_E_OK)
+    // the one classic depot, as Base hands it to the runtime
+    B.stack = jl_depot_stack_new(0);
+    if (B.stack == NULL || add_classic(B.stack, tmp) != JL_DEPOT_E_OK)
         return 1;
     LLVMInitializeX86TargetInfo();
     LLVMInitializeX86Target();

@@ -12,6 +12,7 @@
 
 #include "testutil.h"
 #include "jldepot_bundle.h"
+#include "jldepot_stack.h"
 
 // The tool's main() is not linked into unit tests: its error printer is.
 void jldepot_error(const char *fmt, ...)
@@ -211,7 +212,7 @@ static void test_key_no_ambiguity(void **state)
 
 static jl_depot_stack_t *stack_of(const char *dp, const char *layout)
 {
-    jl_depot_config_t cfg;
+    jldepot_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.home = "/home/u";
     cfg.list_sep = ':';
@@ -221,7 +222,7 @@ static jl_depot_stack_t *stack_of(const char *dp, const char *layout)
     cfg.xdg_data_home = "/xd";
     cfg.xdg_cache_home = "/xc";
     jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    assert_int_equal(jldepot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
     return s;
 }
 

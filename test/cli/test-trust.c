@@ -14,6 +14,7 @@
 
 #include "testutil.h"
 #include "jldepot_errors.h"
+#include "jldepot_stack.h"
 #include "jldepot_trust.h"
 
 static char *conf(const char *dir, const char *name, const char *text)
@@ -86,13 +87,13 @@ static void test_config_and_urls(void **state)
     jl_test_mkdirs(dep2);
     char *p1 = conf(c1, "sources.toml", text);
     char *dp = jl_test_fmt("%s:%s", dep1, dep2);
-    jl_depot_config_t cfg;
+    jldepot_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.depot_path = dp;
     cfg.list_sep = ':';
     cfg.casefold = -1;
     jl_depot_stack_t *st = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &st), JL_DEPOT_E_OK);
+    assert_int_equal(jldepot_stack_new(&cfg, &st), JL_DEPOT_E_OK);
     unsetenv("JLDEPOT_SOURCES");
     assert_int_equal(jldepot_trust_load(st, &t, &err), JL_DEPOT_E_OK);
     assert_int_equal(t->n, 4);

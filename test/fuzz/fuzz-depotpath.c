@@ -3,8 +3,10 @@
 /*
   fuzz-depotpath.c: arbitrary bytes into normalize, tokenize and resolve
   (NOSTAT) against a fixed depot stack (classic, non-ASCII, nested, XDG,
-  case-folding).  Input: one control byte (flags, target, which stack), then
-  the path bytes, then (after the first 0x01 byte, if any) a token-form input.
+  case-folding; built from a JULIA_DEPOT_PATH by the tool's
+  jldepot_stack_new).  Input: one control byte (flags, target, which stack),
+  then the path bytes, then (after the first 0x01 byte, if any) a token-form
+  input.
   Aborts when a property breaks:
     - every call returns a known code; outputs only where the contract says;
     - resolve(tokenize(p)) == normalize(p) (in NFC, and case-folded on a
@@ -21,6 +23,7 @@
 
 #include "depotpath.h"
 #include "jldepot_model.h"
+#include "jldepot_stack.h"
 
 static jl_depot_stack_t *stacks[2];
 
@@ -28,7 +31,7 @@ static jl_depot_stack_t *stacks[2];
 // realpath fallback runs).
 static jl_depot_stack_t *mk(int fold)
 {
-    jl_depot_config_t cfg;
+    jldepot_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.depot_path =
         fold ? ":/fz/a:/fz/b\xc3\xa9t\xc3\xa1:/fz/a/n" : ":/fz/a:/fz/b\xc3\xa9t\xc3\xa1:/fz/a/n:/";
@@ -38,7 +41,7 @@ static jl_depot_stack_t *mk(int fold)
     cfg.list_sep = ':';
     cfg.casefold = fold;
     jl_depot_stack_t *s = NULL;
-    if (jl_depot_stack_new(&cfg, &s) != JL_DEPOT_E_OK)
+    if (jldepot_stack_new(&cfg, &s) != JL_DEPOT_E_OK)
         abort();
     return s;
 }

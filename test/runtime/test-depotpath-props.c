@@ -29,14 +29,7 @@ static uint32_t rnd(uint32_t n)
 
 static jl_depot_stack_t *props_stack(void)
 {
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = D0 ":" D1 ":" D2;
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
-    return s;
+    return jl_test_classic_stack(D0 ":" D1 ":" D2, 0);
 }
 
 static const char *const comps[] = {"packages",

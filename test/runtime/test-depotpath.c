@@ -14,24 +14,16 @@
 #include "depotpath.h"
 #include "jldepot_model.h"
 
-static jl_depot_stack_t *mkstack_cfg(const char *dp, const char *layout, int fold)
+// The classic depots of the ':'-separated list `dp`, as Base hands them to
+// the runtime (jl_depot_stack_new + jl_depot_stack_add).
+static jl_depot_stack_t *mkstack_fold(const char *dp, int fold)
 {
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = dp;
-    cfg.home = "/home/u";
-    cfg.layout = layout;
-    cfg.list_sep = ':';
-    cfg.casefold = fold;
-    jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
-    assert_non_null(s);
-    return s;
+    return jl_test_classic_stack(dp, fold);
 }
 
 static jl_depot_stack_t *mkstack(const char *dp)
 {
-    return mkstack_cfg(dp, NULL, 0);
+    return mkstack_fold(dp, 0);
 }
 
 // tokenize `path` and check the error code and output (NULL: no output).
@@ -330,8 +322,8 @@ static void test_nfc_nfd(void **state)
 static void test_casefold(void **state)
 {
     (void)state;
-    jl_depot_stack_t *on = mkstack_cfg("/Users/Me/.Julia", NULL, 1);
-    jl_depot_stack_t *off = mkstack_cfg("/Users/Me/.Julia", NULL, 0);
+    jl_depot_stack_t *on = mkstack_fold("/Users/Me/.Julia", 1);
+    jl_depot_stack_t *off = mkstack_fold("/Users/Me/.Julia", 0);
     const char *p = "/users/me/.julia/Packages/Foo/src/Foo.jl";
     check_tok(on, -1, 0, p, JL_DEPOT_E_OK, "@depot/Packages/Foo/src/Foo.jl");
     check_tok(off, -1, 0, p, JL_DEPOT_E_NOT_RELOCATABLE, p);
@@ -339,7 +331,7 @@ static void test_casefold(void **state)
     check_tok(on, -1, 0, "/USERS/ME/.JULIA/COMPILED/v1.11/x.ji", JL_DEPOT_E_OK,
               "@compiled/v1.11/x.ji");
     // folding and NFC together
-    jl_depot_stack_t *u = mkstack_cfg("/t/CAF\xc3\x89", NULL, 1); // "CAFÉ"
+    jl_depot_stack_t *u = mkstack_fold("/t/CAF\xc3\x89", 1); // "CAFÉ"
     check_tok(u, -1, 0, "/t/" CAFE_NFD "/x", JL_DEPOT_E_OK, "@depot/x");
     size_t d;
     assert_int_equal(jl_depot_containing(on, "/users/ME/.julia/compiled/v1.11/A/x.ji", &d),
@@ -488,16 +480,21 @@ static void test_resolve_order(void **state)
 
 // ---- XDG <-> classic round trips -------------------------------------------------------
 
+// The XDG split depot of the home directory `tmp`: @depot and @artifacts in
+// ~/.local/share/julia, @compiled and @cache in ~/.cache/julia.
 static jl_depot_stack_t *xdg_stack(const char *tmp)
 {
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = NULL;
-    cfg.home = tmp;
-    cfg.layout = "xdg";
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    assert_int_equal(jl_depot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
+    jl_depot_stack_t *s = jl_depot_stack_new(0);
+    assert_non_null(s);
+    char *roots[JL_DEPOT_NROLES] = {
+        jl_test_fmt("%s/.local/share/julia", tmp),
+        jl_test_fmt("%s/.local/share/julia/artifacts", tmp),
+        jl_test_fmt("%s/.cache/julia/compiled", tmp),
+        jl_test_fmt("%s/.cache/julia/scratchspaces", tmp),
+    };
+    assert_int_equal(jl_depot_stack_add(s, (const char *const *)roots), JL_DEPOT_E_OK);
+    for (int r = 0; r < JL_DEPOT_NROLES; r++)
+        free(roots[r]);
     return s;
 }
 
@@ -506,7 +503,7 @@ static void test_xdg_classic_round_trip(void **state)
     (void)state;
     char *tmp = jl_test_mkdtemp("depotpath-xdg");
     jl_depot_stack_t *x = xdg_stack(tmp);
-    assert_int_equal(jldepot_layout_of(x, 0), JL_DEPOT_LAYOUT_XDG);
+    assert_int_equal(jldepot_layout_of(x, 0), JLDEPOT_LAYOUT_XDG);
     char *classic = jl_test_fmt("%s/classic", tmp);
     jl_depot_stack_t *c = mkstack(classic);
     struct {
@@ -681,15 +678,8 @@ static void test_rejections(void **state)
     check_res(s, NULL, 0, "@depot/x", JL_DEPOT_E_EMPTY_DEPOT_PATH, NULL);
     check_tok(s, -1, 0, "/d/x", JL_DEPOT_E_NOT_RELOCATABLE, "/d/x");
     jl_depot_stack_free(s);
-    // UNKNOWN_LAYOUT
-    jl_depot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.layout = "XDG";
-    jl_depot_stack_t *t = (jl_depot_stack_t *)1;
-    assert_int_equal(jl_depot_stack_new(&cfg, &t), JL_DEPOT_E_UNKNOWN_LAYOUT);
-    assert_null(t);
-    // every code used here has its own message
-    assert_string_equal(jldepot_errjson(JL_DEPOT_E_UNKNOWN_LAYOUT), "unknown_layout");
+    // the stack's own rejections are in test-depotpath-stack-add.c; the
+    // tool's UNKNOWN_LAYOUT in test/cli/test-tool-stack.c
 }
 
 JL_TEST_MAIN(cmocka_unit_test(test_normalize), cmocka_unit_test(test_token_grammar),

@@ -776,13 +776,13 @@ int main(int argc, char **argv)
     push_dep(&sc.deps, e0);
     scan_file(&sc, entry_n);
 
-    jl_depot_config_t cfg;
+    jldepot_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.depot_path = depot_path ? depot_path : depot;
     cfg.list_sep = ':';
     cfg.casefold = 0;
     jl_depot_stack_t *stack = NULL;
-    int err = jl_depot_stack_new(&cfg, &stack);
+    int err = jldepot_stack_new(&cfg, &stack);
     if (err)
         die("depot stack: %s", jldepot_strerror(err));
 

@@ -58,6 +58,7 @@
 
 #include "depotpath.h"
 #include "dimap-testbed.h"
+#include "jldepot_stack.h"
 #include "llvm-depotmap.h"
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -549,14 +550,14 @@ int main(int argc, char **argv)
         die("%s: %s", depot_arg, jl_depot_strerror(err));
 
     // the build's DEPOT_PATH and the depot that will hold the image
-    jl_depot_config_t cfg;
+    jldepot_config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.depot_path = depot_path;
     cfg.home = getenv("HOME");
     cfg.list_sep = ':';
     cfg.casefold = -1;
     jl_depot_stack_t *stack;
-    if ((err = jl_depot_stack_new(&cfg, &stack)) != JL_DEPOT_E_OK)
+    if ((err = jldepot_stack_new(&cfg, &stack)) != JL_DEPOT_E_OK)
         die("--depot-path: %s", jl_depot_strerror(err));
     long target = -1;
     for (size_t i = 0; i < jl_depot_stack_size(stack); i++)
