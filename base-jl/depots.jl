@@ -74,9 +74,12 @@ end
 # include_dependency() files `deps` of `cachefile`, in place.  The depot that holds
 # the cache file is tried first, then the others in DEPOT_PATH order.  All include()
 # sources resolve into one depot (#53905): if they do not, they stay tokenized and
-# the cache is stale.  Each include_dependency() file resolves on its own (#52161).
+# the cache is stale; without `lookup_all` only the first one is looked up, and the
+# others are taken to be in its depot.  Each include_dependency() file resolves on
+# its own (#52161).
 function resolve_depot_paths!(srcs::Vector{CacheHeaderIncludes},
-                              deps::Vector{CacheHeaderIncludes}, cachefile::AbstractString)
+                              deps::Vector{CacheHeaderIncludes}, cachefile::AbstractString;
+                              lookup_all::Bool=true)
     with_depot_stack() do stack
         if stack == C_NULL
             @debug("No depot on DEPOT_PATH to resolve the files of cache file $cachefile",
@@ -93,6 +96,7 @@ function resolve_depot_paths!(srcs::Vector{CacheHeaderIncludes},
                        _group=:relocatable)
                 continue
             end
+            srcdepot != -1 && !lookup_all && break
             err, _, depot = resolve_token(stack, buf, containing, inc.filename, true)
             if err != 0
                 @debug("Unable to resolve include() file $(inc.filename) from cache file \

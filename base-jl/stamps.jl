@@ -91,9 +91,10 @@ function load_cachefile_stamp(cachefile::String, jist::StatStruct, crc::UInt32, 
 end
 
 # Whether the stamp or seal of `cachefile` (open as `io`) matches its `.so` (`ocachefile`,
-# `nothing` without a pkgimage) and every file in `includes`.
+# `nothing` without a pkgimage) and, with `sources`, every file in `includes`.
 function cachefile_stamp_matches(cachefile::String, io::IOStream,
-                                 includes::Vector{CacheHeaderIncludes}, ocachefile)
+                                 includes::Vector{CacheHeaderIncludes}, ocachefile;
+                                 sources::Bool=true)
     pos = position(io)
     jist = stat(io)
     crc = cachefile_crc(io, filesize(jist))
@@ -105,6 +106,7 @@ function cachefile_stamp_matches(cachefile::String, io::IOStream,
     if ocachefile !== nothing
         flags & 0x1 != 0 && stamp_matches(so, stat(ocachefile), seal) || return false
     end
+    sources || return true
     for chi in includes
         ltoh(read(rec, UInt32)) == 0x1 || return false
         r = read_stamp_record(rec)

@@ -33,9 +33,10 @@ struct jl_depot_namemap_t {
     jl_depot_stack_t *stack;
     long depot; // containing depot of the cache file, or -1
     unsigned flags;
-    jl_depot_nm_table_t tok; // path -> token form
-    jl_depot_nm_table_t res; // token form -> path
-    char *buf;               // JL_DEPOT_PATH_MAX + 1 bytes of scratch
+    jl_depot_nm_table_t tok;  // path -> token form
+    jl_depot_nm_table_t res;  // token form -> path
+    jl_depot_nm_table_t dirs; // package directory in token form -> its depot (in err)
+    char *buf;                // JL_DEPOT_PATH_MAX + 1 bytes of scratch
 };
 
 // A fast 64-bit hash of n bytes (8 bytes at a time, multiply-xorshift mix).
@@ -144,7 +145,8 @@ int jl_depot_namemap_new(jl_depot_stack_t *s, const char *cachefile, unsigned fl
     m->depot = depot;
     m->flags = flags;
     m->buf = (char *)malloc(JL_DEPOT_PATH_MAX + 1);
-    if (m->buf == NULL || nm_table_init(&m->tok) || nm_table_init(&m->res)) {
+    if (m->buf == NULL || nm_table_init(&m->tok) || nm_table_init(&m->res) ||
+        nm_table_init(&m->dirs)) {
         jl_depot_namemap_free(m);
         return JL_DEPOT_E_NOMEM;
     }
@@ -158,8 +160,45 @@ void jl_depot_namemap_free(jl_depot_namemap_t *m) JL_NOTSAFEPOINT
         return;
     nm_table_free(&m->tok);
     nm_table_free(&m->res);
+    nm_table_free(&m->dirs);
     free(m->buf);
     free(m);
+}
+
+// The length of the package directory of the token form k[0..n): its first three
+// components after the token (`@depot/packages/Name/slug`), when more follow; else 0.
+static size_t nm_dir_len(const char *k, size_t n) JL_NOTSAFEPOINT
+{
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i] == '/' && ++seen == 4)
+            return i + 1 < n ? i : 0;
+    }
+    return 0;
+}
+
+// Resolve k[0..n) into m->buf.  The files of a package directory lie in one depot
+// (#53905): once one of them is found there, the others are taken there unlooked.
+static int nm_resolve(jl_depot_namemap_t *m, const char *k, size_t n, size_t *ol) JL_NOTSAFEPOINT
+{
+    unsigned flags = (m->flags & JL_DEPOT_NAMEMAP_NOSTAT) ? JL_DEPOT_RESOLVE_NOSTAT : 0;
+    size_t dl = flags ? 0 : nm_dir_len(k, n);
+    uint64_t h = nm_hash(k, dl);
+    jl_depot_nm_entry_t *d = dl ? nm_find(&m->dirs, k, dl, h) : NULL;
+    long depot = -1;
+    int err =
+        jl_depot_resolve_buf(m->stack, d ? d->err : m->depot, d ? JL_DEPOT_RESOLVE_NOSTAT : flags,
+                             k, n, m->buf, JL_DEPOT_PATH_MAX + 1, ol, &depot);
+    if (err == JL_DEPOT_E_OK && dl && d == NULL &&
+        (d = (jl_depot_nm_entry_t *)calloc(1, sizeof(*d) + dl + 1)) != NULL) {
+        d->hash = h;
+        d->klen = dl;
+        d->err = (int)depot;
+        memcpy(d->data, k, dl);
+        if (nm_insert(&m->dirs, d) != JL_DEPOT_E_OK)
+            free(d);
+    }
+    return err;
 }
 
 static int nm_lookup(jl_depot_namemap_t *m, int resolve, const char *k, size_t n,
@@ -176,9 +215,7 @@ static int nm_lookup(jl_depot_namemap_t *m, int resolve, const char *k, size_t n
     size_t ol = 0;
     int err;
     if (resolve)
-        err = jl_depot_resolve_buf(
-            m->stack, m->depot, (m->flags & JL_DEPOT_NAMEMAP_NOSTAT) ? JL_DEPOT_RESOLVE_NOSTAT : 0,
-            k, n, m->buf, JL_DEPOT_PATH_MAX + 1, &ol, NULL);
+        err = nm_resolve(m, k, n, &ol);
     else
         err = jl_depot_tokenize_buf(
             m->stack, m->depot,

@@ -31,7 +31,10 @@ void jl_depot_namemap_free(jl_depot_namemap_t *m) JL_NOTSAFEPOINT;
 
 // The memoized jl_depot_tokenize_n / jl_depot_resolve_buf (NUL bytes
 // detected): same error codes and the same *out (NULL where those give
-// NULL), but *out is owned by the map.
+// NULL), but *out is owned by the map.  Resolving looks a token form up on
+// disk only until one file of its package directory (the first three
+// components after the token) is found: the others are taken to be in the
+// same depot (#53905).
 int jl_depot_namemap_tokenize_n(jl_depot_namemap_t *m, const char *path, size_t len,
                                 const char **out) JL_NOTSAFEPOINT;
 int jl_depot_namemap_resolve_n(jl_depot_namemap_t *m, const char *tokenized, size_t len,

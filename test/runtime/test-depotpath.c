@@ -478,6 +478,61 @@ static void test_resolve_order(void **state)
     free(tmp);
 }
 
+// ---- the namemap: one lookup per package directory ------------------------------------
+
+// Once a file of a package directory (three components after the token) is
+// found in a depot, the other names under it resolve there without a stat.
+static void test_namemap_package_dir(void **state)
+{
+    (void)state;
+    char *tmp = jl_test_mkdtemp("depotpath-pkgdir");
+    char *d1 = jl_test_fmt("%s/d1", tmp), *d2 = jl_test_fmt("%s/d2", tmp);
+    char *a2 = jl_test_fmt("%s/packages/P/s/src/a.jl", d2);
+    char *b1 = jl_test_fmt("%s/packages/P/s/src/b.jl", d1);
+    char *b2 = jl_test_fmt("%s/packages/P/s/src/b.jl", d2);
+    char *q1 = jl_test_fmt("%s/packages/Q/t/src/q.jl", d1);
+    char *top1 = jl_test_fmt("%s/packages/top.jl", d1);
+    char *cache1 = jl_test_fmt("%s/compiled/v1.11/P/x.ji", d1);
+    touch(a2);
+    touch(b1);
+    touch(b2);
+    touch(q1);
+    touch(top1);
+    touch(cache1);
+    char *dp = jl_test_fmt("%s:%s", d1, d2);
+    jl_depot_stack_t *s = mkstack(dp);
+    jl_depot_namemap_t *m = NULL;
+    const char *out = NULL;
+    // b.jl first: found in the containing depot d1
+    assert_int_equal(jl_depot_namemap_new(s, cache1, 0, &m), JL_DEPOT_E_OK);
+    assert_int_equal(jl_depot_namemap_resolve_n(m, "@depot/packages/P/s/src/b.jl", 28, &out),
+                     JL_DEPOT_E_OK);
+    assert_string_equal(out, b1);
+    jl_depot_namemap_free(m);
+    // a.jl first: only in d2, and then b.jl is taken there too, unlooked
+    assert_int_equal(jl_depot_namemap_new(s, cache1, 0, &m), JL_DEPOT_E_OK);
+    assert_int_equal(jl_depot_namemap_resolve_n(m, "@depot/packages/P/s/src/a.jl", 28, &out),
+                     JL_DEPOT_E_OK);
+    assert_string_equal(out, a2);
+    assert_int_equal(jl_depot_namemap_resolve_n(m, "@depot/packages/P/s/src/b.jl", 28, &out),
+                     JL_DEPOT_E_OK);
+    assert_string_equal(out, b2);
+    // another package directory, and a name with no package directory, look on their own
+    assert_int_equal(jl_depot_namemap_resolve_n(m, "@depot/packages/Q/t/src/q.jl", 28, &out),
+                     JL_DEPOT_E_OK);
+    assert_string_equal(out, q1);
+    assert_int_equal(jl_depot_namemap_resolve_n(m, "@depot/packages/top.jl", 22, &out),
+                     JL_DEPOT_E_OK);
+    assert_string_equal(out, top1);
+    jl_depot_namemap_free(m);
+    jl_depot_stack_free(s);
+    char *all[] = {dp, cache1, top1, q1, b2, b1, a2, d1, d2};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        free(all[i]);
+    jl_test_rmtree(tmp);
+    free(tmp);
+}
+
 // ---- XDG <-> classic round trips -------------------------------------------------------
 
 // The XDG split depot of the home directory `tmp`: @depot and @artifacts in
@@ -688,5 +743,6 @@ JL_TEST_MAIN(cmocka_unit_test(test_normalize), cmocka_unit_test(test_token_gramm
              cmocka_unit_test(test_windows_input), cmocka_unit_test(test_nfc_nfd),
              cmocka_unit_test(test_casefold), cmocka_unit_test(test_symlinked_depot),
              cmocka_unit_test(test_symlinked_package_dir), cmocka_unit_test(test_resolve_order),
+             cmocka_unit_test(test_namemap_package_dir),
              cmocka_unit_test(test_xdg_classic_round_trip), cmocka_unit_test(test_scanner_offsets),
              cmocka_unit_test(test_rejections))
