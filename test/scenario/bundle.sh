@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`: packs and unpacks whole depots many times;
+# pack-links.sh, unpack-manifest.sh and serve-signed.sh cover pack and unpack
+# in the quick tier)
 #
 # bundle.sh: `jldepot pack` and `unpack` on real depots.  The sample depot's
 # caches are made with mkcache (real format, pkgimages), packed, unpacked

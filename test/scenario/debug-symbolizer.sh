@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`: llvm-symbolizer-19 and addr2line over many
+# addresses; debug-gdb.sh covers the same depot map in the quick tier)
 #
 # debug-symbolizer.sh: llvm-symbolizer-19 and addr2line alone name the real
 # files of a pkgimage whose depot did not move; contrib/debugger/

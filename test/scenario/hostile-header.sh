@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`: a 200,000-entry header, read three times;
+# the fuzz targets cover the header codec in the quick tier)
 #
 # hostile-header.sh: a cache whose header lists N = 200,000 dependencies
 # (test/tools/mkhostile, written with the codec in the real format):

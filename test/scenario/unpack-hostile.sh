@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`: many bundles, each unpacked and compared;
+# unpack-atomic.sh and unpack-manifest.sh cover unpack refusals in the quick tier)
 #
 # unpack-hostile.sh: `jldepot unpack` against hostile bundles and depots.
 # Bundles are made with the real `pack` from caches written by mkcache, then

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # This file is a part of the jldepot project. License is MIT.
+# tier: slow (not in `make check`: twelve scenarios, each with its own caches;
+# path-cli.sh and verify-readonly.sh cover resolution in the quick tier)
 #
 # upstream-relocatedepot.sh: the twelve scenarios of upstream Julia's
 # test/relocatedepot.jl, one check group each, rebuilt from real directories
