@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "depotpath_namemap.h"
+#include "jldepot_stack.h"
 
 #define NPATHS  300000
 #define NROUNDS 5
@@ -23,18 +24,16 @@
 static const char *const depots[3] = {"/home/someuser/.julia", "/opt/site/julia/depot",
                                       "/usr/local/share/julia"};
 
-// Append the classic depot at `root` to `s`.
-static int add_classic(jl_depot_stack_t *s, const char *root)
+// The stack of the classic depots `list` (':'-separated), as the tool builds it.
+static jl_depot_stack_t *classic_stack(const char *list)
 {
-    static const char *const sub[JL_DEPOT_NROLES] = {"", "/artifacts", "/compiled",
-                                                     "/scratchspaces"};
-    char buf[JL_DEPOT_NROLES][512];
-    const char *roots[JL_DEPOT_NROLES];
-    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
-        snprintf(buf[r], sizeof(buf[r]), "%s%s", root, sub[r]);
-        roots[r] = buf[r];
-    }
-    return jl_depot_stack_add(s, roots);
+    jldepot_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.depot_path = list;
+    cfg.list_sep = ':';
+    cfg.casefold = 0;
+    jl_depot_stack_t *s = NULL;
+    return jldepot_stack_new(&cfg, &s) == JL_DEPOT_E_OK ? s : NULL;
 }
 
 static uint64_t rng = 12345;
@@ -86,12 +85,11 @@ static size_t naive_resolve(const char *t, size_t n, int depot, char *out)
 
 int main(void)
 {
-    jl_depot_stack_t *s = jl_depot_stack_new(0);
+    char list[1024];
+    snprintf(list, sizeof(list), "%s:%s:%s", depots[0], depots[1], depots[2]);
+    jl_depot_stack_t *s = classic_stack(list);
     if (s == NULL)
         return 2;
-    for (int d = 0; d < 3; d++)
-        if (add_classic(s, depots[d]) != JL_DEPOT_E_OK)
-            return 2;
 
     char **paths = (char **)malloc(NPATHS * sizeof(char *));
     size_t *lens = (size_t *)malloc(NPATHS * sizeof(size_t));

@@ -41,21 +41,20 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 
+#include "jldepot_stack.h"
 #include "llvm-depotmap.h"
 #include "tools/dimap-testbed.h"
 
-// Append the classic depot at `root` to `s`.
-static int add_classic(jl_depot_stack_t *s, const char *root)
+// The stack of the classic depots `list` (':'-separated), as the tool builds it.
+static jl_depot_stack_t *classic_stack(const char *list)
 {
-    static const char *const sub[JL_DEPOT_NROLES] = {"", "/artifacts", "/compiled",
-                                                     "/scratchspaces"};
-    char buf[JL_DEPOT_NROLES][4096];
-    const char *roots[JL_DEPOT_NROLES];
-    for (int r = 0; r < JL_DEPOT_NROLES; r++) {
-        snprintf(buf[r], sizeof(buf[r]), "%s%s", root, sub[r]);
-        roots[r] = buf[r];
-    }
-    return jl_depot_stack_add(s, roots);
+    jldepot_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.depot_path = list;
+    cfg.list_sep = ':';
+    cfg.casefold = 0;
+    jl_depot_stack_t *s = NULL;
+    return jldepot_stack_new(&cfg, &s) == JL_DEPOT_E_OK ? s : NULL;
 }
 
 static void write_file(const char *path, const char *text)
@@ -291,8 +290,8 @@ int main(int argc, char **argv)
         B.files[i] = strdup(path);
     }
     // the one classic depot, as Base hands it to the runtime
-    B.stack = jl_depot_stack_new(0);
-    if (B.stack == NULL || add_classic(B.stack, tmp) != JL_DEPOT_E_OK)
+    B.stack = classic_stack(tmp);
+    if (B.stack == NULL)
         return 1;
     LLVMInitializeX86TargetInfo();
     LLVMInitializeX86Target();
