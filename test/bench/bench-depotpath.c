@@ -16,25 +16,13 @@
 #include <time.h>
 
 #include "depotpath_namemap.h"
-#include "jldepot_stack.h"
+#include "bench/bench-stack.h"
 
 #define NPATHS  300000
 #define NROUNDS 5
 
 static const char *const depots[3] = {"/home/someuser/.julia", "/opt/site/julia/depot",
                                       "/usr/local/share/julia"};
-
-// The stack of the classic depots `list` (':'-separated), as the tool builds it.
-static jl_depot_stack_t *classic_stack(const char *list)
-{
-    jldepot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = list;
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    return jldepot_stack_new(&cfg, &s) == JL_DEPOT_E_OK ? s : NULL;
-}
 
 static uint64_t rng = 12345;
 static uint32_t rnd(uint32_t n)

@@ -41,21 +41,9 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 
-#include "jldepot_stack.h"
+#include "bench/bench-stack.h"
 #include "llvm-depotmap.h"
 #include "tools/dimap-testbed.h"
-
-// The stack of the classic depots `list` (':'-separated), as the tool builds it.
-static jl_depot_stack_t *classic_stack(const char *list)
-{
-    jldepot_config_t cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.depot_path = list;
-    cfg.list_sep = ':';
-    cfg.casefold = 0;
-    jl_depot_stack_t *s = NULL;
-    return jldepot_stack_new(&cfg, &s) == JL_DEPOT_E_OK ? s : NULL;
-}
 
 static void write_file(const char *path, const char *text)
 {
