@@ -72,13 +72,18 @@ grep -o "section '\.text\.[^']*' in file '[^']*'" "$tmp/gc" |
 
 # the exports: what the series marks JL_DLLEXPORT, against what Base calls
 # (ccall) or codegen links (llvm-depotmap.c, the hunks of the C++ files), and
-# against the names it adds to src/jl_exported_funcs.inc
+# against the names it adds to src/jl_exported_funcs.inc; an upstream export
+# whose declaration a hunk changes (a line removed and added) is not new
+dllexport_names() {
+    awk '/^JL_DLLEXPORT/ { l = $0; if (l !~ /\(/) { getline; l = l " " $0 }
+                           sub(/\(.*/, "", l); n = split(l, w, /[ *]+/); print w[n] }' |
+        grep '^jl_' | sort -u || true
+}
+cat patches/hunks/*/src/*.diff | grep '^-' | sed 's/^-//' | dllexport_names >"$tmp/changed"
 {
     cat src/*.c src/*.cpp
     cat patches/hunks/*/src/*.diff | grep '^+' | sed 's/^+//'
-} | awk '/^JL_DLLEXPORT/ { l = $0; if (l !~ /\(/) { getline; l = l " " $0 }
-                           sub(/\(.*/, "", l); n = split(l, w, /[ *]+/); print w[n] }' |
-    grep '^jl_' | sort -u >"$tmp/exported"
+} | dllexport_names | comm -23 - "$tmp/changed" >"$tmp/exported"
 cat patches/hunks/*/src/jl_exported_funcs.inc.diff | grep '^+ *XX(' |
     sed 's/.*XX(\([A-Za-z0-9_]*\)).*/\1/' | sort -u >"$tmp/listed"
 {
