@@ -70,6 +70,22 @@ function resolve_token(stack::Ptr{Cvoid}, buf::Vector{UInt8}, first::Int, path::
     return 0, GC.@preserve(buf, unsafe_string(pointer(buf), len[])), Int(depot[])
 end
 
+# resolve_token with `stat`, where the candidate in depot `first` is looked up with
+# loading_stat: a file the loader has looked at in this `require` is not looked up again.
+function lookup_token(stack::Ptr{Cvoid}, buf::Vector{UInt8}, first::Int, path::String)
+    if first >= 0
+        err, p, depot = resolve_token(stack, buf, first, path, false)
+        found = err == 0 && try
+            ispath(loading_stat(p))
+        catch ex
+            ex isa IOError || rethrow()
+            false
+        end
+        found && return err, p, depot
+    end
+    return resolve_token(stack, buf, first, path, true)
+end
+
 # Resolve the token forms among the include() sources `srcs` and the
 # include_dependency() files `deps` of `cachefile`, in place.  The depot that holds
 # the cache file is tried first, then the others in DEPOT_PATH order.  All include()
@@ -97,7 +113,7 @@ function resolve_depot_paths!(srcs::Vector{CacheHeaderIncludes},
                 continue
             end
             srcdepot != -1 && !lookup_all && break
-            err, _, depot = resolve_token(stack, buf, containing, inc.filename, true)
+            err, _, depot = lookup_token(stack, buf, containing, inc.filename)
             if err != 0
                 @debug("Unable to resolve include() file $(inc.filename) from cache file \
                         $cachefile because $(depot_strerror(err))", _group=:relocatable)
@@ -119,7 +135,7 @@ function resolve_depot_paths!(srcs::Vector{CacheHeaderIncludes},
         end
         for inc in deps
             istokenized(inc.filename) || continue
-            err, path, _ = resolve_token(stack, buf, containing, inc.filename, true)
+            err, path, _ = lookup_token(stack, buf, containing, inc.filename)
             if err == 0
                 inc.filename = path
             else

@@ -54,9 +54,9 @@ cachefile_crc(io::IOStream, jisize) = (seek(io, jisize - 4); read(io, UInt32))
 
 # The stat of an included file, looked up as `any_includes_stale` does.
 function include_stat(f::String)
-    st = stat(f)
+    st = loading_stat(f)
     ispath(st) && return st
-    st = stat(fixup_stdlib_path(f))
+    st = loading_stat(fixup_stdlib_path(f))
     return ispath(st) ? st : nothing
 end
 

@@ -48,6 +48,11 @@ JL_DLLEXPORT void jl_depot_filenames_free(jl_depot_filenames_t *f) JL_NOTSAFEPOI
     free(f);
 }
 
+void jl_depot_filenames_found(jl_depot_filenames_t *f, const char *path) JL_NOTSAFEPOINT
+{
+    jl_depot_namemap_found(f->map, path);
+}
+
 // A name that is a path: absolute, a drive-letter path, or a token form.
 static int is_pathlike(const char *name, size_t len) JL_NOTSAFEPOINT
 {

@@ -35,6 +35,10 @@ typedef struct jl_depot_filenames_t jl_depot_filenames_t;
 JL_DLLEXPORT int jl_depot_filenames_new(jl_depot_stack_t *s, const char *cachefile, unsigned flags,
                                         jl_depot_filenames_t **out) JL_NOTSAFEPOINT;
 JL_DLLEXPORT void jl_depot_filenames_free(jl_depot_filenames_t *f) JL_NOTSAFEPOINT;
+// `path`, a file that exists (the package's entry file, as Base located it):
+// names of its package directory resolve into its depot without a lookup
+// (jl_depot_namemap_found).  The string must outlive the map.
+void jl_depot_filenames_found(jl_depot_filenames_t *f, const char *path) JL_NOTSAFEPOINT;
 
 // The name to store when saving a cache.  *out is `name` itself (not a path,
 // or already a valid token form), or a string owned by the map.  Returns

@@ -36,6 +36,7 @@ struct jl_depot_namemap_t {
     jl_depot_nm_table_t tok;  // path -> token form
     jl_depot_nm_table_t res;  // token form -> path
     jl_depot_nm_table_t dirs; // package directory in token form -> its depot (in err)
+    const char *found;        // a file known to exist (jl_depot_namemap_found), or NULL
     char *buf;                // JL_DEPOT_PATH_MAX + 1 bytes of scratch
 };
 
@@ -177,6 +178,24 @@ static size_t nm_dir_len(const char *k, size_t n) JL_NOTSAFEPOINT
     return 0;
 }
 
+void jl_depot_namemap_found(jl_depot_namemap_t *m, const char *path) JL_NOTSAFEPOINT
+{
+    m->found = path;
+}
+
+// The depot whose candidate for the package directory k[0..dl) holds m->found, or -1.
+static long nm_found_depot(jl_depot_namemap_t *m, const char *k, size_t dl) JL_NOTSAFEPOINT
+{
+    size_t i, n = jl_depot_stack_size(m->stack), fl = strlen(m->found), ol;
+    for (i = 0; i < n; i++) {
+        if (jl_depot_resolve_buf(m->stack, (long)i, JL_DEPOT_RESOLVE_NOSTAT, k, dl, m->buf,
+                                 JL_DEPOT_PATH_MAX + 1, &ol, NULL) == JL_DEPOT_E_OK &&
+            ol < fl && memcmp(m->buf, m->found, ol) == 0 && m->found[ol] == '/')
+            return (long)i;
+    }
+    return -1;
+}
+
 // Resolve k[0..n) into m->buf.  The files of a package directory lie in one depot
 // (#53905): once one of them is found there, the others are taken there unlooked.
 static int nm_resolve(jl_depot_namemap_t *m, const char *k, size_t n, size_t *ol) JL_NOTSAFEPOINT
@@ -185,10 +204,11 @@ static int nm_resolve(jl_depot_namemap_t *m, const char *k, size_t n, size_t *ol
     size_t dl = flags ? 0 : nm_dir_len(k, n);
     uint64_t h = nm_hash(k, dl);
     jl_depot_nm_entry_t *d = dl ? nm_find(&m->dirs, k, dl, h) : NULL;
+    long known = d ? d->err : dl && m->found ? nm_found_depot(m, k, dl) : -1;
     long depot = -1;
-    int err =
-        jl_depot_resolve_buf(m->stack, d ? d->err : m->depot, d ? JL_DEPOT_RESOLVE_NOSTAT : flags,
-                             k, n, m->buf, JL_DEPOT_PATH_MAX + 1, ol, &depot);
+    int err = jl_depot_resolve_buf(m->stack, known >= 0 ? known : m->depot,
+                                   known >= 0 ? JL_DEPOT_RESOLVE_NOSTAT : flags, k, n, m->buf,
+                                   JL_DEPOT_PATH_MAX + 1, ol, &depot);
     if (err == JL_DEPOT_E_OK && dl && d == NULL &&
         (d = (jl_depot_nm_entry_t *)calloc(1, sizeof(*d) + dl + 1)) != NULL) {
         d->hash = h;

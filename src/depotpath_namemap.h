@@ -35,6 +35,11 @@ void jl_depot_namemap_free(jl_depot_namemap_t *m) JL_NOTSAFEPOINT;
 // disk only until one file of its package directory (the first three
 // components after the token) is found: the others are taken to be in the
 // same depot (#53905).
+// `path` (absolute, spelled as the roots are) names a file that exists: the
+// token forms of its package directory resolve into its depot unlooked.  The
+// string must outlive the map.
+void jl_depot_namemap_found(jl_depot_namemap_t *m, const char *path) JL_NOTSAFEPOINT;
+
 int jl_depot_namemap_tokenize_n(jl_depot_namemap_t *m, const char *path, size_t len,
                                 const char **out) JL_NOTSAFEPOINT;
 int jl_depot_namemap_resolve_n(jl_depot_namemap_t *m, const char *tokenized, size_t len,

@@ -5,7 +5,8 @@
   of the sample depot's packages tokenizes on save and resolves on load,
   also after the depot is copied to a path of another length; non-path
   names pass through; rejections equal the path model's; debug-info virtual
-  roots resolve like their tokens; one real resolution per distinct name.
+  roots resolve like their tokens; one real resolution per distinct name;
+  the package's entry file places its directory without a lookup.
 */
 
 #include <dirent.h>
@@ -305,8 +306,31 @@ static void test_cache_outside(void **state)
     jl_depot_stack_free(s);
 }
 
+// The package's entry file, as Base located it, places the names of its directory
+// in its depot without a lookup (nothing of these depots exists on disk).
+static void test_found_entry_file(void **state)
+{
+    (void)state;
+    jl_depot_stack_t *s = stack_of("/depots/one:/depots/two");
+    jl_depot_filenames_t *f = NULL;
+    const char *out = NULL;
+    assert_int_equal(jl_depot_filenames_new(s, "/depots/one/compiled/v1.11/P/x.ji", 0, &f),
+                     JL_DEPOT_E_OK);
+    assert_int_equal(jl_depot_filename_load(f, NULL, "@depot/packages/P/s/src/a.jl", 28, &out),
+                     JL_DEPOT_E_UNRESOLVED_TOKEN);
+    jl_depot_filenames_free(f);
+    assert_int_equal(jl_depot_filenames_new(s, "/depots/one/compiled/v1.11/P/x.ji", 0, &f),
+                     JL_DEPOT_E_OK);
+    jl_depot_filenames_found(f, "/depots/two/packages/P/s/src/P.jl");
+    assert_int_equal(jl_depot_filename_load(f, NULL, "@depot/packages/P/s/src/a.jl", 28, &out),
+                     JL_DEPOT_E_OK);
+    assert_string_equal(out, "/depots/two/packages/P/s/src/a.jl");
+    jl_depot_filenames_free(f);
+    jl_depot_stack_free(s);
+}
+
 JL_TEST_MAIN(cmocka_unit_test(test_round_trip_and_move),
              cmocka_unit_test(test_non_paths_and_absolute),
              cmocka_unit_test(test_rejections_match_path_model),
              cmocka_unit_test(test_virtual_roots), cmocka_unit_test(test_memoized),
-             cmocka_unit_test(test_cache_outside))
+             cmocka_unit_test(test_cache_outside), cmocka_unit_test(test_found_entry_file))

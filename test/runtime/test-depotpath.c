@@ -533,6 +533,50 @@ static void test_namemap_package_dir(void **state)
     free(tmp);
 }
 
+// A file known to exist (the package's entry file Base located) places its package
+// directory without any lookup: the names there resolve into its depot even where
+// nothing is on disk; a spelling that matches no depot's candidate is no hint.
+static void test_namemap_found(void **state)
+{
+    (void)state;
+    char *tmp = jl_test_mkdtemp("depotpath-found");
+    char *d1 = jl_test_fmt("%s/d1", tmp), *d2 = jl_test_fmt("%s/d2", tmp);
+    char *entry2 = jl_test_fmt("%s/dev/P/src/P.jl", d2);
+    char *a2 = jl_test_fmt("%s/dev/P/src/a.jl", d2);
+    char *q1 = jl_test_fmt("%s/dev/Q/src/q.jl", d1);
+    char *cache1 = jl_test_fmt("%s/compiled/v1.11/P/x.ji", d1);
+    char *other = jl_test_fmt("%s/elsewhere/dev/P/src/P.jl", tmp);
+    touch(q1);
+    touch(cache1);
+    char *dp = jl_test_fmt("%s:%s", d1, d2);
+    jl_depot_stack_t *s = mkstack(dp);
+    jl_depot_namemap_t *m = NULL;
+    const char *out = NULL;
+    assert_int_equal(jl_depot_namemap_new(s, cache1, 0, &m), JL_DEPOT_E_OK);
+    jl_depot_namemap_found(m, entry2);
+    // d2, though no file of dev/P exists anywhere: the hint is taken, not checked
+    assert_int_equal(jl_depot_namemap_resolve_n(m, "@depot/dev/P/src/a.jl", 21, &out),
+                     JL_DEPOT_E_OK);
+    assert_string_equal(out, a2);
+    // another directory is looked up: found in d1
+    assert_int_equal(jl_depot_namemap_resolve_n(m, "@depot/dev/Q/src/q.jl", 21, &out),
+                     JL_DEPOT_E_OK);
+    assert_string_equal(out, q1);
+    jl_depot_namemap_free(m);
+    // a hint in no depot is ignored: dev/P is looked up, found nowhere
+    assert_int_equal(jl_depot_namemap_new(s, cache1, 0, &m), JL_DEPOT_E_OK);
+    jl_depot_namemap_found(m, other);
+    assert_int_equal(jl_depot_namemap_resolve_n(m, "@depot/dev/P/src/a.jl", 21, &out),
+                     JL_DEPOT_E_UNRESOLVED_TOKEN);
+    jl_depot_namemap_free(m);
+    jl_depot_stack_free(s);
+    char *all[] = {dp, other, cache1, q1, a2, entry2, d1, d2};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        free(all[i]);
+    jl_test_rmtree(tmp);
+    free(tmp);
+}
+
 // ---- XDG <-> classic round trips -------------------------------------------------------
 
 // The XDG split depot of the home directory `tmp`: @depot and @artifacts in
@@ -743,6 +787,6 @@ JL_TEST_MAIN(cmocka_unit_test(test_normalize), cmocka_unit_test(test_token_gramm
              cmocka_unit_test(test_windows_input), cmocka_unit_test(test_nfc_nfd),
              cmocka_unit_test(test_casefold), cmocka_unit_test(test_symlinked_depot),
              cmocka_unit_test(test_symlinked_package_dir), cmocka_unit_test(test_resolve_order),
-             cmocka_unit_test(test_namemap_package_dir),
+             cmocka_unit_test(test_namemap_package_dir), cmocka_unit_test(test_namemap_found),
              cmocka_unit_test(test_xdg_classic_round_trip), cmocka_unit_test(test_scanner_offsets),
              cmocka_unit_test(test_rejections))
