@@ -33,8 +33,10 @@ LLVM_CFLAGS  := $(shell $(LLVM_CONFIG) --cflags 2>/dev/null)
 LLVM_LIBS    := $(shell $(LLVM_CONFIG) --ldflags --libs 2>/dev/null) -lstdc++
 TOOL_SRCS    := $(sort $(wildcard cli/*.c))
 # the tool's files that are not commands (the codec, verifier, ...), its
-# model conveniences (errors, layouts) and its DEPOT_PATH builder
-CODEC_SRCS   := $(filter-out cli/jldepot%.c,$(TOOL_SRCS)) cli/jldepot_model.c cli/jldepot_stack.c
+# model conveniences (errors, layouts), its DEPOT_PATH builder and upstream's
+# `@depot` form of names
+CODEC_SRCS   := $(filter-out cli/jldepot%.c,$(TOOL_SRCS)) cli/jldepot_model.c cli/jldepot_stack.c \
+                cli/jldepot_upstream.c
 RUNTIME_HDRS := $(wildcard src/*.h) $(wildcard cli/*.h)
 RUNTIME_OBJS := $(RUNTIME_SRCS:src/%.c=$(BUILDDIR)/obj/%.o) \
                 $(RUNTIME_CXX_SRCS:src/%.cpp=$(BUILDDIR)/obj/%.o)

@@ -19,6 +19,7 @@
 #include "cacherelocate.h"
 #include "atomicfile.h"
 #include "crc32c.h"
+#include "jldepot_upstream.h"
 
 #define PATHBUF (JL_DEPOT_PATH_MAX + 1)
 
@@ -182,9 +183,20 @@ typedef struct {
     jl_cache_reloc_t *r;
     const char *root; // the containing depot's @depot root
     size_t rootlen;
-    char *buf;  // PATHBUF bytes
-    char *buf2; // PATHBUF bytes
+    char *buf;              // PATHBUF bytes
+    char *buf2;             // PATHBUF bytes
+    jldepot_upstream_t *up; // upstream's form of names; NULL with role tokens
 } planner_t;
+
+// `n` bytes of `p` in token form into pl->buf: upstream's `@depot/...`
+// unless role tokens are asked for.
+static int tokenize(planner_t *pl, const char *p, size_t n, size_t *outlen)
+{
+    if (pl->up)
+        return jldepot_upstream_tokenize(pl->up, pl->r->depot, p, n, pl->buf, PATHBUF, outlen,
+                                         NULL);
+    return jl_depot_tokenize_buf(pl->s, pl->r->depot, p, n, pl->buf, PATHBUF, outlen, NULL);
+}
 
 static int path_exists(const char *p)
 {
@@ -264,7 +276,6 @@ static int map_tokens(planner_t *pl, jl_cache_reloc_name_t *e)
     jl_cache_reloc_t *r = pl->r;
     const char *p = e->old.ptr;
     size_t n = e->old.len;
-    unsigned tflags = (r->flags & JL_CACHE_RELOCATE_ROLE_TOKENS) ? 0 : JL_DEPOT_TOKENIZE_UPSTREAM;
     size_t outlen = 0;
     if (r->flags & JL_CACHE_RELOCATE_ABSOLUTE) {
         jl_depot_role_t role;
@@ -280,7 +291,7 @@ static int map_tokens(planner_t *pl, jl_cache_reloc_name_t *e)
     }
     if (n == 0 || p[0] != '/')
         return JL_DEPOT_E_OK; // a token form already, or a relative name
-    int err = jl_depot_tokenize_buf(pl->s, r->depot, tflags, p, n, pl->buf, PATHBUF, &outlen, NULL);
+    int err = tokenize(pl, p, n, &outlen);
     if (err == JL_DEPOT_E_OK)
         return set_new(e, pl->buf, outlen, JL_CACHE_RELOC_TOKENIZED);
     if (err == JL_DEPOT_E_NOMEM)
@@ -298,8 +309,7 @@ static int map_tokens(planner_t *pl, jl_cache_reloc_name_t *e)
                 memcpy(pl->buf2 + pl->rootlen, p + ol, n - ol);
                 pl->buf2[pl->rootlen + n - ol] = '\0';
                 if (path_exists(pl->buf2) &&
-                    jl_depot_tokenize_buf(pl->s, r->depot, tflags, pl->buf2, pl->rootlen + n - ol,
-                                          pl->buf, PATHBUF, &outlen, NULL) == JL_DEPOT_E_OK) {
+                    tokenize(pl, pl->buf2, pl->rootlen + n - ol, &outlen) == JL_DEPOT_E_OK) {
                     e->err = JL_DEPOT_E_OK;
                     return set_new(e, pl->buf, outlen, JL_CACHE_RELOC_MOVED);
                 }
@@ -516,7 +526,7 @@ JL_DLLEXPORT int jl_cache_relocate_plan(jl_depot_stack_t *s, const char *jipath,
     if (!s || !jipath || !*jipath)
         return *detail = JL_DEPOT_E_INVALID_ARGUMENT;
     jl_cache_reloc_t *r = (jl_cache_reloc_t *)calloc(1, sizeof(*r));
-    planner_t pl = {s, r, NULL, 0, (char *)malloc(PATHBUF), (char *)malloc(PATHBUF)};
+    planner_t pl = {s, r, NULL, 0, (char *)malloc(PATHBUF), (char *)malloc(PATHBUF), NULL};
     double *mt = NULL;
     jl_cache_dep_t *deps = NULL;
     int err = JL_DEPOT_E_NOMEM;
@@ -576,6 +586,9 @@ JL_DLLEXPORT int jl_cache_relocate_plan(jl_depot_stack_t *s, const char *jipath,
         }
     }
     // 1. one mapping for every distinct name (dependencies, then source text)
+    if (!(flags & (JL_CACHE_RELOCATE_ROLE_TOKENS | JL_CACHE_RELOCATE_ABSOLUTE)) &&
+        (err = jldepot_upstream_new(s, (flags & JL_CACHE_RELOCATE_CASEFOLD) != 0, &pl.up)))
+        goto fail;
     for (size_t i = 0; i < cf->ndeps; i++)
         if (cf->deps[i].kind != JL_CACHE_DEP_REQUIRE && (err = add_name(&pl, cf->deps[i].path)))
             goto fail;
@@ -629,6 +642,7 @@ JL_DLLEXPORT int jl_cache_relocate_plan(jl_depot_stack_t *s, const char *jipath,
     free(deps);
     free(pl.buf);
     free(pl.buf2);
+    jldepot_upstream_free(pl.up);
     *out = r;
     return JL_DEPOT_E_OK;
 fail:
@@ -638,6 +652,7 @@ fail_detail:
     free(deps);
     free(pl.buf);
     free(pl.buf2);
+    jldepot_upstream_free(pl.up);
     jl_cache_relocate_free(r);
     return err;
 }

@@ -45,6 +45,10 @@
 // it names in the containing depot (no file-system access).  The result is
 // what Julia writes for a depot outside DEPOT_PATH; used to make such caches.
 #define JL_CACHE_RELOCATE_ABSOLUTE 0x4
+// CASEFOLD: the stack folds case (it was made with casefold on, or with the
+// platform's default on macOS and Windows); upstream's form then compares
+// names as the stack does.
+#define JL_CACHE_RELOCATE_CASEFOLD 0x8
 
 // What happens to one distinct name.
 typedef enum {

@@ -171,7 +171,7 @@ static int inside_depots(jl_cacheverify_t *v, const char *path, size_t len)
     size_t outlen;
     long d;
     int err =
-        jl_depot_tokenize_buf(v->stack, -1, 0, path, len, tmp, JL_DEPOT_PATH_MAX + 1, &outlen, &d);
+        jl_depot_tokenize_buf(v->stack, -1, path, len, tmp, JL_DEPOT_PATH_MAX + 1, &outlen, &d);
     free(tmp);
     return err == JL_DEPOT_E_OK;
 }

@@ -45,9 +45,9 @@ int jldepot_normalize(const char *path, char **out)
     return jl_depot_normalize_n(path, path ? strlen(path) : 0, out);
 }
 
-int jldepot_tokenize(jl_depot_stack_t *s, long target, unsigned flags, const char *path, char **out)
+int jldepot_tokenize(jl_depot_stack_t *s, long target, const char *path, char **out)
 {
-    return jl_depot_tokenize_n(s, target, flags, path, path ? strlen(path) : 0, out);
+    return jl_depot_tokenize_n(s, target, path, path ? strlen(path) : 0, out);
 }
 
 int jldepot_resolve_n(jl_depot_stack_t *s, const char *cachefile, unsigned flags,

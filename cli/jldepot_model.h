@@ -18,8 +18,7 @@
 
 // jl_depot_normalize_n and jl_depot_tokenize_n of a C string.
 int jldepot_normalize(const char *path, char **out);
-int jldepot_tokenize(jl_depot_stack_t *s, long target, unsigned flags, const char *path,
-                     char **out);
+int jldepot_tokenize(jl_depot_stack_t *s, long target, const char *path, char **out);
 // jl_depot_resolve_buf into a malloc'ed string, trying the depot that holds
 // `cachefile` (may be NULL) first.  On JL_DEPOT_E_UNRESOLVED_TOKEN *out is the
 // first candidate; on any other error NULL.

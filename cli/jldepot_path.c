@@ -19,6 +19,7 @@
 #include "jldepot.h"
 #include "jldepot_out.h"
 #include "jldepot_model.h"
+#include "jldepot_upstream.h"
 
 // ---- shared depot-stack options ----------------------------------------------
 
@@ -416,7 +417,10 @@ static int path_cmd(int argc, char **argv, int resolve)
             containing = (long)c;
     }
     char *buf = (char *)malloc(JL_DEPOT_PATH_MAX + 1);
-    if (buf == NULL) {
+    jldepot_upstream_t *up = NULL;
+    if (buf == NULL ||
+        (upstream && jldepot_upstream_new(s, o.cfg.casefold, &up) != JL_DEPOT_E_OK)) {
+        free(buf);
         jl_depot_stack_free(s);
         free(inputs);
         return JLDEPOT_EXIT_USAGE;
@@ -431,9 +435,12 @@ static int path_cmd(int argc, char **argv, int resolve)
         if (resolve)
             err = jl_depot_resolve_buf(s, containing, nostat ? JL_DEPOT_RESOLVE_NOSTAT : 0, in,
                                        strlen(in), buf, JL_DEPOT_PATH_MAX + 1, &ol, &depot);
+        else if (up)
+            err = jldepot_upstream_tokenize(up, target - 1, in, strlen(in), buf,
+                                            JL_DEPOT_PATH_MAX + 1, &ol, &depot);
         else
-            err = jl_depot_tokenize_buf(s, target - 1, upstream ? JL_DEPOT_TOKENIZE_UPSTREAM : 0,
-                                        in, strlen(in), buf, JL_DEPOT_PATH_MAX + 1, &ol, &depot);
+            err = jl_depot_tokenize_buf(s, target - 1, in, strlen(in), buf, JL_DEPOT_PATH_MAX + 1,
+                                        &ol, &depot);
         int have_out = err == JL_DEPOT_E_OK || err == JL_DEPOT_E_NOT_RELOCATABLE ||
                        err == JL_DEPOT_E_UNRESOLVED_TOKEN;
         if (err != JL_DEPOT_E_OK) {
@@ -462,6 +469,7 @@ static int path_cmd(int argc, char **argv, int resolve)
         json_object_put(arr);
     }
     free(buf);
+    jldepot_upstream_free(up);
     jl_depot_stack_free(s);
     free(inputs);
     return rc;

@@ -246,6 +246,8 @@ int jldepot_cmd_relocate(int argc, char **argv)
         jldepot_strlist_free(&inputs);
         return JLDEPOT_EXIT_USAGE;
     }
+    if (jldepot_casefold(&so.cfg)) // the stack's, for upstream's form
+        run.flags |= JL_CACHE_RELOCATE_CASEFOLD;
     int rc = JLDEPOT_EXIT_USAGE;
     jldepot_strlist_t files = {0}, depots = {0};
     jl_depot_stack_t *s = NULL;

@@ -17,9 +17,8 @@
 
 #include "jldepot_stack.h"
 
-// The sub-directory of each role in a classic depot.
-static const char *const classic_sub[JL_DEPOT_NROLES] = {"", "/artifacts", "/compiled",
-                                                         "/scratchspaces"};
+const char *const jldepot_classic_sub[JL_DEPOT_NROLES] = {"", "/artifacts", "/compiled",
+                                                          "/scratchspaces"};
 
 void jldepot_config_from_env(jldepot_config_t *cfg)
 {
@@ -175,7 +174,7 @@ static int add_classic(depot_list_t *l, const char *a, size_t alen, const char *
     if (roots[0] == NULL)
         return err;
     for (int r = 1; r < JL_DEPOT_NROLES; r++) {
-        roots[r] = mkpath(roots[0], lens[0], classic_sub[r], NULL, &err, &lens[r]);
+        roots[r] = mkpath(roots[0], lens[0], jldepot_classic_sub[r], NULL, &err, &lens[r]);
         if (roots[r] == NULL) {
             roots_free(roots);
             return err;

@@ -28,6 +28,10 @@
 
 typedef enum { JLDEPOT_LAYOUT_CLASSIC = 0, JLDEPOT_LAYOUT_XDG = 1 } jldepot_layout_t;
 
+// The sub-directory of each role's root in a classic depot ("" for @depot,
+// "/artifacts", "/compiled", "/scratchspaces").
+extern const char *const jldepot_classic_sub[JL_DEPOT_NROLES];
+
 // Inputs from which the depot stack is built.  jldepot_config_from_env fills
 // it from the process environment; tests and the tool's options fill it by
 // hand.

@@ -37,9 +37,6 @@ utf8proc_ssize_t utf8proc_map(const utf8proc_uint8_t *str, utf8proc_ssize_t len,
 static const char *const jl_depot_tokens[JL_DEPOT_NROLES] = {"@depot", "@artifacts", "@compiled",
                                                              "@cache"};
 static const size_t jl_depot_token_lens[JL_DEPOT_NROLES] = {6, 10, 9, 6};
-// The sub-directory of each role in a classic depot.
-static const char *const jl_depot_classic_sub[JL_DEPOT_NROLES] = {"", "/artifacts", "/compiled",
-                                                                  "/scratchspaces"};
 
 // One spelling of a root (as given, or its realpath).
 typedef struct {
@@ -52,7 +49,6 @@ typedef struct {
 } jl_depot_spelling_t;
 
 typedef struct {
-    int classic; // every role root is its classic sub-directory of the @depot root
     int casefold;
     jl_depot_spelling_t given[JL_DEPOT_NROLES];
     jl_depot_spelling_t real[JL_DEPOT_NROLES];
@@ -326,7 +322,6 @@ int jl_depot_stack_add(jl_depot_stack_t *s,
     jl_depot_entry_t e;
     memset(&e, 0, sizeof(e));
     e.casefold = s->casefold;
-    e.classic = 1;
     int err = JL_DEPOT_E_OK;
     for (int r = 0; r < JL_DEPOT_NROLES && !err; r++) {
         char *path = NULL;
@@ -334,11 +329,6 @@ int jl_depot_stack_add(jl_depot_stack_t *s,
         if ((err = jl_depot_normalize_n(roots[r], len, &path)) != JL_DEPOT_E_OK)
             break;
         spelling_set(&e.given[r], path, strlen(path), e.casefold);
-        // classic: every other root is its sub-directory of the @depot root
-        const jl_depot_spelling_t *d = &e.given[JL_DEPOT_ROLE_DEPOT];
-        size_t dl = d->len == 1 ? 0 : d->len, sl = strlen(jl_depot_classic_sub[r]);
-        e.classic &= r == 0 || (e.given[r].len == dl + sl && memcmp(path, d->path, dl) == 0 &&
-                                memcmp(path + dl, jl_depot_classic_sub[r], sl) == 0);
     }
     // a depot listed twice keeps its first place
     if (!err && find_depot(s, e.given[0].path, e.given[0].len) >= 0)
@@ -492,10 +482,9 @@ typedef struct {
 } jl_depot_match_t;
 
 // The longest root (in components) among the roles in `mask`; ties go to
-// `target`, then DEPOT_PATH order.  `upstream`: classic depots only, the
-// first match in DEPOT_PATH order wins (replace_depot_path).
-static int find_root(jl_depot_stack_t *s, jl_depot_view_t *v, long target, unsigned mask,
-                     int upstream, int real, jl_depot_match_t *best) JL_NOTSAFEPOINT
+// `target`, then DEPOT_PATH order.
+static int find_root(jl_depot_stack_t *s, jl_depot_view_t *v, long target, unsigned mask, int real,
+                     jl_depot_match_t *best) JL_NOTSAFEPOINT
 {
     int found = 0;
     size_t n = s->n;
@@ -514,22 +503,18 @@ static int find_root(jl_depot_stack_t *s, jl_depot_view_t *v, long target, unsig
                 continue;
         }
         jl_depot_entry_t *e = &s->d[i];
-        if (upstream && !e->classic)
-            continue;
         const jl_depot_spelling_t *sps = real ? e->real : e->given;
         size_t off;
         for (int r = 0; r < JL_DEPOT_NROLES; r++) {
             if (!(mask & (1u << r)) || !spelling_match(v, &sps[r], e->casefold, &off))
                 continue;
-            if (found && !upstream && sps[r].ncomp <= best->ncomp)
+            if (found && sps[r].ncomp <= best->ncomp)
                 continue;
             best->depot = i;
             best->role = r;
             best->off = off;
             best->ncomp = sps[r].ncomp;
             found = 1;
-            if (upstream)
-                return 1;
         }
     }
     return found;
@@ -576,8 +561,8 @@ static char *real_of_path(const char *p, size_t n) JL_NOTSAFEPOINT
 // *src/*srclen is the spelling the match offset refers to; *real_out must be
 // freed by the caller.
 static int match_path(jl_depot_stack_t *s, const char *p, size_t n, int ascii, long target,
-                      unsigned mask, int upstream, jl_depot_match_t *m, const char **src,
-                      size_t *srclen, char **real_out) JL_NOTSAFEPOINT
+                      unsigned mask, jl_depot_match_t *m, const char **src, size_t *srclen,
+                      char **real_out) JL_NOTSAFEPOINT
 {
     *real_out = NULL;
     *src = p;
@@ -586,7 +571,7 @@ static int match_path(jl_depot_stack_t *s, const char *p, size_t n, int ascii, l
         return 0;
     jl_depot_view_t v;
     view_init(&v, p, n, ascii);
-    int found = find_root(s, &v, target, mask, upstream, 0, m);
+    int found = find_root(s, &v, target, mask, 0, m);
     view_free(&v);
     if (found)
         return 1;
@@ -596,7 +581,7 @@ static int match_path(jl_depot_stack_t *s, const char *p, size_t n, int ascii, l
         return 0;
     size_t rl = strlen(rp);
     view_init(&v, rp, rl, -1);
-    found = find_root(s, &v, target, mask, upstream, 1, m);
+    found = find_root(s, &v, target, mask, 1, m);
     view_free(&v);
     if (!found) {
         free(rp);
@@ -623,9 +608,9 @@ static int emit2(char *buf, size_t bufsize, size_t *outlen, const char *a, size_
 
 // ---- tokenize -----------------------------------------------------------------
 
-static int tokenize_core(jl_depot_stack_t *s, long target, unsigned flags, const char *path,
-                         size_t len, char *buf, size_t bufsize, size_t *outlen,
-                         long *depot) JL_NOTSAFEPOINT
+JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, const char *path,
+                                       size_t len, char *buf, size_t bufsize, size_t *outlen,
+                                       long *depot) JL_NOTSAFEPOINT
 {
     long dummy;
     if (depot == NULL)
@@ -639,7 +624,6 @@ static int tokenize_core(jl_depot_stack_t *s, long target, unsigned flags, const
     if (len > JL_DEPOT_PATH_MAX)
         return JL_DEPOT_E_PATH_TOO_LONG;
     int err;
-    int upstream = (flags & JL_DEPOT_TOKENIZE_UPSTREAM) != 0;
     // the hot path: an absolute path, scanned once
     unsigned scan = path[0] == '/' ? scan_path(path, len) : 0;
     if (scan & JL_DEPOT_SCAN_NUL)
@@ -651,21 +635,6 @@ static int tokenize_core(jl_depot_stack_t *s, long target, unsigned flags, const
         jl_depot_role_t role;
         if ((err = jl_depot_token_role(path, len, &role)) != JL_DEPOT_E_OK)
             return err;
-        if (upstream && role != JL_DEPOT_ROLE_DEPOT) {
-            // upstream knows only @depot: go through the path it names
-            char *tmp = (char *)malloc(JL_DEPOT_PATH_MAX + 1);
-            if (tmp == NULL)
-                return JL_DEPOT_E_NOMEM;
-            size_t tl;
-            err = jl_depot_resolve_buf(s, target, JL_DEPOT_RESOLVE_NOSTAT, path, len, tmp,
-                                       JL_DEPOT_PATH_MAX + 1, &tl, NULL);
-            if (err == JL_DEPOT_E_EMPTY_DEPOT_PATH)
-                err = JL_DEPOT_E_NOT_RELOCATABLE;
-            else if (err == JL_DEPOT_E_OK)
-                err = tokenize_core(s, -1, flags, tmp, tl, buf, bufsize, outlen, depot);
-            free(tmp);
-            return err;
-        }
         size_t tl = jl_depot_token_lens[role];
         if (bufsize < len + 2)
             return JL_DEPOT_E_PATH_TOO_LONG;
@@ -695,14 +664,13 @@ static int tokenize_core(jl_depot_stack_t *s, long target, unsigned flags, const
         n = normalize_abs(path, len, norm);
         p = norm;
     }
-    unsigned mask = upstream ? 1u : (1u << JL_DEPOT_NROLES) - 1;
+    unsigned mask = (1u << JL_DEPOT_NROLES) - 1;
     jl_depot_match_t m;
     const char *src;
     size_t srclen;
     char *real;
     int ascii = !(scan & JL_DEPOT_SCAN_NONASCII);
-    if (match_path(s, p, n, ascii, upstream ? -1 : target, mask, upstream, &m, &src, &srclen,
-                   &real)) {
+    if (match_path(s, p, n, ascii, target, mask, &m, &src, &srclen, &real)) {
         err = emit2(buf, bufsize, outlen, jl_depot_tokens[m.role], jl_depot_token_lens[m.role],
                     src + m.off, srclen - m.off);
         if (!err)
@@ -718,38 +686,19 @@ static int tokenize_core(jl_depot_stack_t *s, long target, unsigned flags, const
     return err;
 }
 
-JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, unsigned flags,
-                                       const char *path, size_t len, char *buf, size_t bufsize,
-                                       size_t *outlen, long *depot) JL_NOTSAFEPOINT
-{
-    int err = tokenize_core(s, target, flags, path, len, buf, bufsize, outlen, depot);
-    // Upstream writes normpath'ed names, which keep a trailing separator
-    // (`include_dependency("dir/")`); so does the UPSTREAM form.
-    if (err == JL_DEPOT_E_OK && (flags & JL_DEPOT_TOKENIZE_UPSTREAM) && len > 1 &&
-        path[len - 1] == '/' && *outlen > 0 && buf[*outlen - 1] != '/') {
-        if (*outlen + 2 > bufsize || *outlen + 1 > JL_DEPOT_PATH_MAX)
-            return JL_DEPOT_E_PATH_TOO_LONG;
-        buf[(*outlen)++] = '/';
-        buf[*outlen] = '\0';
-    }
-    return err;
-}
-
-int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned flags, const char *path,
-                        size_t len, char **out) JL_NOTSAFEPOINT
+int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, const char *path, size_t len,
+                        char **out) JL_NOTSAFEPOINT
 {
     *out = NULL;
     int err = check_input(path, len);
     if (err)
         return err;
     size_t cap = len + 16;
-    if (path[0] == '@' && (flags & JL_DEPOT_TOKENIZE_UPSTREAM))
-        cap = JL_DEPOT_PATH_MAX + 1;
     char *buf = (char *)malloc(cap);
     if (buf == NULL)
         return JL_DEPOT_E_NOMEM;
     size_t ol;
-    err = jl_depot_tokenize_buf(s, target, flags, path, len, buf, cap, &ol, NULL);
+    err = jl_depot_tokenize_buf(s, target, path, len, buf, cap, &ol, NULL);
     if (err == JL_DEPOT_E_OK || err == JL_DEPOT_E_NOT_RELOCATABLE) {
         char *shrunk = (char *)realloc(buf, ol + 1);
         *out = shrunk ? shrunk : buf;
@@ -781,7 +730,7 @@ JL_DLLEXPORT int jl_depot_containing(jl_depot_stack_t *s, const char *cachefile,
     size_t srclen;
     char *real;
     int found =
-        match_path(s, norm, n, -1, -1, 1u << JL_DEPOT_ROLE_COMPILED, 0, &m, &src, &srclen, &real);
+        match_path(s, norm, n, -1, -1, 1u << JL_DEPOT_ROLE_COMPILED, &m, &src, &srclen, &real);
     free(real);
     free(norm);
     if (!found)

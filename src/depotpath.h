@@ -52,12 +52,6 @@ JL_DLLEXPORT size_t jl_depot_stack_size(const jl_depot_stack_t *s) JL_NOTSAFEPOI
 JL_DLLEXPORT const char *jl_depot_root(const jl_depot_stack_t *s, size_t i,
                                        jl_depot_role_t role) JL_NOTSAFEPOINT;
 
-// Flags of jl_depot_tokenize_buf.
-// UPSTREAM: emit only `@depot` (classic roots), exactly as upstream Julia
-// 1.11-1.13 writes it, for caches that an unpatched Julia must read.
-#define JL_DEPOT_TOKENIZE_UPSTREAM 0x1
-
-
 // Flags of jl_depot_resolve_buf.
 // NOSTAT: pure string work, no file-system access: the candidate in the
 // containing depot (or DEPOT_PATH[1] without a cache file) is returned.
@@ -85,9 +79,9 @@ int jl_depot_normalize_n(const char *path, size_t len, char **out) JL_NOTSAFEPOI
 // tries it first, then the other depots in DEPOT_PATH order: the first
 // candidate that exists wins; when none does, JL_DEPOT_E_UNRESOLVED_TOKEN with
 // the first candidate in `buf` (so the caller can name the file it looked for).
-JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, unsigned flags,
-                                       const char *path, size_t len, char *buf, size_t bufsize,
-                                       size_t *outlen, long *depot) JL_NOTSAFEPOINT;
+JL_DLLEXPORT int jl_depot_tokenize_buf(jl_depot_stack_t *s, long target, const char *path,
+                                       size_t len, char *buf, size_t bufsize, size_t *outlen,
+                                       long *depot) JL_NOTSAFEPOINT;
 JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsigned flags,
                                       const char *tokenized, size_t len, char *buf, size_t bufsize,
                                       size_t *outlen, long *depot) JL_NOTSAFEPOINT;
@@ -95,8 +89,8 @@ JL_DLLEXPORT int jl_depot_resolve_buf(jl_depot_stack_t *s, long containing, unsi
 // will hold the cache (tried first), or -1.  On JL_DEPOT_E_OK *out is the
 // token form; on JL_DEPOT_E_NOT_RELOCATABLE *out is the normalized absolute
 // path (the caller may still record it); on any other error *out is NULL.
-int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, unsigned flags, const char *path,
-                        size_t len, char **out) JL_NOTSAFEPOINT;
+int jl_depot_tokenize_n(jl_depot_stack_t *s, long target, const char *path, size_t len,
+                        char **out) JL_NOTSAFEPOINT;
 
 // The role a token form starts with: JL_DEPOT_E_OK and *role when `p` is
 // `@token` or `@token/...` (or `@token\...`) with a known token;

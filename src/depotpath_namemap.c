@@ -237,10 +237,8 @@ static int nm_lookup(jl_depot_namemap_t *m, int resolve, const char *k, size_t n
     if (resolve)
         err = nm_resolve(m, k, n, &ol);
     else
-        err = jl_depot_tokenize_buf(
-            m->stack, m->depot,
-            (m->flags & JL_DEPOT_NAMEMAP_UPSTREAM) ? JL_DEPOT_TOKENIZE_UPSTREAM : 0, k, n, m->buf,
-            JL_DEPOT_PATH_MAX + 1, &ol, NULL);
+        err = jl_depot_tokenize_buf(m->stack, m->depot, k, n, m->buf, JL_DEPOT_PATH_MAX + 1, &ol,
+                                    NULL);
     int has_value = err == JL_DEPOT_E_OK || err == JL_DEPOT_E_NOT_RELOCATABLE ||
                     err == JL_DEPOT_E_UNRESOLVED_TOKEN;
     if (err == JL_DEPOT_E_NOMEM)

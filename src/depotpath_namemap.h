@@ -18,8 +18,7 @@
 typedef struct jl_depot_namemap_t jl_depot_namemap_t;
 
 // Flags of jl_depot_namemap_new.
-#define JL_DEPOT_NAMEMAP_UPSTREAM 0x1 // tokenize with JL_DEPOT_TOKENIZE_UPSTREAM
-#define JL_DEPOT_NAMEMAP_NOSTAT   0x2 // resolve with JL_DEPOT_RESOLVE_NOSTAT
+#define JL_DEPOT_NAMEMAP_NOSTAT 0x2 // resolve with JL_DEPOT_RESOLVE_NOSTAT
 
 // A map for names of the cache file `cachefile` (its containing depot is the
 // tokenize target and the first depot resolve tries); `cachefile` may be NULL

@@ -249,7 +249,7 @@ static int classify(jl_dimap_t *m, jl_dimap_entry_t *e, size_t index)
 {
     size_t ol = 0;
     long depot = -1;
-    int err = jl_depot_tokenize_buf(m->stack, m->target, 0, e->path, e->len, m->buf,
+    int err = jl_depot_tokenize_buf(m->stack, m->target, e->path, e->len, m->buf,
                                     JL_DEPOT_PATH_MAX + 1, &ol, &depot);
     e->err = err;
     jl_depot_role_t role;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "depotpath_namemap.h"
+#include "jldepot_upstream.h"
 #include "bench/bench-stack.h"
 
 #define NPATHS  300000
@@ -113,7 +114,7 @@ int main(void)
         for (int i = 0; i < NPATHS; i++) {
             size_t tl, rl;
             long depot;
-            jl_depot_tokenize_buf(s, -1, 0, paths[i], lens[i], tok, sizeof(tok), &tl, &depot);
+            jl_depot_tokenize_buf(s, -1, paths[i], lens[i], tok, sizeof(tok), &tl, &depot);
             jl_depot_resolve_buf(s, depot, JL_DEPOT_RESOLVE_NOSTAT, tok, tl, res, sizeof(res), &rl,
                                  NULL);
             sink += rl;
@@ -122,15 +123,17 @@ int main(void)
         if (dt < best_ours)
             best_ours = dt;
     }
-    // --- ours, upstream form ---
+    // --- the tool's upstream form ---
+    jldepot_upstream_t *up = NULL;
+    if (jldepot_upstream_new(s, 0, &up) != JL_DEPOT_E_OK)
+        return 1;
     double best_up = 1e30;
     for (int r = 0; r < NROUNDS; r++) {
         double t0 = now();
         for (int i = 0; i < NPATHS; i++) {
             size_t tl, rl;
             long depot;
-            jl_depot_tokenize_buf(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, paths[i], lens[i], tok,
-                                  sizeof(tok), &tl, &depot);
+            jldepot_upstream_tokenize(up, -1, paths[i], lens[i], tok, sizeof(tok), &tl, &depot);
             jl_depot_resolve_buf(s, depot, JL_DEPOT_RESOLVE_NOSTAT, tok, tl, res, sizeof(res), &rl,
                                  NULL);
             sink += rl;
@@ -157,7 +160,7 @@ int main(void)
     for (int i = 0; i < NPATHS; i += 97) {
         size_t tl, rl;
         long depot;
-        jl_depot_tokenize_buf(s, -1, 0, paths[i], lens[i], tok, sizeof(tok), &tl, &depot);
+        jl_depot_tokenize_buf(s, -1, paths[i], lens[i], tok, sizeof(tok), &tl, &depot);
         jl_depot_resolve_buf(s, depot, JL_DEPOT_RESOLVE_NOSTAT, tok, tl, res, sizeof(res), &rl,
                              NULL);
         mismatches += strcmp(res, paths[i]) != 0;
@@ -170,7 +173,7 @@ int main(void)
     printf("jl_depot tokenize+resolve (role tokens, NOSTAT):      %7.2f M paths/s  %6.1f ns/path  "
            "ratio %.2fx baseline time\n",
            NPATHS / best_ours / 1e6, best_ours / NPATHS * 1e9, best_ours / best_naive);
-    printf("jl_depot tokenize+resolve (UPSTREAM, NOSTAT):         %7.2f M paths/s  %6.1f ns/path  "
+    printf("jldepot upstream form + resolve (tool, NOSTAT):       %7.2f M paths/s  %6.1f ns/path  "
            "ratio %.2fx baseline time\n",
            NPATHS / best_up / 1e6, best_up / NPATHS * 1e9, best_up / best_naive);
     printf("round-trip mismatches in sample: %d\n", mismatches);
@@ -204,7 +207,7 @@ int main(void)
         size_t ol;
         int i = (int)idx[k];
         if (k & 1)
-            jl_depot_tokenize_buf(s, 1, 0, paths[i], lens[i], tok, sizeof(tok), &ol, NULL);
+            jl_depot_tokenize_buf(s, 1, paths[i], lens[i], tok, sizeof(tok), &ol, NULL);
         else
             jl_depot_resolve_buf(s, 1, JL_DEPOT_RESOLVE_NOSTAT, toks[i], strlen(toks[i]), res,
                                  sizeof(res), &ol, NULL);
@@ -221,6 +224,7 @@ int main(void)
     free(paths);
     free(lens);
     free(which);
+    jldepot_upstream_free(up);
     jl_depot_stack_free(s);
     fprintf(stderr, "(sink %zu)\n", sink);
     return 0;

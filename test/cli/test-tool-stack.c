@@ -14,6 +14,7 @@
 #include "depotpath.h"
 #include "jldepot_model.h"
 #include "jldepot_stack.h"
+#include "jldepot_upstream.h"
 
 static void base_cfg(jldepot_config_t *cfg)
 {
@@ -237,7 +238,7 @@ static void test_config_from_env(void **state)
     assert_string_equal(jl_depot_root(s, 3, JL_DEPOT_ROLE_DEPOT), "/e");
     // the platform's default: names fold only on macOS and Windows
     char *folded = NULL;
-    int fold_err = jldepot_tokenize(s, -1, 0, "/E/x", &folded);
+    int fold_err = jldepot_tokenize(s, -1, "/E/x", &folded);
 #if defined(__APPLE__) || defined(_WIN32)
     assert_int_equal(fold_err, JL_DEPOT_E_OK);
 #else
@@ -290,21 +291,23 @@ static void test_role_roots(void **state)
         for (int r = 0; r < JL_DEPOT_NROLES; r++)
             assert_string_equal(jl_depot_root(s, i, (jl_depot_role_t)r), want[i][r]);
     // classic depots: upstream's @depot form applies to them
-    char *out = NULL;
-    assert_int_equal(jldepot_tokenize(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, "/x/y/compiled/a", &out),
+    char buf[256];
+    size_t ol;
+    assert_int_equal(jldepot_tokenize_upstream(s, cfg.casefold, -1, "/x/y/compiled/a", 15, buf,
+                                               sizeof(buf), &ol, NULL),
                      JL_DEPOT_E_OK);
-    assert_string_equal(out, "@depot/compiled/a");
-    free(out);
+    assert_string_equal(buf, "@depot/compiled/a");
     jl_depot_stack_free(s);
     // the XDG user depot is not a classic one
     cfg.layout = "xdg";
     cfg.depot_path = NULL;
     assert_int_equal(jldepot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
-    assert_int_equal(jldepot_tokenize(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM,
-                                      "/home/u/.local/share/julia/packages/a", &out),
-                     JL_DEPOT_E_NOT_RELOCATABLE);
-    free(out);
-    assert_int_equal(jldepot_tokenize(s, -1, 0, "/home/u/.local/share/julia/packages/a", &out),
+    const char *xp = "/home/u/.local/share/julia/packages/a";
+    assert_int_equal(
+        jldepot_tokenize_upstream(s, cfg.casefold, -1, xp, strlen(xp), buf, sizeof(buf), &ol, NULL),
+        JL_DEPOT_E_NOT_RELOCATABLE);
+    char *out = NULL;
+    assert_int_equal(jldepot_tokenize(s, -1, "/home/u/.local/share/julia/packages/a", &out),
                      JL_DEPOT_E_OK);
     assert_string_equal(out, "@depot/packages/a");
     free(out);
@@ -322,7 +325,7 @@ static void test_casefold(void **state)
         jl_depot_stack_t *s = NULL;
         assert_int_equal(jldepot_stack_new(&cfg, &s), JL_DEPOT_E_OK);
         char *out = NULL;
-        int err = jldepot_tokenize(s, -1, 0, "/users/me/.julia/a", &out);
+        int err = jldepot_tokenize(s, -1, "/users/me/.julia/a", &out);
         assert_int_equal(err, fold ? JL_DEPOT_E_OK : JL_DEPOT_E_NOT_RELOCATABLE);
         assert_string_equal(out, fold ? "@depot/a" : "/users/me/.julia/a");
         free(out);

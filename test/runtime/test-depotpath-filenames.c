@@ -195,11 +195,11 @@ static void test_rejections_match_path_model(void **state)
     char *model = NULL;
     const char *out;
     assert_int_equal(jl_depot_filename_save(f, nul, 9, &out),
-                     jl_depot_tokenize_n(s, 0, 0, nul, 9, &model));
+                     jl_depot_tokenize_n(s, 0, nul, 9, &model));
     assert_null(out);
     free(model);
     assert_int_equal(jl_depot_filename_save(f, "@nosuch/x", 9, &out),
-                     jl_depot_tokenize_n(s, 0, 0, "@nosuch/x", 9, &model));
+                     jl_depot_tokenize_n(s, 0, "@nosuch/x", 9, &model));
     assert_int_equal(jl_depot_filename_save(f, "@nosuch/x", 9, &out), JL_DEPOT_E_UNKNOWN_TOKEN);
     free(model);
     jl_depot_filenames_free(f);

@@ -88,13 +88,11 @@ static void test_round_trip_property(void **state)
         char *p = gen_path(&pi);
         char *norm = NULL;
         assert_int_equal(jldepot_normalize(p, &norm), JL_DEPOT_E_OK);
-        unsigned flags = (iter & 1) ? JL_DEPOT_TOKENIZE_UPSTREAM : 0;
         long target = (long)rnd(4) - 1;
         char tok[2048], res[2048], tok2[2048];
         size_t tl, rl, tl2;
         long depot = -2;
-        int err =
-            jl_depot_tokenize_buf(s, target, flags, p, strlen(p), tok, sizeof(tok), &tl, &depot);
+        int err = jl_depot_tokenize_buf(s, target, p, strlen(p), tok, sizeof(tok), &tl, &depot);
         if (err == JL_DEPOT_E_OK) {
             ok++;
             assert_int_equal(tok[0], '@');
@@ -113,7 +111,7 @@ static void test_round_trip_property(void **state)
                 assert_string_equal(res, norm);
             // idempotent: a token form is returned as is
             assert_int_equal(
-                jl_depot_tokenize_buf(s, target, flags, tok, tl, tok2, sizeof(tok2), &tl2, NULL),
+                jl_depot_tokenize_buf(s, target, tok, tl, tok2, sizeof(tok2), &tl2, NULL),
                 JL_DEPOT_E_OK);
             assert_string_equal(tok2, tok);
             // a path under a root never stays absolute
@@ -149,7 +147,7 @@ static void test_non_component_prefix(void **state)
         for (int i = 0; i < k; i++)
             n += (size_t)snprintf(p + n, sizeof(p) - n, "/%s", comps[rnd(3)]);
         char *out = NULL;
-        int err = jldepot_tokenize(s, -1, (unsigned)(iter & 1), p, &out);
+        int err = jldepot_tokenize(s, -1, p, &out);
         if (strncmp(r, D0 "/", strlen(D0) + 1) == 0) {
             // under D0 itself, but not under its @compiled root
             assert_int_equal(err, JL_DEPOT_E_OK);
@@ -203,7 +201,7 @@ static void test_namemap_memoizes(void **state)
         const char *t = NULL;
         assert_int_equal(nm_tokenize(m, paths[i], &t), JL_DEPOT_E_OK);
         char *direct = NULL;
-        assert_int_equal(jldepot_tokenize(s, 1, 0, paths[i], &direct), JL_DEPOT_E_OK);
+        assert_int_equal(jldepot_tokenize(s, 1, paths[i], &direct), JL_DEPOT_E_OK);
         assert_string_equal(t, direct);
         free(direct);
         first[i] = t;
@@ -270,10 +268,10 @@ static void test_namemap_flags(void **state)
     (void)state;
     jl_depot_stack_t *s = props_stack();
     jl_depot_namemap_t *m = NULL;
-    assert_int_equal(jl_depot_namemap_new(s, NULL, JL_DEPOT_NAMEMAP_UPSTREAM, &m), JL_DEPOT_E_OK);
+    assert_int_equal(jl_depot_namemap_new(s, NULL, 0, &m), JL_DEPOT_E_OK);
     const char *t = NULL;
     assert_int_equal(nm_tokenize(m, D0 "/compiled/v1.11/x.ji", &t), JL_DEPOT_E_OK);
-    assert_string_equal(t, "@depot/compiled/v1.11/x.ji");
+    assert_string_equal(t, "@compiled/v1.11/x.ji");
     // with stat: no file exists here, so the first candidate and UNRESOLVED_TOKEN
     assert_int_equal(nm_resolve(m, "@depot/none", &t), JL_DEPOT_E_UNRESOLVED_TOKEN);
     assert_string_equal(t, D0 "/none");

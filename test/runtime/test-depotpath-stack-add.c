@@ -4,9 +4,9 @@
   test-depotpath-stack-add.c: the runtime's depot stack as Base fills it
   (jl_depot_stack_new + jl_depot_stack_add): the role roots normalized, bad
   roots rejected with the stack unchanged, a depot listed twice keeping its
-  first place, case folding, and which depots are classic (every role root
-  its classic sub-directory of the @depot root), which
-  JL_DEPOT_TOKENIZE_UPSTREAM shows: it considers classic depots only.
+  first place, case folding, and role roots anywhere (a depot need not be
+  classic).  Which depots are classic matters only to the tool's upstream
+  form (test/cli/test-tool-upstream.c).
 */
 
 #include "testutil.h"
@@ -32,18 +32,16 @@ static void check_roots(jl_depot_stack_t *s, size_t i, const char *d, const char
 }
 
 // tokenize `path` and check the error code, output and depot.
-static void check_tok(jl_depot_stack_t *s, unsigned flags, const char *path, int want_err,
-                      const char *want, long want_depot)
+static void check_tok(jl_depot_stack_t *s, const char *path, int want_err, const char *want,
+                      long want_depot)
 {
     char buf[1024];
     size_t ol = 0;
     long depot = -1;
-    int err =
-        jl_depot_tokenize_buf(s, -1, flags, path, strlen(path), buf, sizeof(buf), &ol, &depot);
+    int err = jl_depot_tokenize_buf(s, -1, path, strlen(path), buf, sizeof(buf), &ol, &depot);
     if (err != want_err || strcmp(buf, want) != 0 || (err == JL_DEPOT_E_OK && depot != want_depot))
-        fail_msg("tokenize(%s%s): got %s '%s' (depot %ld), want %s '%s' (depot %ld)", path,
-                 flags & JL_DEPOT_TOKENIZE_UPSTREAM ? ", upstream" : "", jldepot_errname(err), buf,
-                 depot, jldepot_errname(want_err), want, want_depot);
+        fail_msg("tokenize(%s): got %s '%s' (depot %ld), want %s '%s' (depot %ld)", path,
+                 jldepot_errname(err), buf, depot, jldepot_errname(want_err), want, want_depot);
 }
 
 static void test_new_is_empty(void **state)
@@ -58,7 +56,7 @@ static void test_new_is_empty(void **state)
         assert_int_equal(jldepot_resolve(s, NULL, 0, "@depot/x", &out),
                          JL_DEPOT_E_EMPTY_DEPOT_PATH);
         assert_null(out);
-        check_tok(s, 0, "/d/x", JL_DEPOT_E_NOT_RELOCATABLE, "/d/x", -1);
+        check_tok(s, "/d/x", JL_DEPOT_E_NOT_RELOCATABLE, "/d/x", -1);
         jl_depot_stack_free(s);
     }
     jl_depot_stack_free(NULL);
@@ -75,7 +73,7 @@ static void test_add_normalizes(void **state)
     check_roots(s, 0, "/d", "/d/artifacts", "/d/compiled", "/d/scratchspaces");
     assert_null(jl_depot_root(s, 0, JL_DEPOT_NROLES));
     assert_null(jl_depot_root(s, 1, JL_DEPOT_ROLE_DEPOT));
-    check_tok(s, 0, "/d/compiled/v1.11/A.ji", JL_DEPOT_E_OK, "@compiled/v1.11/A.ji", 0);
+    check_tok(s, "/d/compiled/v1.11/A.ji", JL_DEPOT_E_OK, "@compiled/v1.11/A.ji", 0);
     char *out = NULL;
     assert_int_equal(jldepot_resolve(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@cache/u/f", &out),
                      JL_DEPOT_E_OK);
@@ -84,8 +82,8 @@ static void test_add_normalizes(void **state)
     // roots in any directories: Base decides where each role lives
     assert_int_equal(add4(s, "/e", "/art", "/var/cache/c/", "/s/./t"), JL_DEPOT_E_OK);
     check_roots(s, 1, "/e", "/art", "/var/cache/c", "/s/t");
-    check_tok(s, 0, "/var/cache/c/v1.11/B.ji", JL_DEPOT_E_OK, "@compiled/v1.11/B.ji", 1);
-    check_tok(s, 0, "/art/h/lib", JL_DEPOT_E_OK, "@artifacts/h/lib", 1);
+    check_tok(s, "/var/cache/c/v1.11/B.ji", JL_DEPOT_E_OK, "@compiled/v1.11/B.ji", 1);
+    check_tok(s, "/art/h/lib", JL_DEPOT_E_OK, "@artifacts/h/lib", 1);
     jl_depot_stack_free(s);
 }
 
@@ -126,7 +124,7 @@ static void test_add_rejects(void **state)
     }
     free(longp);
     check_roots(s, 0, "/d", "/d/artifacts", "/d/compiled", "/d/scratchspaces");
-    check_tok(s, 0, "/e/x", JL_DEPOT_E_NOT_RELOCATABLE, "/e/x", -1);
+    check_tok(s, "/e/x", JL_DEPOT_E_NOT_RELOCATABLE, "/e/x", -1);
     // a root at the longest length is fine
     char *maxp = (char *)malloc(JL_DEPOT_PATH_MAX + 1);
     assert_non_null(maxp);
@@ -139,7 +137,7 @@ static void test_add_rejects(void **state)
     // the depot, rejected before, was not taken as present
     assert_int_equal(jl_test_add_classic(s, "/e"), JL_DEPOT_E_OK);
     assert_int_equal(jl_depot_stack_size(s), 3);
-    check_tok(s, 0, "/e/x", JL_DEPOT_E_OK, "@depot/x", 2);
+    check_tok(s, "/e/x", JL_DEPOT_E_OK, "@depot/x", 2);
     // a depot already present is still checked: bad roots are an error
     assert_int_equal(add4(s, "/d", "rel", "/d/compiled", "/d/scratchspaces"),
                      JL_DEPOT_E_RELATIVE_PATH);
@@ -165,7 +163,7 @@ static void test_add_duplicates(void **state)
     assert_int_equal(jl_depot_stack_size(s), 2);
     check_roots(s, 0, "/a", "/a/artifacts", "/a/compiled", "/a/scratchspaces");
     check_roots(s, 1, "/b", "/b/artifacts", "/b/compiled", "/b/scratchspaces");
-    check_tok(s, 0, "/x/compiled/v1.11/A.ji", JL_DEPOT_E_NOT_RELOCATABLE, "/x/compiled/v1.11/A.ji",
+    check_tok(s, "/x/compiled/v1.11/A.ji", JL_DEPOT_E_NOT_RELOCATABLE, "/x/compiled/v1.11/A.ji",
               -1);
     // only the @depot root names a depot: the same other roots are no duplicate
     assert_int_equal(add4(s, "/c", "/a/artifacts", "/a/compiled", "/a/scratchspaces"),
@@ -200,78 +198,58 @@ static void test_casefold(void **state)
         on |= fold < 0; // the platform's default
 #endif
         if (on)
-            check_tok(s, 0, p, JL_DEPOT_E_OK, "@depot/Packages/Foo/src/Foo.jl", 0);
+            check_tok(s, p, JL_DEPOT_E_OK, "@depot/Packages/Foo/src/Foo.jl", 0);
         else
-            check_tok(s, 0, p, JL_DEPOT_E_NOT_RELOCATABLE, p, -1);
+            check_tok(s, p, JL_DEPOT_E_NOT_RELOCATABLE, p, -1);
         jl_depot_stack_free(s);
     }
 }
 
-// Classic depots, and only they, take part in upstream's @depot form.
-static void test_classic_detection(void **state)
+// Role roots anywhere: each role's root matches its own paths, whether or
+// not the depot is classic.
+static void test_split_depots(void **state)
 {
     (void)state;
-    // spelled otherwise, still classic once normalized
-    jl_depot_stack_t *s = jl_depot_stack_new(0);
-    assert_non_null(s);
-    assert_int_equal(add4(s, "/t/", "/t//artifacts", "/t/./compiled", "/t/x/../scratchspaces"),
-                     JL_DEPOT_E_OK);
-    check_tok(s, JL_DEPOT_TOKENIZE_UPSTREAM, "/t/packages/A/a.jl", JL_DEPOT_E_OK,
-              "@depot/packages/A/a.jl", 0);
-    check_tok(s, JL_DEPOT_TOKENIZE_UPSTREAM, "/t/compiled/v1.11/A.ji", JL_DEPOT_E_OK,
-              "@depot/compiled/v1.11/A.ji", 0);
-    jl_depot_stack_free(s);
-    // any one role root elsewhere: not classic
+    // any one role root elsewhere
     const char *moved[JL_DEPOT_NROLES] = {NULL, "/t/artifacts2", "/t/compiled/x",
                                           "/c/scratchspaces"};
+    const char *want[JL_DEPOT_NROLES] = {NULL, "@artifacts/h", "@compiled/h", "@cache/h"};
     for (int r = 1; r < JL_DEPOT_NROLES; r++) {
         const char *roots[JL_DEPOT_NROLES] = {"/t", "/t/artifacts", "/t/compiled",
                                               "/t/scratchspaces"};
         roots[r] = moved[r];
-        s = jl_depot_stack_new(0);
+        jl_depot_stack_t *s = jl_depot_stack_new(0);
         assert_non_null(s);
         assert_int_equal(jl_depot_stack_add(s, roots), JL_DEPOT_E_OK);
-        check_tok(s, JL_DEPOT_TOKENIZE_UPSTREAM, "/t/packages/A/a.jl", JL_DEPOT_E_NOT_RELOCATABLE,
-                  "/t/packages/A/a.jl", -1);
-        check_tok(s, 0, "/t/packages/A/a.jl", JL_DEPOT_E_OK, "@depot/packages/A/a.jl", 0);
+        check_tok(s, "/t/packages/A/a.jl", JL_DEPOT_E_OK, "@depot/packages/A/a.jl", 0);
+        char *p = jl_test_fmt("%s/h", moved[r]);
+        check_tok(s, p, JL_DEPOT_E_OK, want[r], 0);
+        free(p);
         jl_depot_stack_free(s);
     }
-    // the roles swapped: not classic either
-    s = jl_depot_stack_new(0);
+    // the roles swapped
+    jl_depot_stack_t *s = jl_depot_stack_new(0);
     assert_non_null(s);
     assert_int_equal(add4(s, "/t", "/t/compiled", "/t/artifacts", "/t/scratchspaces"),
                      JL_DEPOT_E_OK);
-    check_tok(s, JL_DEPOT_TOKENIZE_UPSTREAM, "/t/a", JL_DEPOT_E_NOT_RELOCATABLE, "/t/a", -1);
+    check_tok(s, "/t/a", JL_DEPOT_E_OK, "@depot/a", 0);
+    check_tok(s, "/t/compiled/x", JL_DEPOT_E_OK, "@artifacts/x", 0);
     jl_depot_stack_free(s);
-    // the XDG split depot is not classic; a classic depot nested in it is,
-    // and upstream's first match in DEPOT_PATH order skips the split one
+    // the XDG split depot, and a classic depot nested in it
     s = jl_depot_stack_new(0);
     assert_non_null(s);
     assert_int_equal(add4(s, "/h/.local/share/julia", "/h/.local/share/julia/artifacts",
                           "/h/.cache/julia/compiled", "/h/.cache/julia/scratchspaces"),
                      JL_DEPOT_E_OK);
     assert_int_equal(jl_test_add_classic(s, "/h/.local/share/julia/inner"), JL_DEPOT_E_OK);
-    const char *p = "/h/.local/share/julia/inner/packages/A/a.jl";
-    check_tok(s, JL_DEPOT_TOKENIZE_UPSTREAM, p, JL_DEPOT_E_OK, "@depot/packages/A/a.jl", 1);
-    check_tok(s, JL_DEPOT_TOKENIZE_UPSTREAM, "/h/.local/share/julia/packages/A/a.jl",
-              JL_DEPOT_E_NOT_RELOCATABLE, "/h/.local/share/julia/packages/A/a.jl", -1);
-    check_tok(s, 0, "/h/.local/share/julia/packages/A/a.jl", JL_DEPOT_E_OK,
-              "@depot/packages/A/a.jl", 0);
-    check_tok(s, 0, "/h/.cache/julia/compiled/v1.11/A.ji", JL_DEPOT_E_OK, "@compiled/v1.11/A.ji",
+    check_tok(s, "/h/.local/share/julia/inner/packages/A/a.jl", JL_DEPOT_E_OK,
+              "@depot/packages/A/a.jl", 1);
+    check_tok(s, "/h/.local/share/julia/packages/A/a.jl", JL_DEPOT_E_OK, "@depot/packages/A/a.jl",
               0);
-    jl_depot_stack_free(s);
-    // the root directory as a depot is classic too
-    s = jl_depot_stack_new(0);
-    assert_non_null(s);
-    assert_int_equal(jl_test_add_classic(s, "/"), JL_DEPOT_E_OK);
-    check_tok(s, JL_DEPOT_TOKENIZE_UPSTREAM, "/a/b", JL_DEPOT_E_OK, "@depot/a/b", 0);
-    jl_depot_stack_free(s);
-    // the same two depots, both classic: the outer one matches first
-    s = jl_test_classic_stack("/h/.local/share/julia:/h/.local/share/julia/inner", 0);
-    check_tok(s, JL_DEPOT_TOKENIZE_UPSTREAM, p, JL_DEPOT_E_OK, "@depot/inner/packages/A/a.jl", 0);
+    check_tok(s, "/h/.cache/julia/compiled/v1.11/A.ji", JL_DEPOT_E_OK, "@compiled/v1.11/A.ji", 0);
     jl_depot_stack_free(s);
 }
 
 JL_TEST_MAIN(cmocka_unit_test(test_new_is_empty), cmocka_unit_test(test_add_normalizes),
              cmocka_unit_test(test_add_rejects), cmocka_unit_test(test_add_duplicates),
-             cmocka_unit_test(test_casefold), cmocka_unit_test(test_classic_detection))
+             cmocka_unit_test(test_casefold), cmocka_unit_test(test_split_depots))

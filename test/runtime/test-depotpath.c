@@ -27,11 +27,11 @@ static jl_depot_stack_t *mkstack(const char *dp)
 }
 
 // tokenize `path` and check the error code and output (NULL: no output).
-static void check_tok(jl_depot_stack_t *s, long target, unsigned flags, const char *path,
-                      int want_err, const char *want)
+static void check_tok(jl_depot_stack_t *s, long target, const char *path, int want_err,
+                      const char *want)
 {
     char *out = NULL;
-    int err = jldepot_tokenize(s, target, flags, path, &out);
+    int err = jldepot_tokenize(s, target, path, &out);
     if (err != want_err || (want == NULL) != (out == NULL) || (want && strcmp(want, out) != 0))
         fail_msg("tokenize(%s): got %s '%s', want %s '%s'", path, jldepot_errname(err),
                  out ? out : "(null)", jldepot_errname(want_err), want ? want : "(null)");
@@ -114,15 +114,16 @@ static void test_upstream_tags(void **state)
 {
     (void)state;
     // #55340: the sibling julia-rc2 of the depot julia is not tokenized.
+    // (The `@depot`-only form upstream writes is the tool's:
+    // test/cli/test-tool-upstream.c.)
     jl_depot_stack_t *s = mkstack("/tmp/x/julia");
-    check_tok(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, "/tmp/x/julia-rc2/share/a.jl",
-              JL_DEPOT_E_NOT_RELOCATABLE, "/tmp/x/julia-rc2/share/a.jl");
-    check_tok(s, -1, 0, "/tmp/x/julia-rc2", JL_DEPOT_E_NOT_RELOCATABLE, "/tmp/x/julia-rc2");
-    check_tok(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, "/tmp/x/julia", JL_DEPOT_E_OK, "@depot");
-    check_tok(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, "/tmp/x/julia/", JL_DEPOT_E_OK, "@depot/");
+    check_tok(s, -1, "/tmp/x/julia-rc2/share/a.jl", JL_DEPOT_E_NOT_RELOCATABLE,
+              "/tmp/x/julia-rc2/share/a.jl");
+    check_tok(s, -1, "/tmp/x/julia-rc2", JL_DEPOT_E_NOT_RELOCATABLE, "/tmp/x/julia-rc2");
+    check_tok(s, -1, "/tmp/x/julia", JL_DEPOT_E_OK, "@depot");
+    check_tok(s, -1, "/tmp/x/julia/", JL_DEPOT_E_OK, "@depot");
     // only the leading occurrence is replaced
-    check_tok(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, "/tmp/x/julia/a/tmp/x/julia", JL_DEPOT_E_OK,
-              "@depot/a/tmp/x/julia");
+    check_tok(s, -1, "/tmp/x/julia/a/tmp/x/julia", JL_DEPOT_E_OK, "@depot/a/tmp/x/julia");
     jl_depot_stack_free(s);
 
     // #51892: depot entries with and without trailing separator give the same token.
@@ -130,18 +131,16 @@ static void test_upstream_tags(void **state)
     jl_depot_stack_t *b = mkstack("/tmp/x/julia/");
     jl_depot_stack_t *c = mkstack("/tmp/x/julia//");
     const char *p = "/tmp/x/julia/packages/Foo/abcde/src/Foo.jl";
-    check_tok(a, -1, JL_DEPOT_TOKENIZE_UPSTREAM, p, JL_DEPOT_E_OK,
-              "@depot/packages/Foo/abcde/src/Foo.jl");
-    check_tok(b, -1, JL_DEPOT_TOKENIZE_UPSTREAM, p, JL_DEPOT_E_OK,
-              "@depot/packages/Foo/abcde/src/Foo.jl");
-    check_tok(c, -1, 0, p, JL_DEPOT_E_OK, "@depot/packages/Foo/abcde/src/Foo.jl");
+    check_tok(a, -1, p, JL_DEPOT_E_OK, "@depot/packages/Foo/abcde/src/Foo.jl");
+    check_tok(b, -1, p, JL_DEPOT_E_OK, "@depot/packages/Foo/abcde/src/Foo.jl");
+    check_tok(c, -1, p, JL_DEPOT_E_OK, "@depot/packages/Foo/abcde/src/Foo.jl");
     jl_depot_stack_free(a);
     jl_depot_stack_free(b);
     jl_depot_stack_free(c);
 
     // a depot removed from DEPOT_PATH gives no token
     s = mkstack("/tmp/other");
-    check_tok(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, p, JL_DEPOT_E_NOT_RELOCATABLE, p);
+    check_tok(s, -1, p, JL_DEPOT_E_NOT_RELOCATABLE, p);
     jl_depot_stack_free(s);
 
     // restore_depot_path
@@ -154,7 +153,7 @@ static void test_upstream_tags(void **state)
     check_res(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@depot/foo\nbar/baz", JL_DEPOT_E_OK,
               "/tmp/x/julia/foo\nbar/baz");
     // a newline inside a component survives tokenize too
-    check_tok(s, -1, 0, "/tmp/x/julia/foo\nbar/baz", JL_DEPOT_E_OK, "@depot/foo\nbar/baz");
+    check_tok(s, -1, "/tmp/x/julia/foo\nbar/baz", JL_DEPOT_E_OK, "@depot/foo\nbar/baz");
     // #55340 on read: `@depot-1.11/...` is not a token
     check_res(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@depot-1.11/x", JL_DEPOT_E_RELATIVE_PATH, NULL);
     jl_depot_stack_free(s);
@@ -166,28 +165,26 @@ static void test_roles_and_roots(void **state)
 {
     (void)state;
     jl_depot_stack_t *s = mkstack("/d1:/d2");
-    check_tok(s, -1, 0, "/d1/packages/A/x/src/A.jl", JL_DEPOT_E_OK, "@depot/packages/A/x/src/A.jl");
-    check_tok(s, -1, 0, "/d2/artifacts/0123abc/lib/l.so", JL_DEPOT_E_OK,
+    check_tok(s, -1, "/d1/packages/A/x/src/A.jl", JL_DEPOT_E_OK, "@depot/packages/A/x/src/A.jl");
+    check_tok(s, -1, "/d2/artifacts/0123abc/lib/l.so", JL_DEPOT_E_OK,
               "@artifacts/0123abc/lib/l.so");
-    check_tok(s, -1, 0, "/d1/compiled/v1.11/A/x.ji", JL_DEPOT_E_OK, "@compiled/v1.11/A/x.ji");
-    check_tok(s, -1, 0, "/d1/scratchspaces/uuid/f", JL_DEPOT_E_OK, "@cache/uuid/f");
-    check_tok(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, "/d1/compiled/v1.11/A/x.ji", JL_DEPOT_E_OK,
-              "@depot/compiled/v1.11/A/x.ji");
+    check_tok(s, -1, "/d1/compiled/v1.11/A/x.ji", JL_DEPOT_E_OK, "@compiled/v1.11/A/x.ji");
+    check_tok(s, -1, "/d1/scratchspaces/uuid/f", JL_DEPOT_E_OK, "@cache/uuid/f");
     // a path equal to a root gives the bare token
-    check_tok(s, -1, 0, "/d2", JL_DEPOT_E_OK, "@depot");
-    check_tok(s, -1, 0, "/d2/compiled", JL_DEPOT_E_OK, "@compiled");
-    check_tok(s, -1, 0, "/d2/compiled/", JL_DEPOT_E_OK, "@compiled");
+    check_tok(s, -1, "/d2", JL_DEPOT_E_OK, "@depot");
+    check_tok(s, -1, "/d2/compiled", JL_DEPOT_E_OK, "@compiled");
+    check_tok(s, -1, "/d2/compiled/", JL_DEPOT_E_OK, "@compiled");
     // no token for a non-component prefix
-    check_tok(s, -1, 0, "/d2x/a", JL_DEPOT_E_NOT_RELOCATABLE, "/d2x/a");
-    check_tok(s, -1, 0, "/d1/compiledx/a", JL_DEPOT_E_OK, "@depot/compiledx/a");
+    check_tok(s, -1, "/d2x/a", JL_DEPOT_E_NOT_RELOCATABLE, "/d2x/a");
+    check_tok(s, -1, "/d1/compiledx/a", JL_DEPOT_E_OK, "@depot/compiledx/a");
     // normalization first
-    check_tok(s, -1, 0, "/d1/./packages//A/../B/", JL_DEPOT_E_OK, "@depot/packages/B");
-    check_tok(s, -1, 0, "/x/../d1/a", JL_DEPOT_E_OK, "@depot/a");
+    check_tok(s, -1, "/d1/./packages//A/../B/", JL_DEPOT_E_OK, "@depot/packages/B");
+    check_tok(s, -1, "/x/../d1/a", JL_DEPOT_E_OK, "@depot/a");
     // the depot index
     long depot = -7;
     char buf[256];
     size_t ol;
-    assert_int_equal(jl_depot_tokenize_buf(s, -1, 0, "/d2/a", 5, buf, sizeof(buf), &ol, &depot),
+    assert_int_equal(jl_depot_tokenize_buf(s, -1, "/d2/a", 5, buf, sizeof(buf), &ol, &depot),
                      JL_DEPOT_E_OK);
     assert_int_equal(depot, 1);
     assert_int_equal(ol, strlen("@depot/a"));
@@ -199,9 +196,9 @@ static void test_roles_and_roots(void **state)
 
     // a depot at the file-system root
     s = mkstack("/");
-    check_tok(s, -1, 0, "/", JL_DEPOT_E_OK, "@depot");
-    check_tok(s, -1, 0, "/a/b", JL_DEPOT_E_OK, "@depot/a/b");
-    check_tok(s, -1, 0, "/compiled/x", JL_DEPOT_E_OK, "@compiled/x");
+    check_tok(s, -1, "/", JL_DEPOT_E_OK, "@depot");
+    check_tok(s, -1, "/a/b", JL_DEPOT_E_OK, "@depot/a/b");
+    check_tok(s, -1, "/compiled/x", JL_DEPOT_E_OK, "@compiled/x");
     check_res(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@depot/a/b", JL_DEPOT_E_OK, "/a/b");
     check_res(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@depot", JL_DEPOT_E_OK, "/");
     jl_depot_stack_free(s);
@@ -219,24 +216,20 @@ static void test_nested_and_ties(void **state)
         char buf[256];
         size_t ol;
         const char *p = "/t/outer/inner/packages/X/s/src/X.jl";
-        assert_int_equal(
-            jl_depot_tokenize_buf(s, -1, 0, p, strlen(p), buf, sizeof(buf), &ol, &depot),
-            JL_DEPOT_E_OK);
+        assert_int_equal(jl_depot_tokenize_buf(s, -1, p, strlen(p), buf, sizeof(buf), &ol, &depot),
+                         JL_DEPOT_E_OK);
         assert_string_equal(buf, "@depot/packages/X/s/src/X.jl");
         assert_int_equal(depot, inner);
-        check_tok(s, -1, 0, "/t/outer/packages/Y/a.jl", JL_DEPOT_E_OK, "@depot/packages/Y/a.jl");
-        // upstream mode: replace_depot_path's first match in DEPOT_PATH order
-        check_tok(s, -1, JL_DEPOT_TOKENIZE_UPSTREAM, p, JL_DEPOT_E_OK,
-                  k == 0 ? "@depot/inner/packages/X/s/src/X.jl" : "@depot/packages/X/s/src/X.jl");
+        check_tok(s, -1, "/t/outer/packages/Y/a.jl", JL_DEPOT_E_OK, "@depot/packages/Y/a.jl");
         jl_depot_stack_free(s);
     }
     // a tie (A's @compiled root is B's @depot root): the target wins, else DEPOT_PATH order
     jl_depot_stack_t *s = mkstack("/t/a:/t/a/compiled");
-    check_tok(s, -1, 0, "/t/a/compiled/v1.11/X.ji", JL_DEPOT_E_OK, "@compiled/v1.11/X.ji");
-    check_tok(s, 0, 0, "/t/a/compiled/v1.11/X.ji", JL_DEPOT_E_OK, "@compiled/v1.11/X.ji");
-    check_tok(s, 1, 0, "/t/a/compiled/v1.11/X.ji", JL_DEPOT_E_OK, "@depot/v1.11/X.ji");
+    check_tok(s, -1, "/t/a/compiled/v1.11/X.ji", JL_DEPOT_E_OK, "@compiled/v1.11/X.ji");
+    check_tok(s, 0, "/t/a/compiled/v1.11/X.ji", JL_DEPOT_E_OK, "@compiled/v1.11/X.ji");
+    check_tok(s, 1, "/t/a/compiled/v1.11/X.ji", JL_DEPOT_E_OK, "@depot/v1.11/X.ji");
     // an out-of-range target is ignored
-    check_tok(s, 9, 0, "/t/a/compiled/v1.11/X.ji", JL_DEPOT_E_OK, "@compiled/v1.11/X.ji");
+    check_tok(s, 9, "/t/a/compiled/v1.11/X.ji", JL_DEPOT_E_OK, "@compiled/v1.11/X.ji");
     jl_depot_stack_free(s);
 }
 
@@ -246,15 +239,14 @@ static void test_idempotent_token_input(void **state)
 {
     (void)state;
     jl_depot_stack_t *s = mkstack("/d1:/d2");
-    check_tok(s, -1, 0, "@depot/packages/A/src/A.jl", JL_DEPOT_E_OK, "@depot/packages/A/src/A.jl");
-    check_tok(s, -1, 0, "@compiled//v1.11/./A", JL_DEPOT_E_OK, "@compiled/v1.11/A");
-    check_tok(s, -1, 0, "@cache", JL_DEPOT_E_OK, "@cache");
-    check_tok(s, -1, 0, "@depot\\packages\\A", JL_DEPOT_E_OK, "@depot/packages/A");
-    check_tok(s, -1, 0, "@depot/../x", JL_DEPOT_E_TOKEN_ESCAPE, NULL);
-    check_tok(s, -1, 0, "@nope/x", JL_DEPOT_E_UNKNOWN_TOKEN, NULL);
-    // upstream mode turns role tokens into @depot forms through the target depot
-    check_tok(s, 1, JL_DEPOT_TOKENIZE_UPSTREAM, "@compiled/v1.11/A.ji", JL_DEPOT_E_OK,
-              "@depot/compiled/v1.11/A.ji");
+    check_tok(s, -1, "@depot/packages/A/src/A.jl", JL_DEPOT_E_OK, "@depot/packages/A/src/A.jl");
+    check_tok(s, -1, "@compiled//v1.11/./A", JL_DEPOT_E_OK, "@compiled/v1.11/A");
+    check_tok(s, -1, "@cache", JL_DEPOT_E_OK, "@cache");
+    check_tok(s, -1, "@depot\\packages\\A", JL_DEPOT_E_OK, "@depot/packages/A");
+    check_tok(s, -1, "@depot/../x", JL_DEPOT_E_TOKEN_ESCAPE, NULL);
+    check_tok(s, -1, "@nope/x", JL_DEPOT_E_UNKNOWN_TOKEN, NULL);
+    // whatever the target
+    check_tok(s, 1, "@compiled/v1.11/A.ji", JL_DEPOT_E_OK, "@compiled/v1.11/A.ji");
     jl_depot_stack_free(s);
 }
 
@@ -271,14 +263,14 @@ static void test_windows_input(void **state)
     check_res(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@depot\\..\\x", JL_DEPOT_E_TOKEN_ESCAPE, NULL);
     // after `@depot/` a backslash is a file-name byte (POSIX), both ways
     check_res(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@depot/a\\b", JL_DEPOT_E_OK, "/d/a\\b");
-    check_tok(s, -1, 0, "/d/a\\b/..", JL_DEPOT_E_OK, "@depot");
-    check_tok(s, -1, 0, "/d/a\\..\\c", JL_DEPOT_E_OK, "@depot/a\\..\\c");
-    check_tok(s, -1, 0, "@depot/a\\..\\c", JL_DEPOT_E_OK, "@depot/a\\..\\c");
-    check_tok(s, -1, 0, "@depot\\a\\..\\c", JL_DEPOT_E_OK, "@depot/c");
+    check_tok(s, -1, "/d/a\\b/..", JL_DEPOT_E_OK, "@depot");
+    check_tok(s, -1, "/d/a\\..\\c", JL_DEPOT_E_OK, "@depot/a\\..\\c");
+    check_tok(s, -1, "@depot/a\\..\\c", JL_DEPOT_E_OK, "@depot/a\\..\\c");
+    check_tok(s, -1, "@depot\\a\\..\\c", JL_DEPOT_E_OK, "@depot/c");
     // a drive-letter path is never under a POSIX root
-    check_tok(s, -1, 0, "C:\\Users\\u\\.julia\\packages\\X\\a.jl", JL_DEPOT_E_NOT_RELOCATABLE,
+    check_tok(s, -1, "C:\\Users\\u\\.julia\\packages\\X\\a.jl", JL_DEPOT_E_NOT_RELOCATABLE,
               "C:\\Users\\u\\.julia\\packages\\X\\a.jl");
-    check_tok(s, -1, 0, "d:/x/y", JL_DEPOT_E_NOT_RELOCATABLE, "d:/x/y");
+    check_tok(s, -1, "d:/x/y", JL_DEPOT_E_NOT_RELOCATABLE, "d:/x/y");
     check_res(s, NULL, 0, "C:\\Users\\u\\a.jl", JL_DEPOT_E_OK, "C:\\Users\\u\\a.jl");
     check_res(s, NULL, 0, "C:/x", JL_DEPOT_E_OK, "C:/x");
     size_t d;
@@ -297,24 +289,24 @@ static void test_nfc_nfd(void **state)
     (void)state;
     jl_depot_stack_t *s = mkstack("/t/" CAFE_NFC "/depot");
     // the remainder keeps the input's own bytes
-    check_tok(s, -1, 0, "/t/" CAFE_NFD "/depot/packages/" CAFE_NFD "/a.jl", JL_DEPOT_E_OK,
+    check_tok(s, -1, "/t/" CAFE_NFD "/depot/packages/" CAFE_NFD "/a.jl", JL_DEPOT_E_OK,
               "@depot/packages/" CAFE_NFD "/a.jl");
-    check_tok(s, -1, 0, "/t/" CAFE_NFC "/depot/packages/x", JL_DEPOT_E_OK, "@depot/packages/x");
-    check_tok(s, -1, 0, "/t/" CAFE_NFD "/depot", JL_DEPOT_E_OK, "@depot");
-    check_tok(s, -1, 0, "/t/" CAFE_NFD "/depotx", JL_DEPOT_E_NOT_RELOCATABLE,
+    check_tok(s, -1, "/t/" CAFE_NFC "/depot/packages/x", JL_DEPOT_E_OK, "@depot/packages/x");
+    check_tok(s, -1, "/t/" CAFE_NFD "/depot", JL_DEPOT_E_OK, "@depot");
+    check_tok(s, -1, "/t/" CAFE_NFD "/depotx", JL_DEPOT_E_NOT_RELOCATABLE,
               "/t/" CAFE_NFD "/depotx");
     // invalid UTF-8 compares bytewise
-    check_tok(s, -1, 0, "/t/caf\xe9/depot/a", JL_DEPOT_E_NOT_RELOCATABLE, "/t/caf\xe9/depot/a");
+    check_tok(s, -1, "/t/caf\xe9/depot/a", JL_DEPOT_E_NOT_RELOCATABLE, "/t/caf\xe9/depot/a");
     jl_depot_stack_free(s);
 
     s = mkstack("/t/" CAFE_NFD "/depot");
-    check_tok(s, -1, 0, "/t/" CAFE_NFC "/depot/compiled/v1.11/A.ji", JL_DEPOT_E_OK,
+    check_tok(s, -1, "/t/" CAFE_NFC "/depot/compiled/v1.11/A.ji", JL_DEPOT_E_OK,
               "@compiled/v1.11/A.ji");
     jl_depot_stack_free(s);
 
     s = mkstack("/t/caf\xe9/depot"); // a root that is not valid UTF-8 matches bytewise
-    check_tok(s, -1, 0, "/t/caf\xe9/depot/a", JL_DEPOT_E_OK, "@depot/a");
-    check_tok(s, -1, 0, "/t/" CAFE_NFC "/depot/a", JL_DEPOT_E_NOT_RELOCATABLE,
+    check_tok(s, -1, "/t/caf\xe9/depot/a", JL_DEPOT_E_OK, "@depot/a");
+    check_tok(s, -1, "/t/" CAFE_NFC "/depot/a", JL_DEPOT_E_NOT_RELOCATABLE,
               "/t/" CAFE_NFC "/depot/a");
     jl_depot_stack_free(s);
 }
@@ -325,14 +317,14 @@ static void test_casefold(void **state)
     jl_depot_stack_t *on = mkstack_fold("/Users/Me/.Julia", 1);
     jl_depot_stack_t *off = mkstack_fold("/Users/Me/.Julia", 0);
     const char *p = "/users/me/.julia/Packages/Foo/src/Foo.jl";
-    check_tok(on, -1, 0, p, JL_DEPOT_E_OK, "@depot/Packages/Foo/src/Foo.jl");
-    check_tok(off, -1, 0, p, JL_DEPOT_E_NOT_RELOCATABLE, p);
+    check_tok(on, -1, p, JL_DEPOT_E_OK, "@depot/Packages/Foo/src/Foo.jl");
+    check_tok(off, -1, p, JL_DEPOT_E_NOT_RELOCATABLE, p);
     // the role roots fold too
-    check_tok(on, -1, 0, "/USERS/ME/.JULIA/COMPILED/v1.11/x.ji", JL_DEPOT_E_OK,
+    check_tok(on, -1, "/USERS/ME/.JULIA/COMPILED/v1.11/x.ji", JL_DEPOT_E_OK,
               "@compiled/v1.11/x.ji");
     // folding and NFC together
     jl_depot_stack_t *u = mkstack_fold("/t/CAF\xc3\x89", 1); // "CAFÉ"
-    check_tok(u, -1, 0, "/t/" CAFE_NFD "/x", JL_DEPOT_E_OK, "@depot/x");
+    check_tok(u, -1, "/t/" CAFE_NFD "/x", JL_DEPOT_E_OK, "@depot/x");
     size_t d;
     assert_int_equal(jl_depot_containing(on, "/users/ME/.julia/compiled/v1.11/A/x.ji", &d),
                      JL_DEPOT_E_OK);
@@ -359,10 +351,10 @@ static void test_symlinked_depot(void **state)
 
     // DEPOT_PATH names the link; the path is given through the real directory
     jl_depot_stack_t *s = mkstack(link);
-    check_tok(s, -1, 0, file, JL_DEPOT_E_OK, "@depot/packages/X/abc/src/X.jl");
+    check_tok(s, -1, file, JL_DEPOT_E_OK, "@depot/packages/X/abc/src/X.jl");
     // a file that does not exist yet, under an existing directory
     char *newf = jl_test_fmt("%s/packages/X/abc/src/new.jl", real);
-    check_tok(s, -1, 0, newf, JL_DEPOT_E_OK, "@depot/packages/X/abc/src/new.jl");
+    check_tok(s, -1, newf, JL_DEPOT_E_OK, "@depot/packages/X/abc/src/new.jl");
     size_t d = 9;
     assert_int_equal(jl_depot_containing(s, cache, &d), JL_DEPOT_E_OK);
     assert_int_equal(d, 0);
@@ -373,7 +365,7 @@ static void test_symlinked_depot(void **state)
     // DEPOT_PATH names the real directory; the path is given through the link
     s = mkstack(real);
     char *vialink = jl_test_fmt("%s/packages/X/abc/src/X.jl", link);
-    check_tok(s, -1, 0, vialink, JL_DEPOT_E_OK, "@depot/packages/X/abc/src/X.jl");
+    check_tok(s, -1, vialink, JL_DEPOT_E_OK, "@depot/packages/X/abc/src/X.jl");
     char *cachelink = jl_test_fmt("%s/compiled/v1.11/X/abc.ji", link);
     assert_int_equal(jl_depot_containing(s, cachelink, &d), JL_DEPOT_E_OK);
     jl_depot_stack_free(s);
@@ -405,11 +397,11 @@ static void test_symlinked_package_dir(void **state)
     jl_depot_stack_t *s = mkstack(depot);
     // through the depot: tokenized as given, no realpath involved
     char *p = jl_test_fmt("%s/src/X.jl", pkglink);
-    check_tok(s, -1, 0, p, JL_DEPOT_E_OK, "@depot/packages/X/src/X.jl");
+    check_tok(s, -1, p, JL_DEPOT_E_OK, "@depot/packages/X/src/X.jl");
     // resolves to the path through the link, which exists
     check_res(s, NULL, 0, "@depot/packages/X/src/X.jl", JL_DEPOT_E_OK, p);
     // the link's target itself lies outside the depot
-    check_tok(s, -1, 0, f, JL_DEPOT_E_NOT_RELOCATABLE, f);
+    check_tok(s, -1, f, JL_DEPOT_E_NOT_RELOCATABLE, f);
     jl_depot_stack_free(s);
     free(p);
     free(pkglink);
@@ -621,10 +613,10 @@ static void test_xdg_classic_round_trip(void **state)
         touch(xp);
         touch(cp);
         // XDG -> classic
-        check_tok(x, 0, 0, xp, JL_DEPOT_E_OK, files[i].token);
+        check_tok(x, 0, xp, JL_DEPOT_E_OK, files[i].token);
         check_res(c, NULL, 0, files[i].token, JL_DEPOT_E_OK, cp);
         // classic -> XDG
-        check_tok(c, 0, 0, cp, JL_DEPOT_E_OK, files[i].token);
+        check_tok(c, 0, cp, JL_DEPOT_E_OK, files[i].token);
         check_res(x, NULL, 0, files[i].token, JL_DEPOT_E_OK, xp);
         free(xp);
         free(cp);
@@ -634,10 +626,6 @@ static void test_xdg_classic_round_trip(void **state)
     size_t d = 7;
     assert_int_equal(jl_depot_containing(x, cache, &d), JL_DEPOT_E_OK);
     assert_int_equal(d, 0);
-    // upstream mode ignores the XDG depot
-    char *xp = jl_test_fmt("%s/.local/share/julia/packages/X/s/src/X.jl", tmp);
-    check_tok(x, 0, JL_DEPOT_TOKENIZE_UPSTREAM, xp, JL_DEPOT_E_NOT_RELOCATABLE, xp);
-    free(xp);
     free(cache);
     jl_depot_stack_free(x);
     jl_depot_stack_free(c);
@@ -665,7 +653,7 @@ static void test_scanner_offsets(void **state)
             assert_int_equal(jldepot_normalize(p, &norm), JL_DEPOT_E_OK);
             snprintf(want_norm, sizeof(want_norm), "%s", norm);
             char *tok = NULL;
-            int err = jldepot_tokenize(s, -1, 0, p, &tok);
+            int err = jldepot_tokenize(s, -1, p, &tok);
             char *res = NULL;
             if (err == JL_DEPOT_E_OK) {
                 assert_int_equal(jldepot_resolve(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, tok, &res),
@@ -694,7 +682,7 @@ static void test_scanner_offsets(void **state)
             size_t at = 3 + pad < strlen(p) ? 3 + pad : strlen(p) - 1;
             withnul[at] = '\0';
             char *o2 = NULL;
-            assert_int_equal(jl_depot_tokenize_n(s, -1, 0, withnul, strlen(p), &o2),
+            assert_int_equal(jl_depot_tokenize_n(s, -1, withnul, strlen(p), &o2),
                              JL_DEPOT_E_NUL_BYTE);
             char tn[160];
             size_t tnl = (size_t)snprintf(tn, sizeof(tn), "@depot%s", p + 2);
@@ -717,17 +705,17 @@ static void test_rejections(void **state)
     jl_depot_stack_t *s = mkstack("/d");
     char *out = (char *)1;
     // EMPTY_PATH
-    assert_int_equal(jldepot_tokenize(s, -1, 0, "", &out), JL_DEPOT_E_EMPTY_PATH);
+    assert_int_equal(jldepot_tokenize(s, -1, "", &out), JL_DEPOT_E_EMPTY_PATH);
     assert_null(out);
     assert_int_equal(jldepot_resolve(s, NULL, 0, "", &out), JL_DEPOT_E_EMPTY_PATH);
-    assert_int_equal(jldepot_tokenize(s, -1, 0, NULL, &out), JL_DEPOT_E_EMPTY_PATH);
+    assert_int_equal(jldepot_tokenize(s, -1, NULL, &out), JL_DEPOT_E_EMPTY_PATH);
     // NUL_BYTE
-    assert_int_equal(jl_depot_tokenize_n(s, -1, 0, "/d/a\0b", 6, &out), JL_DEPOT_E_NUL_BYTE);
+    assert_int_equal(jl_depot_tokenize_n(s, -1, "/d/a\0b", 6, &out), JL_DEPOT_E_NUL_BYTE);
     assert_null(out);
     assert_int_equal(jldepot_resolve_n(s, NULL, 0, "@depot/a\0b", 10, &out), JL_DEPOT_E_NUL_BYTE);
     assert_null(out);
     // RELATIVE_PATH
-    check_tok(s, -1, 0, "packages/X", JL_DEPOT_E_RELATIVE_PATH, NULL);
+    check_tok(s, -1, "packages/X", JL_DEPOT_E_RELATIVE_PATH, NULL);
     check_res(s, NULL, 0, "packages/X", JL_DEPOT_E_RELATIVE_PATH, NULL);
     check_res(s, NULL, 0, "@depotX/y", JL_DEPOT_E_UNKNOWN_TOKEN, NULL);
     // PATH_TOO_LONG
@@ -736,20 +724,20 @@ static void test_rejections(void **state)
     memset(longp, 'a', big);
     longp[0] = '/';
     longp[big] = '\0';
-    check_tok(s, -1, 0, longp, JL_DEPOT_E_PATH_TOO_LONG, NULL);
+    check_tok(s, -1, longp, JL_DEPOT_E_PATH_TOO_LONG, NULL);
     check_res(s, NULL, 0, longp, JL_DEPOT_E_PATH_TOO_LONG, NULL);
     free(longp);
     char small[8];
     size_t ol;
     assert_int_equal(
-        jl_depot_tokenize_buf(s, -1, 0, "/d/abcdefgh", 11, small, sizeof(small), &ol, NULL),
+        jl_depot_tokenize_buf(s, -1, "/d/abcdefgh", 11, small, sizeof(small), &ol, NULL),
         JL_DEPOT_E_PATH_TOO_LONG);
     assert_int_equal(jl_depot_resolve_buf(s, -1, JL_DEPOT_RESOLVE_NOSTAT, "@depot/abcdefgh", 15,
                                           small, sizeof(small), &ol, NULL),
                      JL_DEPOT_E_PATH_TOO_LONG);
     // UNKNOWN_TOKEN
     check_res(s, NULL, 0, "@foo/x", JL_DEPOT_E_UNKNOWN_TOKEN, NULL);
-    check_tok(s, -1, 0, "@foo", JL_DEPOT_E_UNKNOWN_TOKEN, NULL);
+    check_tok(s, -1, "@foo", JL_DEPOT_E_UNKNOWN_TOKEN, NULL);
     // TOKEN_ESCAPE
     check_res(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@depot/a/../../x", JL_DEPOT_E_TOKEN_ESCAPE, NULL);
     check_res(s, NULL, JL_DEPOT_RESOLVE_NOSTAT, "@depot/..", JL_DEPOT_E_TOKEN_ESCAPE, NULL);
@@ -758,7 +746,7 @@ static void test_rejections(void **state)
     check_res(s, NULL, 0, "@depot/definitely/not/here", JL_DEPOT_E_UNRESOLVED_TOKEN,
               "/d/definitely/not/here");
     // NOT_RELOCATABLE
-    check_tok(s, -1, 0, "/e/x", JL_DEPOT_E_NOT_RELOCATABLE, "/e/x");
+    check_tok(s, -1, "/e/x", JL_DEPOT_E_NOT_RELOCATABLE, "/e/x");
     // CACHE_OUTSIDE_DEPOTS
     size_t d;
     assert_int_equal(jl_depot_containing(s, "/e/compiled/x.ji", &d),
@@ -775,7 +763,7 @@ static void test_rejections(void **state)
     s = mkstack("");
     assert_int_equal(jl_depot_stack_size(s), 0);
     check_res(s, NULL, 0, "@depot/x", JL_DEPOT_E_EMPTY_DEPOT_PATH, NULL);
-    check_tok(s, -1, 0, "/d/x", JL_DEPOT_E_NOT_RELOCATABLE, "/d/x");
+    check_tok(s, -1, "/d/x", JL_DEPOT_E_NOT_RELOCATABLE, "/d/x");
     jl_depot_stack_free(s);
     // the stack's own rejections are in test-depotpath-stack-add.c; the
     // tool's UNKNOWN_LAYOUT in test/cli/test-tool-stack.c

@@ -236,7 +236,7 @@ static void test_file_roles_and_k(void **state)
     char tok[256];
     size_t tl;
     long depot = -1;
-    assert_int_equal(jl_depot_tokenize_buf(s2, 0, 0, "/dp/one/packages/A/x1/src/A.jl", 30, tok,
+    assert_int_equal(jl_depot_tokenize_buf(s2, 0, "/dp/one/packages/A/x1/src/A.jl", 30, tok,
                                            sizeof(tok), &tl, &depot),
                      JL_DEPOT_E_OK);
     assert_true(strncmp(tok, "@depot/", 7) == 0);

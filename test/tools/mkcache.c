@@ -61,6 +61,7 @@
 #include "cachefile.h"
 #include "crc32c.h"
 #include "jldepot_model.h"
+#include "jldepot_upstream.h"
 
 // A short-lived tool that exits right after writing its output: it does not
 // free what it allocates, so LeakSanitizer is told to stay quiet.
@@ -832,9 +833,13 @@ int main(int argc, char **argv)
             tok = xstrdup(r->abspath); // 1.10 records absolute paths
         }
         else {
-            err = jldepot_tokenize(stack, 0, JL_DEPOT_TOKENIZE_UPSTREAM, r->abspath, &tok);
+            char buf[JL_DEPOT_PATH_MAX + 1];
+            size_t tl;
+            err = jldepot_tokenize_upstream(stack, cfg.casefold, 0, r->abspath, strlen(r->abspath),
+                                            buf, sizeof(buf), &tl, NULL);
             if (err != JL_DEPOT_E_OK && err != JL_DEPOT_E_NOT_RELOCATABLE)
                 die("tokenize %s: %s", r->abspath, jldepot_strerror(err));
+            tok = xstrdup(buf);
         }
         d->path = (jl_cache_str_t){tok, strlen(tok)};
         uint64_t fsize;

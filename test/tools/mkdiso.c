@@ -498,7 +498,7 @@ static int contains(const char *hay, size_t n, const char *needle)
 static char *tokenized(jl_depot_stack_t *s, long target, const char *path)
 {
     char *out = NULL;
-    int err = jl_depot_tokenize_n(s, target, 0, path, strlen(path), &out);
+    int err = jl_depot_tokenize_n(s, target, path, strlen(path), &out);
     if (err != JL_DEPOT_E_OK && err != JL_DEPOT_E_NOT_RELOCATABLE)
         die("%s: %s", path, jl_depot_strerror(err));
     return out;
