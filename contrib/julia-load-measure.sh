@@ -12,7 +12,9 @@
 #   1. `using Top` precompiles everything into the depot;
 #   2. the depot is moved (`mv` to another path), the load path follows it;
 #   3. "first": the first `using Top` after the move;
-#   4. "steady": the same again (RUNS runs, default 10: the median time);
+#   4. "steady": the same again (traced once; its time is the median of RUNS
+#      untraced loads, default 10, run at the end and interleaved between
+#      the two Julias);
 #   5. "changed": one source file of the first package edited (same size,
 #      new mtime and content), then `using Top`, which recompiles it and what
 #      depends on it; then "after": one more `using Top`.
@@ -174,9 +176,6 @@ measure() { # JULIA NAME -> $tmp/NAME.results
     load "$jl" "$m" "$name-first"
     echo "first $(count "$name-first" "$m")" >>"$tmp/$name.results"
     load "$jl" "$m" "$name-steady"
-    times=$(for i in $(seq 1 "$runs"); do load_time "$jl" "$m"; done | sort -n |
-        awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    echo "$times" >"$tmp/$name-steady.time"
     echo "steady $(count "$name-steady" "$m")" >>"$tmp/$name.results"
     # one source file edited: same size, new content and mtime
     sleep 1
@@ -188,21 +187,45 @@ measure() { # JULIA NAME -> $tmp/NAME.results
 }
 
 print() { # NAME
-    echo "== $1 ($npkgs packages + Top, $(( npkgs * 3 + 1 )) source files; steady time: median of $runs untraced runs)"
+    echo "== $1 ($npkgs packages + Top, $(( npkgs * 3 + 1 )) source files; steady time: median of $runs untraced runs, interleaved)"
     printf '%-8s %9s %12s %10s %12s %8s %10s %12s %7s\n' load "time(s)" "src stats" "src opens" "src bytes" "ji opens" "ji bytes" "depot calls" writes
     while read -r what wall sst nsrc sop sby jop jby dc wr; do
         printf '%-8s %9s %12s %10s %12s %8s %10s %12s %7s\n' "$what" "$wall" "$sst ($nsrc)" "$sop" "$sby" "$jop" "$jby" "$dc" "$wr"
     done <"$tmp/$1.results"
 }
 
+# The steady time: RUNS untraced loads of each Julia, interleaved so that
+# both see the same machine (the depots are in their steady state again after
+# the "after" load); the median goes into the "steady" row.
+steady_times() { # NAME...
+    local i name
+    for i in $(seq 1 "$runs"); do
+        for name in "$@"; do
+            echo "$name $(load_time "$(cat "$tmp/$name.julia")" "$tmp/$name-moved")"
+        done
+    done >"$tmp/times"
+    for name in "$@"; do
+        t=$(awk -v n="$name" '$1 == n {print $2}' "$tmp/times" | sort -n |
+            awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+        awk -v t="$t" '$1 == "steady" {$2 = t} {print}' "$tmp/$name.results" >"$tmp/r" &&
+            mv "$tmp/r" "$tmp/$name.results"
+    done
+}
+
+echo "$1" >"$tmp/patched.julia"
 measure "$1" patched
-print patched
 if [ $# -ge 2 ]; then
+    echo "$2" >"$tmp/baseline.julia"
     measure "$2" baseline
+    steady_times patched baseline
+    print patched
     print baseline
     echo "== patched / baseline"
     paste "$tmp/patched.results" "$tmp/baseline.results" | awk '
         function r(a, b) { return b == 0 ? (a == 0 ? "1" : "inf") : sprintf("%.3f", a / b) }
         { printf "%-8s time %s, src stats %s, src bytes %s, ji bytes %s, depot calls %s, writes %s\n",
                  $1, r($2, $12), r($3, $13), r($6, $16), r($8, $18), r($9, $19), r($10, $20) }'
+else
+    steady_times patched
+    print patched
 fi
